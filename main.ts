@@ -1,0 +1,53 @@
+/**
+ * Entry point of the `ingest` binary: the only place that reads `Deno.args`/`Deno.env`,
+ * configures logging and exits the process.
+ * @module
+ */
+import { runCli } from "./src/cli.ts";
+import { systemClock } from "./src/clock.ts";
+import type { CliDeps } from "./src/commands/context.ts";
+import { closeLogging, setupLogging } from "./src/logging.ts";
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+}
+
+/** Real process facilities. */
+export function processDeps(): CliDeps {
+  return {
+    env: Deno.env.toObject(),
+    cwd: Deno.cwd(),
+    execPath: Deno.execPath(),
+    stdout: (text) => writeAll(Deno.stdout, text),
+    stderr: (text) => writeAll(Deno.stderr, text),
+    isTty: Deno.stderr.isTerminal(),
+    os: Deno.build.os,
+    fetch: globalThis.fetch,
+    clock: systemClock,
+    random: Math.random,
+    signals: {
+      add: (signal, handler) => Deno.addSignalListener(signal, handler),
+      remove: (signal, handler) => Deno.removeSignalListener(signal, handler),
+    },
+    setupLogging,
+  };
+}
+
+/**
+ * Runs the CLI with `args` and returns the exit code (tests call this in process).
+ * @param args arguments without the program name
+ */
+export async function main(args: string[], deps: CliDeps = processDeps()): Promise<number> {
+  try {
+    return await runCli(args, deps);
+  } finally {
+    await closeLogging();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

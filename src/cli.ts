@@ -1,0 +1,161 @@
+/**
+ * The `ingest` command line (commander). `runCli(args, deps)` parses, runs one command and
+ * returns its exit code; it never exits the process, so tests drive it in process.
+ * @module
+ */
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { configCommand } from "./commands/config_cmd.ts";
+import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
+import { commandHandlers } from "./commands/handlers.ts";
+import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
+import { VERSION } from "./version.ts";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    ok (including "nothing new")
+  1    run failed (auth, Graph, DB service, fatal filesystem)
+  2    usage or settings error
+  3    partial: some files failed, the others were placed
+  4    skipped: another run holds the lock
+  130  interrupted (SIGINT/Ctrl+C, SIGBREAK) after an abort
+  143  terminated (SIGTERM) after an abort`;
+
+const EXAMPLES_HELP = `
+Examples:
+  ingest demo                              try it against the built-in simulator
+  ingest check --config settings.toml      verify settings, credentials, folder, DB service
+  ingest trigger --lookback 36h            catch up after downtime
+  ingest trigger --dry-run --json          show what would be downloaded
+  ingest run-once                          one scheduled iteration (Task Scheduler, cron)
+  ingest run                               the scheduler daemon
+  ingest next --count 8                    next planned run times
+  ingest schedule print --task-scheduler   Task Scheduler XML from the settings`;
+
+const SINCE_HELP = "window start, RFC 3339 (e.g. 2026-11-25T00:00:00Z)";
+const LOOKBACK_HELP = "window length ending now, e.g. 90m, 36h, 7d";
+const DRY_RUN_HELP = "list what would be downloaded, download nothing";
+
+function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
+  return command.optsWithGlobals() as GlobalFlags;
+}
+
+function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
+  const handlers = commandHandlers();
+  const program = new Command("ingest")
+    .description(
+      "Pull new files from a SharePoint folder (Microsoft Graph) into an ingestion directory.",
+    )
+    .version(VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .option(
+      "-c, --config <path>",
+      "settings file (default: $INGEST_CONFIG, ./settings.toml, beside the binary)",
+    )
+    .addOption(
+      new Option("--log-level <level>", "log level").choices(
+        ["debug", "info", "warning", "error"] as const,
+      ),
+    )
+    .addOption(
+      new Option("--log-format <format>", "log format on stderr").choices(
+        ["auto", "pretty", "json"] as const,
+      ),
+    )
+    .option("--json", "machine-readable result on stdout")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: deps.stdout,
+      writeErr: deps.stderr,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+      getOutHelpWidth: () => 100,
+      getErrHelpWidth: () => 100,
+    })
+    .addHelpText("after", EXAMPLES_HELP + "\n" + EXIT_CODES_HELP);
+
+  const run = async (
+    action: (ctx: CliContext) => Promise<number>,
+    cmd: { optsWithGlobals(): unknown },
+  ) => {
+    setExit(await action(new CliContext(deps, globals(cmd))));
+  };
+
+  program.command("run").description("start the scheduler and block until SIGINT/SIGTERM")
+    .action((_o, cmd) => run((ctx) => handlers.run(ctx), cmd));
+  program.command("run-once").description("run one scheduled iteration and exit with its code")
+    .option("--since <time>", SINCE_HELP)
+    .option("--lookback <duration>", LOOKBACK_HELP)
+    .option("--dry-run", DRY_RUN_HELP)
+    .action((opts, cmd) => run((ctx) => handlers.runOnce(ctx, opts), cmd));
+  program.command("trigger").description("run one sync now, irrespective of the schedule")
+    .option("--since <time>", SINCE_HELP)
+    .option("--lookback <duration>", LOOKBACK_HELP)
+    .option("--dry-run", DRY_RUN_HELP)
+    .option("--force", "run even while another run of this process is in progress")
+    .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
+  program.command("next").description("print the next planned run times in the configured zone")
+    .option("-n, --count <n>", "how many", "5")
+    .action((opts, cmd) => run((ctx) => handlers.next(ctx, opts), cmd));
+  program.command("check").description(
+    "verify settings, token, site/folder, DB service, directories, lock, clock",
+  )
+    .action((_o, cmd) => run((ctx) => handlers.check(ctx), cmd));
+  program.command("config").description(
+    "print the effective settings (secrets redacted) and their sources",
+  )
+    .action((_o, cmd) => run(configCommand, cmd));
+  program.command("sim").description(
+    "start the built-in Microsoft Graph simulator and print its settings",
+  )
+    .option("--files <n>", "number of generated sample files", "8")
+    .option("--seed-dir <dir>", "serve the files of this folder instead of generated ones")
+    .option("--port <port>", "Graph port (default: any free port)")
+    .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
+  program.command("demo").description(
+    "run a sync against the built-in simulator, twice, into ./demo/incoming",
+  )
+    .option("--dir <dir>", "ingestion folder for the demo", "demo/incoming")
+    .action((opts, cmd) => run((ctx) => handlers.demo(ctx, opts), cmd));
+  const schedule = program.command("schedule").description("scheduler integration helpers");
+  schedule.command("print").description(
+    "print a Task Scheduler task, systemd units or a crontab line",
+  )
+    .option("--task-scheduler", "Windows Task Scheduler XML (run-once)")
+    .option("--systemd", "systemd service + timer (run-once)")
+    .option("--systemd-daemon", "systemd service for the `run` daemon")
+    .option("--cron", "crontab line")
+    .option("--binary <path>", "path of the ingest binary (default: this executable)")
+    .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
+  return program;
+}
+
+function commanderExit(error: CommanderError): number {
+  if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) {
+    return ExitCode.Ok;
+  }
+  if (error.code === "commander.executeSubCommandAsync") return ExitCode.Ok;
+  return ExitCode.Usage;
+}
+
+/**
+ * Runs the CLI with `args` (without the program name) and returns the exit code.
+ * Errors become one line on stderr: `ingest: <message>`; nothing is thrown.
+ */
+export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram(deps, (code) => (exitCode = code));
+  if (args.length === 0) {
+    program.outputHelp({ error: true });
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return commanderExit(error);
+    const prefix = error instanceof IngestError ? "" : "unexpected error: ";
+    for (const line of describeError(error).split("\n")) deps.stderr(`ingest: ${prefix}${line}\n`);
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * What every CLI command receives: injected process facilities and the global flags.
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import { type LoadedSettings, loadSettings } from "../config/load.ts";
+import type { RawSettings } from "../config/schema.ts";
+import type { LoggingOptions } from "../logging.ts";
+
+/** Signals a long-running command listens to; injected so tests can send them. */
+export interface SignalSource {
+  add(signal: Deno.Signal, handler: () => void): void;
+  remove(signal: Deno.Signal, handler: () => void): void;
+}
+
+/** Process facilities, injected by `main.ts` (real) or by tests (fakes). */
+export interface CliDeps {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  execPath: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** True when stderr is a terminal (pretty logs, progress). */
+  isTty: boolean;
+  os: typeof Deno.build.os;
+  fetch: typeof fetch;
+  clock: Clock;
+  random: () => number;
+  signals: SignalSource;
+  setupLogging: (options: LoggingOptions) => Promise<void>;
+}
+
+/** Global flags shared by every command. */
+export interface GlobalFlags {
+  config?: string | undefined;
+  logLevel?: string | undefined;
+  logFormat?: string | undefined;
+  json?: boolean | undefined;
+}
+
+/** A command's view of the process. */
+export class CliContext {
+  readonly deps: CliDeps;
+  readonly flags: GlobalFlags;
+  constructor(deps: CliDeps, flags: GlobalFlags) {
+    this.deps = deps;
+    this.flags = flags;
+  }
+
+  /** Loads the settings with CLI flags on top, then configures logging from them. */
+  async load(
+    extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
+  ): Promise<LoadedSettings> {
+    const loaded = await loadSettings({
+      configPath: this.flags.config,
+      env: this.deps.env,
+      cwd: this.deps.cwd,
+      execPath: this.deps.execPath,
+      flags: { log_level: this.flags.logLevel, log_format: this.flags.logFormat, ...extraFlags },
+    });
+    const s = loaded.settings;
+    await this.deps.setupLogging({
+      level: s.log_level,
+      format: s.log_format,
+      write: this.deps.stderr,
+      isTty: this.deps.isTty,
+      file: s.log_file
+        ? { path: s.log_file, maxBytes: s.log_max_bytes, maxFiles: s.log_max_files }
+        : undefined,
+    });
+    return loaded;
+  }
+
+  /** Prints one line (or a JSON document with `--json`) on stdout. */
+  print(text: string): void {
+    this.deps.stdout(text.endsWith("\n") ? text : text + "\n");
+  }
+
+  printJson(value: unknown): void {
+    this.deps.stdout(JSON.stringify(value, null, 2) + "\n");
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Finds, reads, merges and validates the settings: defaults < settings file < `INGEST_<KEY>`
+ * environment < CLI flags. Every problem becomes one `ConfigError` line naming the key and its source.
+ * @module
+ */
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
+import type { z } from "zod";
+import { ConfigError } from "../errors.ts";
+import { chooseSchedule } from "../schedule/schedule_math.ts";
+import { envName, settingsFromEnv } from "./env.ts";
+import { PATH_KEYS, type RawSettings, SETTINGS_KEYS, settingsSchema } from "./schema.ts";
+import type { Settings } from "./settings.ts";
+import { suggest } from "./suggest.ts";
+
+/** Where a value came from, for `ingest config` and for error messages. */
+export type ValueSource =
+  | { kind: "default" }
+  | { kind: "file"; path: string }
+  | { kind: "env"; name: string }
+  | { kind: "flag"; name: string };
+
+/** Inputs of {@link loadSettings}; everything that varies is injected. */
+export interface LoadOptions {
+  /** `--config PATH`. */
+  configPath?: string | undefined;
+  /** The process environment (only `INGEST_*` is read). */
+  env: Record<string, string | undefined>;
+  /** Working directory, for `./settings.toml` and relative env/flag paths. */
+  cwd: string;
+  /** Path of the running executable; `settings.toml` beside it is the last fallback. */
+  execPath: string;
+  /** Values from CLI flags, by settings key. */
+  flags?: Partial<Record<keyof RawSettings, unknown>>;
+  readTextFile?: (path: string) => Promise<string>;
+  exists?: (path: string) => Promise<boolean>;
+}
+
+/** The loaded settings and the source of each key. */
+export interface LoadedSettings {
+  settings: Settings;
+  sources: Record<string, ValueSource>;
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Picks the settings file: --config, INGEST_CONFIG, ./settings.toml, then beside the executable. */
+export async function findSettingsFile(options: LoadOptions): Promise<string | undefined> {
+  const exists = options.exists ?? fileExists;
+  const explicit = options.configPath ?? options.env.INGEST_CONFIG;
+  if (explicit !== undefined) {
+    const path = resolve(options.cwd, explicit);
+    const from = options.configPath !== undefined ? "--config" : "INGEST_CONFIG";
+    if (!(await exists(path))) {
+      throw new ConfigError(`Cannot load settings file ${path} (from ${from}): file not found`);
+    }
+    return path;
+  }
+  for (
+    const candidate of [
+      join(options.cwd, "settings.toml"),
+      join(dirname(options.execPath), "settings.toml"),
+    ]
+  ) {
+    if (await exists(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function tomlLocation(error: TomlError): string {
+  return `line ${error.line}, column ${error.column}`;
+}
+
+async function readSettingsFile(
+  path: string,
+  options: LoadOptions,
+): Promise<Record<string, unknown>> {
+  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
+  let text: string;
+  try {
+    text = await read(path);
+  } catch (error) {
+    throw new ConfigError(`Cannot read settings file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let document: Record<string, unknown>;
+  try {
+    document = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+      throw new ConfigError(
+        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${reason}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
+  }
+  for (const key of Object.keys(document)) {
+    if (key === "scheduler") continue;
+    const hint = SETTINGS_KEYS.includes(key as keyof RawSettings)
+      ? ` (settings keys belong in the [scheduler] section)`
+      : key.toLowerCase() === "scheduler" || suggest(key, ["scheduler"])
+      ? ' (did you mean "[scheduler]"?)'
+      : "";
+    throw new ConfigError(
+      `Cannot load settings file ${path}: unknown top-level key "${key}"${hint}`,
+    );
+  }
+  const section = document.scheduler;
+  if (section === undefined) {
+    throw new ConfigError(`Cannot load settings file ${path}: it has no [scheduler] section`);
+  }
+  if (typeof section !== "object" || section === null || Array.isArray(section)) {
+    throw new ConfigError(`Cannot load settings file ${path}: "scheduler" must be a table`);
+  }
+  return { ...section as Record<string, unknown> };
+}
+
+function describeSource(key: string, source: ValueSource | undefined): string {
+  switch (source?.kind) {
+    case "file":
+      return `key "${key}" in ${source.path}`;
+    case "env":
+      return `${source.name}`;
+    case "flag":
+      return `${source.name}`;
+    default:
+      return `key "${key}"`;
+  }
+}
+
+function checkUnknownKeys(
+  values: Record<string, unknown>,
+  sources: Record<string, ValueSource>,
+): void {
+  const problems: string[] = [];
+  for (const key of Object.keys(values)) {
+    if (SETTINGS_KEYS.includes(key as keyof RawSettings)) continue;
+    const hint = suggest(key, SETTINGS_KEYS);
+    problems.push(
+      `Cannot use ${describeSource(key, sources[key])}: unknown setting` +
+        (hint ? ` (did you mean "${hint}"?)` : ""),
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") {
+    return issue.input === undefined
+      ? "is required"
+      : `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
+  }
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  return typeof value === "string" ? `a string` : `${article(typeof value)}`;
+}
+
+function validate(
+  values: Record<string, unknown>,
+  sources: Record<string, ValueSource>,
+): RawSettings {
+  const parsed = settingsSchema.safeParse(values, { reportInput: true });
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? "");
+    const where = describeSource(key, sources[key]);
+    const index = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : "";
+    return `Cannot use ${where}${index}: ${issueText(issue)}`;
+  });
+  throw new ConfigError([...new Set(lines)].join("\n"));
+}
+
+function resolvePaths(
+  raw: RawSettings,
+  sources: Record<string, ValueSource>,
+  cwd: string,
+): RawSettings {
+  const result: Record<string, unknown> = { ...raw };
+  for (const key of PATH_KEYS) {
+    const value = raw[key];
+    if (value === undefined || isAbsolute(value)) continue;
+    const source = sources[key];
+    const base = source?.kind === "file" ? dirname(source.path) : cwd;
+    result[key] = resolve(base, value);
+  }
+  return result as RawSettings;
+}
+
+async function loadSecret(
+  raw: RawSettings,
+  sources: Record<string, ValueSource>,
+  options: LoadOptions,
+) {
+  if (raw.client_secret_file === undefined) return raw.client_secret;
+  if (raw.client_secret !== undefined) {
+    throw new ConfigError(
+      `Cannot use both ${describeSource("client_secret", sources.client_secret)} and ` +
+        `${describeSource("client_secret_file", sources.client_secret_file)}: keep one`,
+    );
+  }
+  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
+  try {
+    const secret = (await read(raw.client_secret_file)).trim();
+    if (secret === "") throw new Error("the file is empty");
+    return secret;
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot read client_secret_file ${raw.client_secret_file}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+function checkCredentials(
+  raw: RawSettings,
+  secret: string | undefined,
+  sources: Record<string, ValueSource>,
+) {
+  const hasCert = raw.client_certificate_path !== undefined;
+  if (secret !== undefined && hasCert) {
+    throw new ConfigError(
+      `Cannot use both a client secret and ${
+        describeSource("client_certificate_path", sources.client_certificate_path)
+      }: ` +
+        "choose one credential",
+    );
+  }
+  if (secret === undefined && !hasCert) {
+    throw new ConfigError(
+      `Cannot authenticate: set client_secret (or client_secret_file, or ${
+        envName("client_secret")
+      }) or client_certificate_path`,
+    );
+  }
+}
+
+/** Default staging folder: a hidden sibling of `ingestion_dir`, so it sits on the same volume. */
+export function defaultStagingDir(ingestionDir: string): string {
+  return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
+}
+
+/**
+ * Loads the settings with their sources.
+ * @throws {ConfigError} one line per problem, naming the key and the file or variable
+ */
+export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
+  const path = await findSettingsFile(options);
+  const values: Record<string, unknown> = {};
+  const sources: Record<string, ValueSource> = {};
+  if (path !== undefined) {
+    for (const [key, value] of Object.entries(await readSettingsFile(path, options))) {
+      values[key] = value;
+      sources[key] = { kind: "file", path };
+    }
+  }
+  for (const [key, value] of Object.entries(settingsFromEnv(options.env))) {
+    values[key] = value;
+    sources[key] = { kind: "env", name: envName(key) };
+  }
+  for (const [key, value] of Object.entries(options.flags ?? {})) {
+    if (value === undefined) continue;
+    values[key] = value;
+    sources[key] = { kind: "flag", name: `--${key.replace(/_/g, "-")}` };
+  }
+  if (path === undefined && Object.keys(values).every((key) => sources[key]?.kind === "flag")) {
+    throw new ConfigError(
+      `Cannot load settings: no settings file found (looked for ${
+        join(options.cwd, "settings.toml")
+      } and ` +
+        `${
+          join(dirname(options.execPath), "settings.toml")
+        }); pass --config PATH or set INGEST_CONFIG`,
+    );
+  }
+  checkUnknownKeys(values, sources);
+  const raw = resolvePaths(validate(values, sources), sources, options.cwd);
+  const secret = await loadSecret(raw, sources, options);
+  checkCredentials(raw, secret, sources);
+  for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
+  const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
+  const { client_secret: _ignored, ...rest } = raw;
+  const settings: Settings = {
+    ...rest,
+    ...(secret !== undefined ? { client_secret: secret } : {}),
+    staging_dir: staging,
+    lock_file: raw.lock_file ?? join(staging, "ingest.lock"),
+    schedule: chooseSchedule(raw),
+    config_path: path,
+  };
+  return { settings, sources };
+}

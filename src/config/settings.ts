@@ -1,0 +1,26 @@
+/**
+ * The resolved settings object every component receives.
+ * @module
+ */
+import type { RawSettings } from "./schema.ts";
+
+/** Which schedule drives `ingest run`, decided once from the settings. */
+export type ScheduleMode =
+  | { kind: "interval"; minutes: number }
+  | { kind: "daily"; times: string[] }
+  | { kind: "cron"; expression: string };
+
+/**
+ * Validated settings with every path absolute and every derived default filled in.
+ * `client_secret` is loaded from `client_secret_file` when that is used.
+ */
+export type Settings =
+  & Omit<RawSettings, "staging_dir" | "lock_file">
+  & {
+    staging_dir: string;
+    lock_file: string;
+    /** The schedule chosen from interval/daily times/cron. */
+    schedule: ScheduleMode;
+    /** The settings file that was loaded, if any. */
+    config_path: string | undefined;
+  };

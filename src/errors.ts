@@ -1,0 +1,168 @@
+/**
+ * Error classes, typed by what the caller must do, and the process exit codes they map to.
+ *
+ * Messages follow one house style: "Cannot <action> <thing>: <state>", no final period.
+ * @module
+ */
+
+/** Documented process exit codes. */
+export const ExitCode = {
+  /** Success, including "nothing new". */
+  Ok: 0,
+  /** The run failed: auth, Graph, DB service, fatal filesystem. */
+  Failed: 1,
+  /** Usage or settings error. */
+  Usage: 2,
+  /** Partial success: some files failed, the others were placed. */
+  Partial: 3,
+  /** Skipped: another run holds the lock. */
+  Locked: 4,
+  /** Interrupted by SIGINT/SIGBREAK after an abort. */
+  Interrupted: 130,
+  /** Terminated by SIGTERM after an abort. */
+  Terminated: 143,
+} as const;
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/** Base class of every error this tool raises on purpose; carries the exit code it maps to. */
+export class IngestError extends Error {
+  override name = "IngestError";
+  /** The process exit code this error maps to. */
+  readonly exitCode: ExitCode;
+  constructor(message: string, options?: { cause?: unknown; exitCode?: ExitCode }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.exitCode = options?.exitCode ?? ExitCode.Failed;
+  }
+}
+
+/** A setting is missing, malformed or contradicts another; the operator must edit the settings. */
+export class ConfigError extends IngestError {
+  override name = "ConfigError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: ExitCode.Usage });
+  }
+}
+
+/** A command-line argument is wrong; the operator must change the command. */
+export class UsageError extends IngestError {
+  override name = "UsageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: ExitCode.Usage });
+  }
+}
+
+/** The identity platform refused to issue a token (AADSTS code in `aadsts`). */
+export class AuthError extends IngestError {
+  override name = "AuthError";
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly aadsts: number | undefined;
+  constructor(
+    message: string,
+    options?: { cause?: unknown; status?: number; code?: string; aadsts?: number },
+  ) {
+    super(message, options);
+    this.status = options?.status;
+    this.code = options?.code;
+    this.aadsts = options?.aadsts;
+  }
+}
+
+/** Details carried by a {@link GraphError}. */
+export interface GraphErrorInfo {
+  cause?: unknown;
+  status?: number;
+  code?: string;
+  innerCode?: string;
+  method?: string;
+  url?: string;
+  requestId?: string;
+}
+
+/** Microsoft Graph (or the download host) answered with an error, or could not be reached. */
+export class GraphError extends IngestError {
+  override name = "GraphError";
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly innerCode: string | undefined;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly requestId: string | undefined;
+  constructor(message: string, info: GraphErrorInfo = {}) {
+    super(message, info.cause === undefined ? undefined : { cause: info.cause });
+    this.status = info.status;
+    this.code = info.code;
+    this.innerCode = info.innerCode;
+    this.method = info.method;
+    this.url = info.url;
+    this.requestId = info.requestId;
+  }
+}
+
+/** Throttling (429/503) lasted longer than the configured total wait. */
+export class ThrottledError extends GraphError {
+  override name = "ThrottledError";
+  /** Total time spent waiting on Retry-After/backoff before giving up. */
+  readonly waitedMs: number;
+  constructor(message: string, info: GraphErrorInfo & { waitedMs: number }) {
+    super(message, info);
+    this.waitedMs = info.waitedMs;
+  }
+}
+
+/** A request or an idle stream exceeded its timeout. */
+export class TimeoutError extends GraphError {
+  override name = "TimeoutError";
+}
+
+/** The downloaded bytes do not match the size or QuickXorHash Graph announced. */
+export class IntegrityError extends IngestError {
+  override name = "IntegrityError";
+}
+
+/** The DB service could not be reached or gave an answer outside its contract. */
+export class DbServiceError extends IngestError {
+  override name = "DbServiceError";
+  readonly status: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options);
+    this.status = options?.status;
+  }
+}
+
+/** Another process holds the run lock. */
+export class LockedError extends IngestError {
+  override name = "LockedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, exitCode: ExitCode.Locked });
+  }
+}
+
+/** A file name from the server cannot be written safely on this or any supported platform. */
+export class UnsafeNameError extends IngestError {
+  override name = "UnsafeNameError";
+}
+
+/** The run was aborted (signal, shutdown timeout). */
+export class AbortedError extends IngestError {
+  override name = "AbortedError";
+}
+
+/** Exit code for any thrown value: our errors carry one, anything else is a failed run. */
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof IngestError ? error.exitCode : ExitCode.Failed;
+}
+
+/** One-line text of an error and its cause chain, for operators (no stack). */
+export function describeError(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    const text = current instanceof Error ? current.message : String(current);
+    if (text && !parts.some((p) => p.includes(text))) {
+      parts.push(text.replace(/[ \t\r]+/g, " ").trim());
+    }
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(": ");
+}

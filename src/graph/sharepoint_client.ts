@@ -1,0 +1,73 @@
+/**
+ * The `SharePointClient` contract the sync job depends on. `GraphSharePointClient` implements it
+ * over Microsoft Graph; tests use the same implementation against the simulator.
+ * @module
+ */
+
+/** The configured folder, resolved once per run to ids (paging by id avoids Graph's path-nextLink bug). */
+export interface RemoteFolder {
+  siteId: string;
+  driveId: string;
+  /** The library's display name (may be localized, e.g. "Dokumente"). */
+  driveName: string;
+  /** The library's URL segment, e.g. "Shared Documents". */
+  driveUrlSegment: string;
+  itemId: string;
+  /** Path of the folder inside the drive, "" for the drive root. */
+  pathInDrive: string;
+  webUrl: string;
+}
+
+/** A file (an item with a `file` facet) directly inside the folder. */
+export interface RemoteFile {
+  id: string;
+  driveId: string;
+  name: string;
+  size: number;
+  /** Server-side modification time (not the client-set `fileSystemInfo`). */
+  lastModified: Date;
+  created: Date;
+  /** Base64 QuickXorHash, when Graph announced one. */
+  quickXorHash: string | undefined;
+  /** Pre-authenticated URL from the listing, short-lived; may be absent. */
+  downloadUrl: string | undefined;
+  eTag: string | undefined;
+  cTag: string | undefined;
+}
+
+/** Options of {@link SharePointClient.downloadFile}. */
+export interface DownloadOptions {
+  /** Compare the streamed QuickXorHash with the announced one (size is always checked). */
+  verifyHash: boolean;
+  signal?: AbortSignal;
+  /** Called with the number of bytes written so far (progress display). */
+  onProgress?: (bytes: number) => void;
+}
+
+/** What a completed download wrote. */
+export interface DownloadResult {
+  bytes: number;
+  /** QuickXorHash of the bytes written (Base64). */
+  quickXorHash: string;
+}
+
+/** Reads one SharePoint folder through Microsoft Graph. */
+export interface SharePointClient {
+  /** Obtains (or reuses) an app-only token. Throws `AuthError`. */
+  authenticate(signal?: AbortSignal): Promise<void>;
+  /** Resolves `sharepoint_site_url` + `sharepoint_folder` to ids. Throws `GraphError` naming what exists. */
+  resolveFolder(signal?: AbortSignal): Promise<RemoteFolder>;
+  /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
+  listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
+  /**
+   * Streams `file` into `destination`, which must not exist yet, with constant memory, and
+   * verifies size (and hash when asked) and fsyncs before returning. On any failure or abort
+   * the partly written `destination` is removed before the error is thrown.
+   * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`.
+   */
+  downloadFile(
+    file: RemoteFile,
+    destination: string,
+    options: DownloadOptions,
+  ): Promise<DownloadResult>;
+}

@@ -1,0 +1,58 @@
+/**
+ * What one sync run is asked to do and what it reports.
+ * @module
+ */
+import { ExitCode } from "../errors.ts";
+
+/** How a run was started. */
+export type RunTrigger = "schedule" | "manual";
+
+/** Options of one `SyncJob.run`. */
+export interface SyncRunOptions {
+  /** The run's reference time: the window's `until`. */
+  reference: Date;
+  /** Explicit window start (`--since`); wins over `lookbackMs`. */
+  since?: Date;
+  /** Explicit lookback (`--lookback`), else the settings' derived lookback. */
+  lookbackMs?: number;
+  /** Compute the plan, download nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  trigger: RunTrigger;
+}
+
+/** A file that could not be placed, and why. */
+export interface FailedFile {
+  name: string;
+  reason: string;
+}
+
+/** The result of one run, logged as one record and printed by `--json`. */
+export interface SyncResult {
+  run_id: string;
+  trigger: RunTrigger;
+  dry_run: boolean;
+  since: string;
+  until: string;
+  listed: number;
+  in_window: number;
+  skipped_ingested: number;
+  skipped_pending: number;
+  skipped_filtered: number;
+  /** Names placed in `ingestion_dir` (in a dry run: the names that would be). */
+  downloaded: string[];
+  failed: FailedFile[];
+  bytes: number;
+  duration_ms: number;
+}
+
+/** Runs one sync; what the scheduler drives. */
+export interface SyncRunner {
+  run(options: SyncRunOptions): Promise<SyncResult>;
+}
+
+/** Exit code of a finished run: 0 when nothing failed, 3 when some failed, 1 when all failed. */
+export function exitCodeForResult(result: SyncResult): ExitCode {
+  if (result.failed.length === 0) return ExitCode.Ok;
+  return result.downloaded.length > 0 ? ExitCode.Partial : ExitCode.Failed;
+}

@@ -1,0 +1,59 @@
+/**
+ * Drives `main(args, deps)` in process with captured output and injected facilities.
+ */
+import { main } from "../../main.ts";
+import { systemClock } from "../../src/clock.ts";
+import type { CliDeps } from "../../src/commands/context.ts";
+import { setupLogging } from "../../src/logging.ts";
+
+/** Output of one CLI invocation. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A signal source tests can fire by hand. */
+export class ManualSignals {
+  #handlers = new Map<string, Set<() => void>>();
+  add(signal: Deno.Signal, handler: () => void): void {
+    if (!this.#handlers.has(signal)) this.#handlers.set(signal, new Set());
+    this.#handlers.get(signal)!.add(handler);
+  }
+  remove(signal: Deno.Signal, handler: () => void): void {
+    this.#handlers.get(signal)?.delete(handler);
+  }
+  /** Calls every handler registered for `signal`; returns how many there were. */
+  send(signal: Deno.Signal): number {
+    const handlers = [...(this.#handlers.get(signal) ?? [])];
+    for (const handler of handlers) handler();
+    return handlers.length;
+  }
+  count(signal: Deno.Signal): number {
+    return this.#handlers.get(signal)?.size ?? 0;
+  }
+}
+
+/** Runs the CLI with `args`; `overrides` replace any dependency. */
+export async function runMain(args: string[], overrides: Partial<CliDeps> = {}): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const deps: CliDeps = {
+    env: {},
+    cwd: Deno.cwd(),
+    execPath: "/nonexistent/bin/ingest",
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    isTty: false,
+    os: Deno.build.os,
+    fetch: globalThis.fetch,
+    clock: systemClock,
+    random: Math.random,
+    signals: new ManualSignals(),
+    setupLogging,
+    ...overrides,
+  };
+  if (overrides.stdout) deps.stdout = (text) => (stdout += text, overrides.stdout!(text));
+  const code = await main(args, deps);
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { getLogger } from "@logtape/logtape";
+import { closeLogging, setupLogging } from "../src/logging.ts";
+import { redactText, redactValue, safeUrl } from "../src/redact.ts";
+
+const REDACTION_CASES: [string, string, RegExp][] = [
+  [
+    "tempauth in a download URL",
+    "https://x/_layouts/15/download.aspx?UniqueId=1&tempauth=eyJabc.def.ghi&ApiVersion=2.0",
+    /tempauth=\*\*\*&ApiVersion=2\.0/,
+  ],
+  ["sig in a URL", "https://blob/x?sv=1&sig=abcDEF%2B123&se=2", /sig=\*\*\*&se=2/],
+  ["bearer header", "Authorization: Bearer abc.def-ghi", /Bearer \*\*\*/],
+  ["bare JWT", "token eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl here", /token \*\*\* here/],
+  ["form secret", "client_id=a&client_secret=hunter2&scope=x", /client_secret=\*\*\*&scope=x/],
+];
+
+for (const [name, input, expected] of REDACTION_CASES) {
+  Deno.test(`redactText() masks ${name}`, () => {
+    const output = redactText(input);
+    assert.match(output, expected);
+  });
+}
+
+Deno.test("redactValue() masks secret keys at any depth and keeps the rest", () => {
+  const value = redactValue({
+    client_secret: "hunter2",
+    nested: { db_service_token: "t0k", authorization: "Bearer x", count: 3 },
+    list: ["ok", { password: "p" }],
+    file: "a.csv",
+  });
+  assert.deepEqual(value, {
+    client_secret: "***",
+    nested: { db_service_token: "***", authorization: "***", count: 3 },
+    list: ["ok", { password: "***" }],
+    file: "a.csv",
+  });
+});
+
+Deno.test("safeUrl() drops user info and signed parameters", () => {
+  assert.equal(
+    safeUrl("https://user:pw@host/p?tempauth=abc&x=1"),
+    "https://host/p?tempauth=***&x=1",
+  );
+});
+
+Deno.test("setupLogging() writes JSON lines off a TTY with structured properties and no secrets", async () => {
+  const lines: string[] = [];
+  await setupLogging({ level: "INFO", format: "auto", isTty: false, write: (t) => lines.push(t) });
+  const log = getLogger(["ingest", "sync"]);
+  log.debug("hidden at INFO");
+  log.info("Downloading {url}", {
+    url: "https://h/download.aspx?tempauth=SECRETSECRET&ApiVersion=2.0",
+    run_id: "r1",
+    client_secret: "hunter2",
+  });
+  await closeLogging();
+  assert.equal(lines.length, 1);
+  const record = JSON.parse(lines[0]!);
+  assert.equal(record.level, "INFO");
+  assert.equal(record.logger, "ingest.sync");
+  assert.equal(record.properties.run_id, "r1");
+  assert.equal(record.properties.client_secret, "***");
+  assert.doesNotMatch(lines[0]!, /SECRETSECRET|hunter2/);
+});
+
+Deno.test("setupLogging() writes a rotating JSON file next to the console", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/ingest.jsonl`;
+  await setupLogging({
+    level: "DEBUG",
+    format: "pretty",
+    isTty: false,
+    write: () => {},
+    file: { path, maxBytes: 300, maxFiles: 2 },
+  });
+  const log = getLogger(["ingest", "scheduler"]);
+  for (let i = 0; i < 10; i++) log.info("Tick {tick}", { tick: i });
+  await closeLogging();
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.ok(files.includes("ingest.jsonl"));
+  assert.ok(files.length >= 2 && files.length <= 3, `rotated files: ${files}`);
+  const last = (await Deno.readTextFile(path)).trim().split("\n").at(-1)!;
+  assert.equal(JSON.parse(last).properties.tick, 9);
+  await Deno.remove(dir, { recursive: true });
+});
