@@ -7,6 +7,7 @@ import { runCli } from "./src/cli.ts";
 import { systemClock } from "./src/clock.ts";
 import type { CliDeps } from "./src/commands/context.ts";
 import { closeLogging, setupLogging } from "./src/logging.ts";
+import { denoSignalApi } from "./src/schedule/shutdown.ts";
 
 const encoder = new TextEncoder();
 
@@ -21,17 +22,14 @@ export function processDeps(): CliDeps {
     env: Deno.env.toObject(),
     cwd: Deno.cwd(),
     execPath: Deno.execPath(),
+    mainModule: Deno.mainModule,
     stdout: (text) => writeAll(Deno.stdout, text),
     stderr: (text) => writeAll(Deno.stderr, text),
     isTty: Deno.stderr.isTerminal(),
-    os: Deno.build.os,
     fetch: globalThis.fetch,
     clock: systemClock,
     random: Math.random,
-    signals: {
-      add: (signal, handler) => Deno.addSignalListener(signal, handler),
-      remove: (signal, handler) => Deno.removeSignalListener(signal, handler),
-    },
+    signals: denoSignalApi(),
     setupLogging,
   };
 }

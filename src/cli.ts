@@ -108,9 +108,12 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   program.command("sim").description(
     "start the built-in Microsoft Graph simulator and print its settings",
   )
-    .option("--files <n>", "number of generated sample files", "8")
+    .option("--files <n>", "serve this many generated files instead of the demo set")
     .option("--seed-dir <dir>", "serve the files of this folder instead of generated ones")
-    .option("--port <port>", "Graph port (default: any free port)")
+    .option(
+      "--port <port>",
+      "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",

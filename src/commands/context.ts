@@ -6,27 +6,24 @@ import type { Clock } from "../clock.ts";
 import { type LoadedSettings, loadSettings } from "../config/load.ts";
 import type { RawSettings } from "../config/schema.ts";
 import type { LoggingOptions } from "../logging.ts";
-
-/** Signals a long-running command listens to; injected so tests can send them. */
-export interface SignalSource {
-  add(signal: Deno.Signal, handler: () => void): void;
-  remove(signal: Deno.Signal, handler: () => void): void;
-}
+import type { SignalApi } from "../schedule/shutdown.ts";
 
 /** Process facilities, injected by `main.ts` (real) or by tests (fakes). */
 export interface CliDeps {
   env: Record<string, string | undefined>;
   cwd: string;
   execPath: string;
+  /** URL of the main module (`Deno.mainModule`). */
+  mainModule: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** True when stderr is a terminal (pretty logs, progress). */
   isTty: boolean;
-  os: typeof Deno.build.os;
   fetch: typeof fetch;
   clock: Clock;
   random: () => number;
-  signals: SignalSource;
+  /** Shutdown signals (and the OS they belong to); tests send them by hand. */
+  signals: SignalApi;
   setupLogging: (options: LoggingOptions) => Promise<void>;
 }
 

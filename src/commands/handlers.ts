@@ -1,17 +1,16 @@
 /**
- * The command implementations behind `src/cli.ts`.
+ * The command implementations behind `src/cli.ts`, by command.
  * @module
  */
 import { ExitCode, IngestError } from "../errors.ts";
 import type { CliContext } from "./context.ts";
+import { nextCommand } from "./next_cmd.ts";
+import { runCommand, runOnceCommand, triggerCommand } from "./run_cmds.ts";
+import { schedulePrintCommand } from "./schedule_print_cmd.ts";
+import { demoCommand } from "./demo_cmd.ts";
+import { simCommand } from "./sim_cmd.ts";
 
-/** Options of `trigger` / `run-once`. */
-export interface WindowFlags {
-  since?: string;
-  lookback?: string;
-  dryRun?: boolean;
-  force?: boolean;
-}
+export type { WindowFlags } from "./run_cmds.ts";
 
 function notYet(name: string): never {
   throw new IngestError(`Cannot run "${name}": not implemented in this build`, {
@@ -22,17 +21,13 @@ function notYet(name: string): never {
 /** Every command handler, by command. */
 export function commandHandlers() {
   return {
-    run: (_ctx: CliContext): Promise<number> => notYet("run"),
-    runOnce: (_ctx: CliContext, _opts: WindowFlags): Promise<number> => notYet("run-once"),
-    trigger: (_ctx: CliContext, _opts: WindowFlags): Promise<number> => notYet("trigger"),
-    next: (_ctx: CliContext, _opts: { count: string }): Promise<number> => notYet("next"),
+    run: runCommand,
+    runOnce: runOnceCommand,
+    trigger: triggerCommand,
+    next: nextCommand,
     check: (_ctx: CliContext): Promise<number> => notYet("check"),
-    sim: (
-      _ctx: CliContext,
-      _opts: { files: string; seedDir?: string; port?: string },
-    ): Promise<number> => notYet("sim"),
-    demo: (_ctx: CliContext, _opts: { dir: string }): Promise<number> => notYet("demo"),
-    schedulePrint: (_ctx: CliContext, _opts: Record<string, unknown>): Promise<number> =>
-      notYet("schedule print"),
+    sim: simCommand,
+    demo: demoCommand,
+    schedulePrint: schedulePrintCommand,
   };
 }

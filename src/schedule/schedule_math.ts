@@ -170,7 +170,9 @@ export function largestCronGapMs(
     const gap = (fires[i]?.getTime() ?? 0) - (fires[i - 1]?.getTime() ?? 0);
     largest = Math.max(largest ?? 0, gap);
   }
-  for (let t = from.getTime(); t <= from.getTime() + CRON_SAMPLE_SPAN_MS; t += CRON_PROBE_STEP_MS) {
+  // Probes sit half a second off the whole second, so a probe never coincides with a fire.
+  const start = Math.floor(from.getTime() / 1000) * 1000 + 500;
+  for (let t = start; t <= start + CRON_SAMPLE_SPAN_MS; t += CRON_PROBE_STEP_MS) {
     const probe = new Date(t);
     const previous = cron.previousRuns(1, probe)[0];
     const next = cron.nextRun(probe);

@@ -110,3 +110,25 @@ Deno.test("a bad setting is one line naming the key and the file, exit 2, no sta
   assert.doesNotMatch(stderr, /super-secret-value|\bat .*\.ts:\d+/);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("ingest next prints daily times across a DST change in the configured zone", async () => {
+  const dir = await settingsDir(
+    SETTINGS + 'quad_daily_times = ["09:05", "18:05"]\ntimezone = "America/Chicago"\n',
+  );
+  const now = Date.parse("2026-03-07T12:00:00Z");
+  const { code, stdout } = await runMain(["next", "--count", "4"], {
+    cwd: dir,
+    clock: { now: () => now, sleep: () => Promise.resolve() },
+  });
+  assert.equal(code, 0);
+  assert.match(stdout, /2026-03-07T18:05:00-06:00/);
+  assert.match(stdout, /2026-03-08T09:05:00-05:00/);
+  assert.match(stdout, /2026-03-08T18:05:00-05:00/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("ingest next rejects a bad --count, exit 2", async () => {
+  const { code, stderr } = await runMain(["next", "--count", "zero"]);
+  assert.equal(code, 2);
+  assert.match(stderr, /--count "zero"/);
+});

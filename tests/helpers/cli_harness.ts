@@ -5,6 +5,7 @@ import { main } from "../../main.ts";
 import { systemClock } from "../../src/clock.ts";
 import type { CliDeps } from "../../src/commands/context.ts";
 import { setupLogging } from "../../src/logging.ts";
+import type { ShutdownSignal, SignalApi } from "../../src/schedule/shutdown.ts";
 
 /** Output of one CLI invocation. */
 export interface CliRun {
@@ -13,23 +14,27 @@ export interface CliRun {
   stderr: string;
 }
 
-/** A signal source tests can fire by hand. */
-export class ManualSignals {
+/** A signal API tests can fire by hand. */
+export class ManualSignals implements SignalApi {
+  readonly os: string;
   #handlers = new Map<string, Set<() => void>>();
-  add(signal: Deno.Signal, handler: () => void): void {
+  constructor(os: string = Deno.build.os) {
+    this.os = os;
+  }
+  addSignalListener(signal: ShutdownSignal, handler: () => void): void {
     if (!this.#handlers.has(signal)) this.#handlers.set(signal, new Set());
     this.#handlers.get(signal)!.add(handler);
   }
-  remove(signal: Deno.Signal, handler: () => void): void {
+  removeSignalListener(signal: ShutdownSignal, handler: () => void): void {
     this.#handlers.get(signal)?.delete(handler);
   }
   /** Calls every handler registered for `signal`; returns how many there were. */
-  send(signal: Deno.Signal): number {
+  send(signal: ShutdownSignal): number {
     const handlers = [...(this.#handlers.get(signal) ?? [])];
     for (const handler of handlers) handler();
     return handlers.length;
   }
-  count(signal: Deno.Signal): number {
+  count(signal: ShutdownSignal): number {
     return this.#handlers.get(signal)?.size ?? 0;
   }
 }
@@ -42,10 +47,10 @@ export async function runMain(args: string[], overrides: Partial<CliDeps> = {}):
     env: {},
     cwd: Deno.cwd(),
     execPath: "/nonexistent/bin/ingest",
+    mainModule: new URL("../../main.ts", import.meta.url).href,
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
     isTty: false,
-    os: Deno.build.os,
     fetch: globalThis.fetch,
     clock: systemClock,
     random: Math.random,

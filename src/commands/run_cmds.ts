@@ -1,0 +1,97 @@
+/**
+ * `ingest run`, `ingest run-once` and `ingest trigger`.
+ * @module
+ */
+import { describeError, ExitCode, UsageError } from "../errors.ts";
+import { buildRuntime } from "../runtime.ts";
+import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
+import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
+import { parseDuration, parseSince } from "../sync/window.ts";
+import type { CliContext } from "./context.ts";
+import { outcomeJson, summaryLines } from "./summary.ts";
+
+/** Flags of `trigger` / `run-once`. */
+export interface WindowFlags {
+  since?: string;
+  lookback?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+/** Turns the window flags into a run request. */
+export function windowRequest(flags: WindowFlags): TriggerRequest {
+  if (flags.since !== undefined && flags.lookback !== undefined) {
+    throw new UsageError("Cannot use --since and --lookback together: pick one");
+  }
+  const request: TriggerRequest = {};
+  if (flags.since !== undefined) request.since = parseSince(flags.since);
+  if (flags.lookback !== undefined) request.lookbackMs = parseDuration(flags.lookback);
+  if (flags.dryRun) request.dryRun = true;
+  if (flags.force) request.force = true;
+  return request;
+}
+
+function report(
+  ctx: CliContext,
+  outcome: RunOutcome,
+  exitCode: number,
+  ingestionDir: string,
+): void {
+  if (ctx.flags.json) {
+    ctx.printJson(outcomeJson(outcome, exitCode));
+    return;
+  }
+  switch (outcome.status) {
+    case "completed":
+      for (const line of summaryLines(outcome.result, ingestionDir)) ctx.print(line);
+      return;
+    case "skipped":
+      ctx.deps.stderr(
+        `ingest: ${
+          outcome.error ? describeError(outcome.error) : `run skipped (${outcome.reason})`
+        }\n`,
+      );
+      return;
+    default:
+      ctx.deps.stderr(`ingest: ${describeError(outcome.error)}\n`);
+  }
+}
+
+async function oneRun(
+  ctx: CliContext,
+  flags: WindowFlags,
+  command: "run-once" | "trigger",
+): Promise<number> {
+  const request = windowRequest(flags);
+  const { settings } = await ctx.load();
+  const { scheduler } = buildRuntime(settings, ctx.deps, command);
+  const { exitCode, outcome } = await runWithShutdown(
+    scheduler,
+    () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
+    { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
+  );
+  report(ctx, outcome, exitCode, settings.ingestion_dir);
+  return exitCode;
+}
+
+/** `ingest trigger`: one manual run now. */
+export function triggerCommand(ctx: CliContext, flags: WindowFlags): Promise<number> {
+  return oneRun(ctx, flags, "trigger");
+}
+
+/** `ingest run-once`: one scheduled iteration. */
+export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<number> {
+  if (flags.force) throw new UsageError("Cannot use --force with run-once: it is a trigger option");
+  return oneRun(ctx, flags, "run-once");
+}
+
+/** `ingest run`: the scheduler daemon, until SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows). */
+export async function runCommand(ctx: CliContext): Promise<number> {
+  const { settings } = await ctx.load();
+  const { scheduler } = buildRuntime(settings, ctx.deps, "run");
+  const code = await runDaemon(scheduler, {
+    timeoutMs: settings.shutdown_timeout_seconds * 1000,
+    signals: ctx.deps.signals,
+  });
+  return code === ExitCode.Ok ? ExitCode.Ok : code;
+}

@@ -1,0 +1,79 @@
+/**
+ * `ingest schedule print`: Task Scheduler XML, systemd units or a crontab line from the settings.
+ * @module
+ */
+import { basename, dirname, fromFileUrl } from "../path_util.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import {
+  crontabLine,
+  systemdDaemonService,
+  systemdUnits,
+  taskSchedulerXml,
+} from "../ops/schedule_print.ts";
+import type { SchedulePrintInput } from "../ops/schedule_input.ts";
+import { RUNTIME_PERMISSIONS } from "../permissions.ts";
+import type { CliContext } from "./context.ts";
+
+/** Flags of `schedule print`. */
+export interface SchedulePrintFlags {
+  taskScheduler?: boolean;
+  systemd?: boolean;
+  systemdDaemon?: boolean;
+  cron?: boolean;
+  binary?: string;
+}
+
+/** Under `deno run` the executable is deno itself: the task must start `deno run … main.ts`. */
+function launcher(execPath: string, mainModule: string): readonly string[] | undefined {
+  if (!/^deno(\.exe)?$/i.test(basename(execPath)) || !mainModule.startsWith("file:")) {
+    return undefined;
+  }
+  return ["run", ...RUNTIME_PERMISSIONS, fromFileUrl(mainModule)];
+}
+
+/** Prints the chosen scheduler definition on stdout. */
+export async function schedulePrintCommand(
+  ctx: CliContext,
+  flags: SchedulePrintFlags,
+): Promise<number> {
+  const chosen = (["taskScheduler", "systemd", "systemdDaemon", "cron"] as const).filter((k) =>
+    flags[k]
+  );
+  if (chosen.length !== 1) {
+    throw new UsageError(
+      "Cannot print a schedule: choose exactly one of --task-scheduler, --systemd, --systemd-daemon, --cron",
+    );
+  }
+  const { settings } = await ctx.load();
+  if (settings.config_path === undefined) {
+    throw new UsageError(
+      "Cannot print a schedule: the settings did not come from a file; pass --config PATH",
+    );
+  }
+  const binaryPath = flags.binary ?? ctx.deps.execPath;
+  const launcherArgs = flags.binary ? undefined : launcher(binaryPath, ctx.deps.mainModule);
+  const input: SchedulePrintInput = {
+    settings,
+    binaryPath,
+    configPath: settings.config_path,
+    workingDir: dirname(binaryPath),
+    hostTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    ...(launcherArgs ? { launcherArgs } : {}),
+  };
+  switch (chosen[0]) {
+    case "taskScheduler":
+      ctx.print(taskSchedulerXml(input));
+      break;
+    case "systemd": {
+      const units = systemdUnits(input);
+      ctx.print(`# ingest.service\n${units.service}\n# ingest.timer\n${units.timer}`);
+      break;
+    }
+    case "systemdDaemon":
+      ctx.print(systemdDaemonService(input));
+      break;
+    default:
+      ctx.print(crontabLine(input));
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,64 @@
+/**
+ * `ingest sim`: runs the built-in Microsoft Graph simulator until Ctrl+C/SIGTERM.
+ * @module
+ */
+import { ExitCode, UsageError } from "../errors.ts";
+import { shutdownSignals } from "../schedule/shutdown.ts";
+import { runSimulatorCli } from "../sim/sim_cli.ts";
+import type { CliContext } from "./context.ts";
+
+/** Flags of `ingest sim`. */
+export interface SimFlags {
+  files?: string;
+  seedDir?: string;
+  port?: string;
+}
+
+function wholeNumber(flag: string, text: string, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new UsageError(`Cannot use ${flag} "${text}": expected a whole number from 0 to ${max}`);
+  }
+  return value;
+}
+
+/** Resolves when the first shutdown signal arrives. */
+export function waitForSignal(ctx: CliContext): Promise<string> {
+  const api = ctx.deps.signals;
+  return new Promise((resolve) => {
+    const handlers = shutdownSignals(api.os).map((signal) => {
+      const handler = () => {
+        for (const [s, h] of handlers) api.removeSignalListener(s, h);
+        resolve(signal);
+      };
+      api.addSignalListener(signal, handler);
+      return [signal, handler] as const;
+    });
+  });
+}
+
+/** Starts the simulator, prints its URLs and a settings snippet, serves until a signal. */
+export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<number> {
+  const files = flags.files === undefined
+    ? undefined
+    : wholeNumber("--files", flags.files, 1_000_000);
+  const port = flags.port === undefined ? undefined : wholeNumber("--port", flags.port, 65_535);
+  const sim = await runSimulatorCli(
+    {
+      ...(flags.seedDir !== undefined ? { seedDir: flags.seedDir } : {}),
+      ...(files !== undefined ? { files } : {}),
+      ingestionDir: "./incoming",
+      simulator: port === undefined
+        ? {}
+        : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } },
+    },
+    (line) => ctx.print(line),
+  );
+  try {
+    await waitForSignal(ctx);
+  } finally {
+    await sim.close();
+  }
+  ctx.print("Simulator stopped");
+  return ExitCode.Ok;
+}

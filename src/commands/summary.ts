@@ -1,0 +1,58 @@
+/**
+ * Human and JSON renderings of a run's outcome.
+ * @module
+ */
+import { describeError } from "../errors.ts";
+import type { RunOutcome } from "../schedule/run_outcome.ts";
+import type { SyncResult } from "../sync/sync_result.ts";
+
+/** "1.5 MB", "320 B". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) [value, unit] = [value / 1000, unit + 1];
+  return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function list(names: readonly string[], max = 20): string[] {
+  const shown = names.slice(0, max).map((name) => `  ${name}`);
+  if (names.length > max) shown.push(`  … and ${names.length - max} more`);
+  return shown;
+}
+
+/** A few lines an operator reads after `trigger` / `run-once`. */
+export function summaryLines(result: SyncResult, ingestionDir: string): string[] {
+  const seconds = (result.duration_ms / 1000).toFixed(1);
+  const verb = result.dry_run ? "Would download" : "Downloaded";
+  const lines = [
+    `${verb} ${result.downloaded.length} file(s), ${formatBytes(result.bytes)}, in ${seconds} s ` +
+    `into ${ingestionDir}`,
+    ...list(result.downloaded),
+    `Listed ${result.listed}, in window ${result.in_window} (${result.since} .. ${result.until}); skipped: ` +
+    `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
+    `${result.skipped_filtered} filtered`,
+  ];
+  if (result.failed.length > 0) {
+    lines.push(`Failed ${result.failed.length} file(s):`);
+    lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));
+  }
+  return lines;
+}
+
+/** JSON document for `--json`: the result, or why there is none. */
+export function outcomeJson(outcome: RunOutcome, exitCode: number): Record<string, unknown> {
+  switch (outcome.status) {
+    case "completed":
+      return { status: outcome.status, exit_code: exitCode, ...outcome.result };
+    case "skipped":
+      return {
+        status: outcome.status,
+        exit_code: exitCode,
+        reason: outcome.reason,
+        ...(outcome.error === undefined ? {} : { error: describeError(outcome.error) }),
+      };
+    default:
+      return { status: outcome.status, exit_code: exitCode, error: describeError(outcome.error) };
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The Graph v1.0 endpoints this tool calls, each a few lines over {@link Transport}.
+ * Paths are built from ids and per-segment percent-encoded names; `@odata.nextLink` is followed
+ * verbatim (never rebuilt from a `$skiptoken`).
+ * @module
+ */
+import type { z } from "zod";
+import { GraphError } from "../errors.ts";
+import { redactUrl } from "../http/http_error.ts";
+import type { AuthProvider, RequestSpec, Transport } from "../http/transport.ts";
+import {
+  type ChildrenPage,
+  childrenPageSchema,
+  type Drive,
+  type DriveItem,
+  driveItemSchema,
+  driveListSchema,
+  type Site,
+  siteSchema,
+} from "./wire_types.ts";
+
+/** Children per page: Graph's documented maximum (default 200). */
+export const CHILDREN_PAGE_SIZE = 1000;
+
+/**
+ * Encodes one path segment with `encodeURIComponent` semantics: `#` → `%23`, `%` → `%25`,
+ * space → `%20`, non-ASCII as UTF-8. An unencoded `#` would silently truncate the path.
+ */
+export function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+/**
+ * Encodes an opaque id (site, drive, item) for a path: only characters outside RFC 3986 `pchar`
+ * are escaped, so ids like "host,guid,guid" or "b!abc" are sent as Graph shows them.
+ */
+export function encodeId(id: string): string {
+  return id.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]/g, (c) => encodeURIComponent(c));
+}
+
+/** Encodes a "/"-separated path segment by segment; empty segments are dropped. */
+export function encodePath(path: string): string {
+  return splitPath(path).map(encodeSegment).join("/");
+}
+
+/** Splits a "/"-separated path into its non-empty segments. */
+export function splitPath(path: string): string[] {
+  return path.split("/").filter((s) => s !== "");
+}
+
+/** Options of {@link GraphApi}. */
+export interface GraphApiOptions {
+  transport: Transport;
+  auth: AuthProvider;
+  /** `graph_base_url`, e.g. "https://graph.microsoft.com/v1.0". */
+  baseUrl: string;
+}
+
+/** Typed Graph calls. Every method throws `GraphError` (and its subclasses) or `AbortedError`. */
+export class GraphApi {
+  #transport: Transport;
+  #auth: AuthProvider;
+  #base: string;
+
+  constructor(options: GraphApiOptions) {
+    this.#transport = options.transport;
+    this.#auth = options.auth;
+    this.#base = options.baseUrl.replace(/\/+$/, "");
+  }
+
+  /** The transport (shared gate, timeout) for requests outside Graph, such as downloads. */
+  get transport(): Transport {
+    return this.#transport;
+  }
+
+  /** `GET /sites/{host}:/{server-relative-path}` (the root site for an empty path). */
+  getSiteByPath(host: string, sitePath: string, signal?: AbortSignal): Promise<Site> {
+    const relative = encodePath(sitePath);
+    const path = relative ? `/sites/${host}:/${relative}` : `/sites/${host}`;
+    return this.#get(path, siteSchema, `resolve site "${sitePath || "/"}" on ${host}`, signal);
+  }
+
+  /** Every document library of a site, across pages of `GET /sites/{id}/drives`. */
+  async listDrives(siteId: string, signal?: AbortSignal): Promise<Drive[]> {
+    const drives: Drive[] = [];
+    let url: string | undefined = this.#url(`/sites/${encodeId(siteId)}/drives`);
+    while (url) {
+      const page: z.infer<typeof driveListSchema> = await this.#transport.json(
+        this.#spec(url, "list the libraries of the site", signal),
+        driveListSchema,
+      );
+      drives.push(...page.value);
+      url = this.#nextLink(page["@odata.nextLink"], "list the libraries of the site");
+    }
+    return drives;
+  }
+
+  /** `GET /drives/{d}/root` or `GET /drives/{d}/root:/{path}`. */
+  getItemByPath(driveId: string, pathInDrive: string, signal?: AbortSignal): Promise<DriveItem> {
+    const encoded = encodePath(pathInDrive);
+    const path = encoded
+      ? `/drives/${encodeId(driveId)}/root:/${encoded}`
+      : `/drives/${encodeId(driveId)}/root`;
+    return this.#get(path, driveItemSchema, `get folder "/${pathInDrive}"`, signal);
+  }
+
+  /** `GET /drives/{d}/items/{id}`: fresh metadata, including a fresh download URL. */
+  getItem(driveId: string, itemId: string, what: string, signal?: AbortSignal): Promise<DriveItem> {
+    const path = `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}`;
+    return this.#get(path, driveItemSchema, `get ${what}`, signal);
+  }
+
+  /**
+   * Pages of `GET /drives/{d}/items/{id}/children?$top=1000`, following `@odata.nextLink` verbatim
+   * until absent. Paging by id avoids the path-addressed nextLink bug.
+   */
+  async *children(
+    driveId: string,
+    itemId: string,
+    what: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<ChildrenPage> {
+    let url: string | undefined = this.#url(
+      `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/children?$top=${CHILDREN_PAGE_SIZE}`,
+    );
+    while (url) {
+      const page: ChildrenPage = await this.#transport.json(
+        this.#spec(url, `list ${what}`, signal),
+        childrenPageSchema,
+      );
+      yield page;
+      url = this.#nextLink(page["@odata.nextLink"], `list ${what}`);
+    }
+  }
+
+  /**
+   * `GET /drives/{d}/items/{id}/content` without following the redirect: a 302 gives the
+   * pre-authenticated URL in `Location`; a 200 (older behaviour) is the content itself.
+   */
+  async content(
+    driveId: string,
+    itemId: string,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<{ location: string } | { response: Response }> {
+    const url = this.#url(
+      `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/content`,
+    );
+    const response = await this.#transport.open({
+      ...this.#spec(url, `download ${what}`, signal),
+      redirect: "manual",
+      passStatuses: [301, 302, 303, 307, 308],
+    });
+    if (response.status < 300) return { response };
+    await response.body?.cancel();
+    const location = response.headers.get("location");
+    if (!location) {
+      throw new GraphError(`Cannot download ${what}: redirect without a Location`, {
+        status: response.status,
+        method: "GET",
+        url: redactUrl(url),
+      });
+    }
+    return { location: new URL(location, url).href };
+  }
+
+  #get<S extends z.ZodType>(path: string, schema: S, action: string, signal?: AbortSignal) {
+    return this.#transport.json(this.#spec(this.#url(path), action, signal), schema);
+  }
+
+  #spec(url: string, action: string, signal: AbortSignal | undefined): RequestSpec {
+    return { url, action, auth: this.#auth, signal, headers: { accept: "application/json" } };
+  }
+
+  #url(path: string): string {
+    return `${this.#base}${path}`;
+  }
+
+  /** The next page's URL, verbatim; refuses to send the token to another origin. */
+  #nextLink(link: string | undefined, action: string): string | undefined {
+    if (!link) return undefined;
+    const next = new URL(link, this.#base);
+    if (next.origin !== new URL(this.#base).origin) {
+      throw new GraphError(
+        `Cannot ${action}: the next page link points to another origin (${next.origin})`,
+        { url: redactUrl(next.href) },
+      );
+    }
+    return link.startsWith("http") ? link : next.href;
+  }
+}

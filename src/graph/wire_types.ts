@@ -1,0 +1,139 @@
+/**
+ * Wire shapes of the identity platform and Microsoft Graph, as zod schemas.
+ *
+ * Every schema is non-strict: servers add fields over time, so unknown fields are ignored
+ * (stripped), and only the fields this tool reads are declared. No HTTP calls live here.
+ * @module
+ */
+import { z } from "zod";
+
+/** `expires_in` is a number on the v2.0 endpoint; older endpoints sent a numeric string. */
+const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
+
+/** Successful client-credentials answer of `/{tenant}/oauth2/v2.0/token`. */
+export const tokenSuccessSchema = z.object({
+  token_type: z.string(),
+  expires_in: seconds,
+  access_token: z.string().min(1),
+});
+export type TokenSuccess = z.infer<typeof tokenSuccessSchema>;
+
+/**
+ * Error answer of the token endpoint (400 or 401). `error_description` starts with
+ * "AADSTSnnnnn: " and continues with "\r\nTrace ID: ..." lines.
+ */
+export const tokenErrorSchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+  error_codes: z.array(z.number()).optional(),
+  trace_id: z.string().optional(),
+  correlation_id: z.string().optional(),
+});
+export type TokenError = z.infer<typeof tokenErrorSchema>;
+
+/** Inner error; Graph spells it `innerError`, SharePoint `innererror`, and both may nest. */
+export interface InnerError {
+  code?: string;
+  message?: string;
+  "request-id"?: string;
+  innerError?: InnerError;
+  innererror?: InnerError;
+}
+
+const innerErrorSchema: z.ZodType<InnerError> = z.lazy(() =>
+  z.object({
+    code: z.string().optional(),
+    message: z.string().optional(),
+    "request-id": z.string().optional(),
+    innerError: innerErrorSchema.optional(),
+    innererror: innerErrorSchema.optional(),
+  })
+);
+
+/** Graph's error envelope: `{"error":{"code","message","innerError":{...}}}`. */
+export const graphErrorEnvelopeSchema = z.object({
+  error: z.object({
+    code: z.string().optional(),
+    message: z.string().optional(),
+    innerError: innerErrorSchema.optional(),
+    innererror: innerErrorSchema.optional(),
+  }),
+});
+export type GraphErrorEnvelope = z.infer<typeof graphErrorEnvelopeSchema>;
+
+/** The most detailed inner code and the request id found in an envelope's inner errors. */
+export function innerDetails(
+  envelope: GraphErrorEnvelope,
+): { innerCode: string | undefined; requestId: string | undefined } {
+  let innerCode: string | undefined;
+  let requestId: string | undefined;
+  let inner = envelope.error.innerError ?? envelope.error.innererror;
+  for (let depth = 0; inner && depth < 16; depth++) {
+    innerCode = inner.code ?? innerCode;
+    requestId = inner["request-id"] ?? requestId;
+    inner = inner.innerError ?? inner.innererror;
+  }
+  return { innerCode, requestId };
+}
+
+/** A SharePoint site (`GET /sites/{host}:/{path}`). Ids look like "{host},{site-guid},{web-guid}". */
+export const siteSchema = z.object({
+  id: z.string().min(1),
+  webUrl: z.string().optional(),
+  displayName: z.string().optional(),
+  name: z.string().optional(),
+});
+export type Site = z.infer<typeof siteSchema>;
+
+/**
+ * A drive (document library). `name` is the display title, possibly localized ("Dokumente");
+ * the URL segment ("Shared Documents") is only in `webUrl`.
+ */
+export const driveSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().default(""),
+  webUrl: z.string(),
+  driveType: z.string().optional(),
+});
+export type Drive = z.infer<typeof driveSchema>;
+
+/** A page of `GET /sites/{id}/drives`. */
+export const driveListSchema = z.object({
+  value: z.array(driveSchema),
+  "@odata.nextLink": z.string().optional(),
+});
+export type DriveList = z.infer<typeof driveListSchema>;
+
+/**
+ * A driveItem. Files carry a `file` facet, folders a `folder` facet, and `package` items
+ * (OneNote notebooks) neither; folders have no `cTag`, hashes or download URL.
+ */
+export const driveItemSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  size: z.number().optional(),
+  eTag: z.string().optional(),
+  cTag: z.string().optional(),
+  webUrl: z.string().optional(),
+  createdDateTime: z.string().optional(),
+  lastModifiedDateTime: z.string().optional(),
+  file: z.object({
+    mimeType: z.string().optional(),
+    hashes: z.object({ quickXorHash: z.string().optional() }).optional(),
+  }).optional(),
+  folder: z.object({ childCount: z.number().optional() }).optional(),
+  parentReference: z.object({
+    driveId: z.string().optional(),
+    id: z.string().optional(),
+    path: z.string().optional(),
+  }).optional(),
+  "@microsoft.graph.downloadUrl": z.string().optional(),
+});
+export type DriveItem = z.infer<typeof driveItemSchema>;
+
+/** A page of children; `@odata.nextLink` is absent on the last page and must be used verbatim. */
+export const childrenPageSchema = z.object({
+  value: z.array(driveItemSchema),
+  "@odata.nextLink": z.string().optional(),
+});
+export type ChildrenPage = z.infer<typeof childrenPageSchema>;

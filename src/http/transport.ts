@@ -1,0 +1,293 @@
+/**
+ * The one thin HTTP call every Graph, token and download request goes through: timeout,
+ * `User-Agent`, the shared throttle gate, retries per {@link classify}, and one error decoder.
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { getLogger } from "@logtape/logtape";
+import type { z } from "zod";
+import type { Clock } from "../clock.ts";
+import { AbortedError, GraphError } from "../errors.ts";
+import { USER_AGENT } from "../version.ts";
+import {
+  decodeErrorResponse,
+  networkError,
+  redactUrl,
+  type RequestContext,
+  timeoutError,
+} from "./http_error.ts";
+import {
+  backoffDelayMs,
+  type BackoffOptions,
+  classify,
+  type RetryDecision,
+} from "./retry_policy.ts";
+import type { ThrottleGate } from "./throttle_gate.ts";
+
+/** Supplies and renews the bearer token of authenticated requests. */
+export interface AuthProvider {
+  /** Value of the `Authorization` header, e.g. "Bearer eyJ...". */
+  authorization(signal?: AbortSignal): Promise<string>;
+  /** Forgets the cached token so that the next {@link authorization} fetches a new one. */
+  invalidate(): void;
+}
+
+/** One request. The body must be re-sendable (string or form), since retries replay it. */
+export interface RequestSpec {
+  /** Completes "Cannot <action>" in error messages, e.g. `list the files of "/Reports"`. */
+  action: string;
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | URLSearchParams;
+  /** Adds the bearer token; a 401 `InvalidAuthenticationToken` then renews it once and replays. */
+  auth?: AuthProvider;
+  redirect?: RequestRedirect;
+  signal?: AbortSignal;
+  /** Non-2xx statuses handed back to the caller as they are (e.g. 302, or token errors). */
+  passStatuses?: readonly number[];
+}
+
+/** A fully read answer. */
+export interface TextResponse {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  text: string;
+}
+
+/** Options of {@link Transport}. */
+export interface TransportOptions {
+  fetch?: typeof fetch;
+  clock: Clock;
+  /** Shared by every request of the client. */
+  gate: ThrottleGate;
+  /** `request_timeout_seconds` in ms: until the answer's headers (and the whole body of buffered reads). */
+  requestTimeoutMs: number;
+  /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Retries of transient failures (network, timeout, 5xx) per request. Default 3. */
+  maxRetries?: number;
+  backoff?: BackoffOptions;
+  userAgent?: string;
+  logger?: Logger;
+}
+
+/** Upper bound of throttled attempts of one request, whatever the wait budget. */
+const MAX_THROTTLED_ATTEMPTS = 50;
+
+/** Sends requests with timeout, retries and throttling, and decodes error answers. */
+export class Transport {
+  #fetch: typeof fetch;
+  #clock: Clock;
+  #gate: ThrottleGate;
+  #timeoutMs: number;
+  #random: () => number;
+  #maxRetries: number;
+  #backoff: BackoffOptions;
+  #userAgent: string;
+  #log: Logger;
+
+  constructor(options: TransportOptions) {
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#clock = options.clock;
+    this.#gate = options.gate;
+    this.#timeoutMs = options.requestTimeoutMs;
+    this.#random = options.random ?? Math.random;
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#backoff = options.backoff ?? {};
+    this.#userAgent = options.userAgent ?? USER_AGENT;
+    this.#log = options.logger ?? getLogger(["ingest", "http"]);
+  }
+
+  /** The request timeout in ms (also the idle timeout of streamed bodies). */
+  get requestTimeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * Sends `spec` and returns the answer with its body unread, for streaming. The timeout covers
+   * the wait for headers only; the body is then bound to `spec.signal`.
+   * Throws `GraphError`, `ThrottledError`, `TimeoutError` or `AbortedError`.
+   */
+  open(spec: RequestSpec): Promise<Response> {
+    return this.#run(spec, (response) => Promise.resolve(response));
+  }
+
+  /** Sends `spec` and reads the whole body within the timeout. */
+  text(spec: RequestSpec): Promise<TextResponse> {
+    return this.#run(spec, async (response) => ({
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+      text: await response.text(),
+    }));
+  }
+
+  /** Sends `spec` and validates the JSON answer with `schema` (unknown fields tolerated). */
+  async json<S extends z.ZodType>(spec: RequestSpec, schema: S): Promise<z.infer<S>> {
+    const answer = await this.text(spec);
+    let data: unknown;
+    try {
+      data = JSON.parse(answer.text);
+    } catch (error) {
+      throw this.#invalid(spec, "the answer is not JSON", error);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+      throw this.#invalid(
+        spec,
+        `unexpected answer: ${issue?.message ?? "invalid"}${where}`,
+        parsed.error,
+      );
+    }
+    return parsed.data;
+  }
+
+  async #run<T>(spec: RequestSpec, consume: (r: Response) => Promise<T>): Promise<T> {
+    const context: RequestContext = {
+      action: spec.action,
+      method: spec.method ?? "GET",
+      url: spec.url,
+    };
+    let transientRetries = 0;
+    let throttledAttempts = 0;
+    let refreshed = false;
+    for (;;) {
+      await this.#gate.pass(spec.signal);
+      const outcome = await this.#attempt(spec, context, consume);
+      if (outcome.ok) {
+        this.#gate.recordSuccess();
+        return outcome.value;
+      }
+      const { error, decision } = outcome;
+      switch (decision.kind) {
+        case "retry-after":
+        case "backoff": {
+          const throttled = decision.kind === "retry-after" || decision.throttled;
+          if (throttled) {
+            if (++throttledAttempts > MAX_THROTTLED_ATTEMPTS) throw error;
+            const delayMs = decision.kind === "retry-after"
+              ? decision.delayMs
+              : backoffDelayMs(throttledAttempts - 1, this.#random, this.#backoff);
+            this.#gate.close(delayMs, {
+              action: context.action,
+              method: context.method,
+              url: error.url,
+              status: error.status,
+              requestId: error.requestId,
+              cause: error,
+            });
+            this.#log.warn(
+              "Throttled: {method} {url} got {status}; pausing all requests for {delayMs} ms",
+              {
+                method: context.method,
+                url: redactUrl(context.url),
+                status: error.status,
+                delayMs,
+              },
+            );
+            break;
+          }
+          if (transientRetries >= this.#maxRetries) throw error;
+          const delayMs = backoffDelayMs(transientRetries++, this.#random, this.#backoff);
+          this.#log.info("Retrying {method} {url} in {delayMs} ms: {error}", {
+            method: context.method,
+            url: redactUrl(context.url),
+            delayMs,
+            error: error.message,
+          });
+          await this.#clock.sleep(delayMs, spec.signal);
+          break;
+        }
+        case "refresh-token":
+          if (refreshed || !spec.auth) throw error;
+          refreshed = true;
+          spec.auth.invalidate();
+          this.#log.info("Access token rejected by {url}; renewing it once", {
+            url: redactUrl(context.url),
+          });
+          break;
+        case "fatal":
+          throw error;
+      }
+    }
+  }
+
+  async #attempt<T>(
+    spec: RequestSpec,
+    context: RequestContext,
+    consume: (r: Response) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: GraphError; decision: RetryDecision }> {
+    const headers = new Headers(spec.headers);
+    headers.set("user-agent", this.#userAgent);
+    if (spec.auth) headers.set("authorization", await spec.auth.authorization(spec.signal));
+    const timer = this.#startTimer(spec.signal);
+    try {
+      let phase = "no answer";
+      try {
+        const response = await this.#fetch(spec.url, {
+          method: context.method,
+          headers,
+          body: spec.body,
+          redirect: spec.redirect ?? "follow",
+          signal: timer.signal,
+        });
+        if (response.ok || spec.passStatuses?.includes(response.status)) {
+          phase = "no complete answer";
+          return { ok: true, value: await consume(response) };
+        }
+        phase = "no complete error answer";
+        const error = await decodeErrorResponse(response, context);
+        const decision = classify({
+          status: response.status,
+          code: error.code,
+          headers: response.headers,
+          authenticated: spec.auth !== undefined,
+          now: this.#clock.now(),
+        });
+        return { ok: false, error, decision };
+      } catch (cause) {
+        if (spec.signal?.aborted) {
+          throw new AbortedError(`Cannot ${context.action}: the run was aborted`, {
+            cause: spec.signal.reason,
+          });
+        }
+        if (cause instanceof GraphError) throw cause;
+        const failure = timer.timedOut() ? "timeout" : "network";
+        const error = failure === "timeout"
+          ? timeoutError(this.#timeoutMs, context, phase)
+          : networkError(cause, context);
+        return { ok: false, error, decision: classify({ failure, authenticated: false, now: 0 }) };
+      }
+    } finally {
+      timer.cancel();
+    }
+  }
+
+  /** An abort signal that fires after the request timeout or when `outer` aborts. */
+  #startTimer(outer: AbortSignal | undefined) {
+    const timeout = new AbortController();
+    const stop = new AbortController();
+    let timedOut = false;
+    this.#clock.sleep(this.#timeoutMs, stop.signal).then(() => {
+      timedOut = true;
+      timeout.abort(new DOMException("The request timed out", "TimeoutError"));
+    }, () => {});
+    return {
+      signal: outer ? AbortSignal.any([outer, timeout.signal]) : timeout.signal,
+      timedOut: () => timedOut,
+      cancel: () => stop.abort(),
+    };
+  }
+
+  #invalid(spec: RequestSpec, reason: string, cause: unknown): GraphError {
+    return new GraphError(`Cannot ${spec.action}: ${reason}`, {
+      cause,
+      method: spec.method ?? "GET",
+      url: redactUrl(spec.url),
+    });
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Builds the running parts from the settings: one Graph client, one DB client, one SyncJob and
+ * one Scheduler sharing one `Metrics` registry. The only place that wires real implementations.
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import type { Settings } from "./config/settings.ts";
+import { dbClientFromSettings } from "./db/http_db_client.ts";
+import { GraphSharePointClient } from "./graph/graph_client.ts";
+import { Metrics } from "./metrics.ts";
+import { Scheduler } from "./scheduler.ts";
+import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
+import { SyncJob } from "./sync_job.ts";
+
+/** Injected process facilities the runtime needs. */
+export interface RuntimeDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  random: () => number;
+}
+
+/** The wired components of one process. */
+export interface Runtime {
+  sharepoint: GraphSharePointClient;
+  job: SyncJob;
+  scheduler: Scheduler;
+  metrics: Metrics;
+}
+
+/**
+ * Wires the components for `settings`.
+ * @param command recorded as lock holder: "run", "run-once" or "trigger"
+ */
+export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: string): Runtime {
+  const metrics = new Metrics();
+  const sharepoint = new GraphSharePointClient({
+    settings,
+    fetch: deps.fetch,
+    clock: deps.clock,
+    random: deps.random,
+  });
+  const db = dbClientFromSettings(settings, deps.fetch);
+  const job = new SyncJob({
+    settings,
+    sharepoint,
+    db,
+    clock: deps.clock,
+    metrics,
+    defaultLookbackMs: effectiveLookbackMs(settings, new Date(deps.clock.now())),
+  });
+  const scheduler = new Scheduler({
+    settings,
+    job,
+    clock: deps.clock,
+    random: deps.random,
+    metrics,
+    command,
+  });
+  return { sharepoint, job, scheduler, metrics };
+}

@@ -1,0 +1,98 @@
+/**
+ * One run, start to end: take the process's share of the run lock, call the sync job, release
+ * the lock, and report the {@link RunOutcome}. Never throws.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Clock } from "../clock.ts";
+import { describeError, LockedError } from "../errors.ts";
+import type { RunTrigger, SyncRunner, SyncRunOptions } from "../sync/sync_result.ts";
+import {
+  aborted,
+  completed,
+  failed,
+  type RunOutcome,
+  type RunRequest,
+  skipped,
+} from "./run_outcome.ts";
+import type { SharedRunLock } from "./shared_lock.ts";
+
+const log = getLogger(["ingest", "scheduler"]);
+
+/** Options of {@link executeRun}. */
+export interface ExecuteRunOptions {
+  job: SyncRunner;
+  lock: SharedRunLock;
+  clock: Clock;
+  /** "tick", "run-once" or "manual", for logs. */
+  kind: string;
+  trigger: RunTrigger;
+  request: RunRequest;
+  /** Aborts the lock wait and the run. */
+  signal: AbortSignal;
+  /** The lookback when the request gives neither `since` nor `lookbackMs`. */
+  defaultLookbackMs: (reference: Date) => number;
+  /** Called once the lock is held, just before the job starts. */
+  onRunning?: () => void;
+  /** Called when another process holds the lock and the run is skipped. */
+  onLocked?: () => void;
+}
+
+function runOptions(options: ExecuteRunOptions): SyncRunOptions {
+  const { request, trigger, kind } = options;
+  const reference = new Date(options.clock.now());
+  const lookbackMs = request.since || request.lookbackMs !== undefined
+    ? request.lookbackMs
+    : options.defaultLookbackMs(reference);
+  const dryRun = request.dryRun ?? false;
+  log.info("Run started ({trigger})", {
+    trigger,
+    kind,
+    reference: reference.toISOString(),
+    since: request.since?.toISOString(),
+    lookback_ms: lookbackMs,
+    dry_run: dryRun,
+  });
+  return { reference, since: request.since, lookbackMs, dryRun, signal: options.signal, trigger };
+}
+
+/** Runs the job once under the run lock and reports how it ended. */
+export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
+  const { kind, signal } = options;
+  let lease;
+  try {
+    lease = await options.lock.acquire(signal);
+  } catch (error) {
+    if (error instanceof LockedError) {
+      log.warn("Skipped {kind}: {reason}", { kind, reason: error.message });
+      options.onLocked?.();
+      return skipped("locked", error);
+    }
+    if (signal.aborted) return aborted(error);
+    log.error("Cannot take the run lock: {error}", { error: describeError(error) });
+    return failed(error);
+  }
+  options.onRunning?.();
+  try {
+    const result = await options.job.run(runOptions(options));
+    log.info("Run {run_id} finished: {downloaded} downloaded, {failed} failed", {
+      run_id: result.run_id,
+      trigger: result.trigger,
+      downloaded: result.downloaded.length,
+      failed: result.failed.length,
+      duration_ms: result.duration_ms,
+    });
+    return completed(result);
+  } catch (error) {
+    if (signal.aborted) {
+      log.warn("Run aborted: {error}", { kind, error: describeError(error) });
+      return aborted(error);
+    }
+    log.error("Run failed: {error}", { kind, error: describeError(error) });
+    return failed(error);
+  } finally {
+    await lease.release().catch((error) =>
+      log.error("Cannot release the run lock: {error}", { error: describeError(error) })
+    );
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Shutdown signals: which ones to listen to on this platform, and counting them.
+ *
+ * Linux/macOS: SIGINT (Ctrl+C) and SIGTERM (systemd, `kill`). Windows: SIGINT (Ctrl+C) and
+ * SIGBREAK (Ctrl+Break). Registering SIGBREAK on Linux throws, and Windows rejects most POSIX
+ * names, so only these are ever registered. Task Scheduler "End" and `kill -9` cannot be caught;
+ * crash safety (staging files, the OS-released run lock) covers them.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import { ExitCode } from "../errors.ts";
+
+const log = getLogger(["ingest", "scheduler"]);
+
+/** A signal that starts a shutdown. */
+export type ShutdownSignal = "SIGINT" | "SIGTERM" | "SIGBREAK";
+
+/** The part of the Deno signal API the watcher uses; tests pass a fake. */
+export interface SignalApi {
+  /** `Deno.build.os`. */
+  os: string;
+  addSignalListener(signal: ShutdownSignal, handler: () => void): void;
+  removeSignalListener(signal: ShutdownSignal, handler: () => void): void;
+}
+
+/** The real signal API of this process. */
+export function denoSignalApi(): SignalApi {
+  return {
+    os: Deno.build.os,
+    addSignalListener: (signal, handler) => Deno.addSignalListener(signal, handler),
+    removeSignalListener: (signal, handler) => Deno.removeSignalListener(signal, handler),
+  };
+}
+
+/** The shutdown signals to register on `os` (a `Deno.build.os` value). */
+export function shutdownSignals(os: string): ShutdownSignal[] {
+  return os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+}
+
+/** Exit code after a shutdown that had to abort a run: 130 for SIGINT/SIGBREAK, 143 for SIGTERM. */
+export function exitCodeForSignal(signal: ShutdownSignal): ExitCode {
+  return signal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted;
+}
+
+/** Options of {@link ShutdownWatcher}. */
+export interface ShutdownWatcherOptions {
+  /** Default: the real Deno API. */
+  api?: SignalApi;
+  /** Called for every signal received; `count` is 1 for the first. */
+  onSignal?: (signal: ShutdownSignal, count: number) => void;
+}
+
+/**
+ * Listens for the platform's shutdown signals until disposed. While it listens, the default
+ * action of those signals (terminating the process) is suppressed.
+ */
+export class ShutdownWatcher implements Disposable {
+  #api: SignalApi;
+  #handlers = new Map<ShutdownSignal, () => void>();
+  #onSignal: ((signal: ShutdownSignal, count: number) => void) | undefined;
+  #count = 0;
+  #signal: ShutdownSignal | undefined;
+  #resolveFirst!: (signal: ShutdownSignal) => void;
+  /** Resolves with the first signal received. */
+  readonly first: Promise<ShutdownSignal>;
+
+  constructor(options: ShutdownWatcherOptions = {}) {
+    this.#api = options.api ?? denoSignalApi();
+    this.#onSignal = options.onSignal;
+    this.first = new Promise((resolve) => this.#resolveFirst = resolve);
+    for (const signal of shutdownSignals(this.#api.os)) {
+      const handler = () => this.#receive(signal);
+      this.#api.addSignalListener(signal, handler);
+      this.#handlers.set(signal, handler);
+    }
+  }
+
+  /** The first signal received, if any. */
+  get signal(): ShutdownSignal | undefined {
+    return this.#signal;
+  }
+
+  /** How many shutdown signals arrived. */
+  get count(): number {
+    return this.#count;
+  }
+
+  #receive(signal: ShutdownSignal): void {
+    this.#count++;
+    if (this.#count === 1) {
+      this.#signal = signal;
+      this.#resolveFirst(signal);
+    }
+    log.debug("Received {signal} ({count})", { signal, count: this.#count });
+    this.#onSignal?.(signal, this.#count);
+  }
+
+  /** Removes the listeners; the signals' default action applies again. */
+  [Symbol.dispose](): void {
+    for (const [signal, handler] of this.#handlers) this.#api.removeSignalListener(signal, handler);
+    this.#handlers.clear();
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The Scheduler: turns one {@link SyncRunner} into a service. It fires ticks on the configured
+ * schedule (interval on the injected clock; daily times and cron on croner), applies the overlap
+ * policy inside the process, holds the cross-process run lock for every run, and stops
+ * gracefully. Scheduled ticks, `runOnce` and `trigger` all go through the same path.
+ *
+ * Overlap inside the process (`allow_overlap = false`): a request that arrives while a run is in
+ * progress is skipped with a warning (`overlap_policy = "skip"`) or queued to run right after
+ * (`"queue"`, at most one queued; more are skipped). `allow_overlap = true` or a forced trigger
+ * runs concurrently and shares the process's lock. Across processes: a run needs the lock file;
+ * when another process holds it the run is skipped (exit 4) or, with `"queue"`, waits for it.
+ * @module
+ */
+import { Cron } from "croner";
+import { getLogger } from "@logtape/logtape";
+import { type Clock, systemClock } from "./clock.ts";
+import type { ScheduleMode, Settings } from "./config/settings.ts";
+import { AbortedError, describeError } from "./errors.ts";
+import { Metrics } from "./metrics.ts";
+import { IntervalTimer } from "./schedule/interval_timer.ts";
+import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
+import { executeRun } from "./schedule/execute_run.ts";
+import {
+  type RunOutcome,
+  type RunRequest,
+  skipped,
+  type TriggerRequest,
+} from "./schedule/run_outcome.ts";
+import {
+  cronTimezone,
+  dailyTimePattern,
+  describeSchedule,
+  effectiveLookbackMs,
+  jitterMs,
+  nextRuns,
+} from "./schedule/schedule_math.ts";
+import { SharedRunLock } from "./schedule/shared_lock.ts";
+import type { SyncRunner } from "./sync/sync_result.ts";
+
+const log = getLogger(["ingest", "scheduler"]);
+
+/** Metric: scheduled ticks (including `run-once`). */
+export const TICK_COUNT = "scheduler.tick.count";
+/** Metric: ticks skipped because a run was in progress here or held the lock elsewhere. */
+export const TICK_SKIPPED_OVERLAP_COUNT = "scheduler.tick.skipped_overlap.count";
+
+/** Options of {@link Scheduler}. */
+export interface SchedulerOptions {
+  settings: Settings;
+  job: SyncRunner;
+  clock?: Clock;
+  /** Random source in [0, 1) for the jitter. Default `Math.random`. */
+  random?: () => number;
+  metrics?: Metrics;
+  /** Takes the cross-process lock. Default: the lock file `settings.lock_file`. */
+  lockFactory?: LockFactory;
+  /** The command recorded as lock holder ("run", "run-once", "trigger"). Default "run". */
+  command?: string;
+  /** How long `stop` still waits for aborted runs to end. Default 5000 ms. */
+  abortGraceMs?: number;
+}
+
+type RequestKind = "tick" | "run-once" | "manual";
+
+interface ActiveRun {
+  controller: AbortController;
+  phase: "locking" | "running";
+}
+
+/** Drives the sync job on the schedule of the settings. */
+export class Scheduler {
+  #settings: Settings;
+  #job: SyncRunner;
+  #clock: Clock;
+  #random: () => number;
+  #metrics: Metrics;
+  #lock: SharedRunLock;
+  #abortGraceMs: number;
+  #lifetime = new AbortController();
+  #started = false;
+  #stopping = false;
+  #interval: IntervalTimer | undefined;
+  #crons: Cron[] = [];
+  #active = new Set<ActiveRun>();
+  #queued: { start(): void; cancel(): void } | undefined;
+  #idleWaiters: (() => void)[] = [];
+  #ticks = new Set<Promise<void>>();
+  #tickCount = 0;
+  #abortedRunning = false;
+  /** The settings' lookback, derived once (a cron's gap search takes some milliseconds). */
+  #defaultLookbackMs: number | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.#settings = options.settings;
+    this.#job = options.job;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#metrics = options.metrics ?? new Metrics();
+    this.#abortGraceMs = options.abortGraceMs ?? 5_000;
+    const factory = options.lockFactory ??
+      fileLockFactory({
+        path: options.settings.lock_file,
+        command: options.command ?? "run",
+        clock: this.#clock,
+      });
+    this.#lock = new SharedRunLock(factory, {
+      wait: options.settings.overlap_policy === "queue",
+    });
+  }
+
+  /** The schedule in use. */
+  get mode(): ScheduleMode {
+    return this.#settings.schedule;
+  }
+
+  /** Runs in progress in this process (including ones waiting for the lock). */
+  get running(): number {
+    return this.#active.size;
+  }
+
+  /** The next `count` planned run times from `from` (default: now). */
+  nextRuns(count: number, from: Date = new Date(this.#clock.now())): Date[] {
+    return nextRuns(this.mode, { from, count, timezone: this.#settings.timezone });
+  }
+
+  /**
+   * Starts the scheduled ticks (interval: the first tick is now). Returns false, scheduling
+   * nothing, when `enabled = false`; manual triggers work either way.
+   */
+  start(): boolean {
+    if (!this.#settings.enabled) {
+      log.info("Scheduling is disabled (enabled = false): no scheduled runs", { enabled: false });
+      return false;
+    }
+    if (this.#started || this.#stopping) return this.#started;
+    this.#started = true;
+    const { timezone, allow_overlap, overlap_policy } = this.#settings;
+    const mode = this.mode;
+    log.info("Scheduler started: {schedule}", {
+      schedule: describeSchedule(mode, timezone),
+      mode: mode.kind,
+      timezone,
+      allow_overlap,
+      overlap_policy,
+      jitter_seconds: this.#settings.jitter_seconds,
+    });
+    if (mode.kind === "interval") {
+      this.#interval = new IntervalTimer({
+        periodMs: mode.minutes * 60_000,
+        clock: this.#clock,
+        onTick: (planned) => this.#tick(planned),
+      });
+      this.#interval.start();
+      return true;
+    }
+    const patterns = mode.kind === "daily" ? mode.times.map(dailyTimePattern) : [mode.expression];
+    this.#crons = patterns.map((pattern) =>
+      new Cron(pattern, {
+        timezone: cronTimezone(timezone),
+        catch: (error) => log.error("Tick failed: {error}", { error: describeError(error) }),
+      }, () => this.#tick(new Date(this.#clock.now())))
+    );
+    this.#logNextRun();
+    return true;
+  }
+
+  /** One scheduled iteration now (`ingest run-once`), under the overlap policy and the lock. */
+  runOnce(request: RunRequest = {}): Promise<RunOutcome> {
+    this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
+    log.info("Run-once requested", { dry_run: request.dryRun ?? false });
+    return this.#request("run-once", request, false);
+  }
+
+  /**
+   * A manual run now (`ingest trigger`), whatever the schedule state. Inside the process it
+   * follows the overlap policy unless `force`; the cross-process lock applies either way.
+   */
+  trigger(request: TriggerRequest = {}): Promise<RunOutcome> {
+    log.info("Manual trigger", {
+      force: request.force ?? false,
+      dry_run: request.dryRun ?? false,
+      since: request.since?.toISOString(),
+      lookback_ms: request.lookbackMs,
+    });
+    return this.#request("manual", request, request.force ?? false);
+  }
+
+  /**
+   * Stops scheduling, drops a queued run, cancels runs still waiting for the lock, waits up to
+   * `timeoutMs` (default `shutdown_timeout_seconds`) for runs in progress, then aborts them.
+   * Resolves `aborted: true` when a run that had started had to be aborted.
+   */
+  async stop(options: { timeoutMs?: number } = {}): Promise<{ aborted: boolean }> {
+    const timeoutMs = options.timeoutMs ?? this.#settings.shutdown_timeout_seconds * 1000;
+    if (!this.#stopping) {
+      this.#stopping = true;
+      log.info("Scheduler stopping: waiting up to {timeout_ms} ms for {in_flight} run(s)", {
+        timeout_ms: timeoutMs,
+        in_flight: this.#active.size,
+      });
+      this.#lifetime.abort();
+      for (const cron of this.#crons) cron.stop();
+      this.#crons = [];
+      await this.#interval?.stop();
+      this.#queued?.cancel();
+      for (const run of this.#active) {
+        if (run.phase === "locking") {
+          run.controller.abort(new AbortedError("Cannot start run: the scheduler is stopping"));
+        }
+      }
+    }
+    if (!(await this.#idleWithin(timeoutMs))) {
+      log.warn("Shutdown timeout reached: aborting {in_flight} run(s)", {
+        in_flight: this.#active.size,
+        timeout_ms: timeoutMs,
+      });
+      this.abort(
+        new AbortedError(`Cannot finish run: shutdown timeout of ${timeoutMs} ms reached`),
+      );
+      if (!(await this.#idleWithin(this.#abortGraceMs))) {
+        log.error("Runs still active {grace_ms} ms after the abort", {
+          grace_ms: this.#abortGraceMs,
+        });
+      }
+    }
+    if (this.#active.size === 0) await Promise.allSettled([...this.#ticks]);
+    log.info("Scheduler stopped", { aborted: this.#abortedRunning });
+    return { aborted: this.#abortedRunning };
+  }
+
+  /** Aborts every run in progress at once (a second shutdown signal) and drops a queued run. */
+  abort(reason: unknown = new AbortedError("Cannot finish run: aborted")): void {
+    this.#queued?.cancel();
+    for (const run of this.#active) {
+      if (run.phase === "running") this.#abortedRunning = true;
+      run.controller.abort(reason);
+    }
+  }
+
+  #tick(planned: Date): void {
+    if (this.#stopping) return;
+    const tick = ++this.#tickCount;
+    this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
+    log.info("Tick {tick} (planned {planned})", { tick, planned: planned.toISOString() });
+    this.#logNextRun();
+    const task: Promise<void> = this.#runTick(tick)
+      .catch((error) =>
+        log.error("Tick {tick} failed: {error}", { tick, error: describeError(error) })
+      )
+      .finally(() => this.#ticks.delete(task));
+    this.#ticks.add(task);
+  }
+
+  async #runTick(tick: number): Promise<void> {
+    const delay = this.mode.kind === "interval"
+      ? jitterMs(this.#settings.jitter_seconds, this.#random)
+      : 0;
+    if (delay > 0) {
+      log.debug("Tick {tick} waits {jitter_ms} ms of jitter", { tick, jitter_ms: delay });
+      try {
+        await this.#clock.sleep(delay, this.#lifetime.signal);
+      } catch {
+        return;
+      }
+    }
+    await this.#request("tick", {}, false);
+  }
+
+  #logNextRun(): void {
+    const next = this.#interval?.next ?? this.nextRuns(1)[0];
+    if (next) log.info("Next run at {next_run}", { next_run: next.toISOString() });
+  }
+
+  #request(kind: RequestKind, request: RunRequest, force: boolean): Promise<RunOutcome> {
+    if (this.#stopping) {
+      log.info("Skipped {kind}: the scheduler is stopping", { kind });
+      return Promise.resolve(skipped("stopped"));
+    }
+    if (force || this.#settings.allow_overlap || this.#active.size === 0) {
+      return this.#runNow(kind, request);
+    }
+    if (this.#settings.overlap_policy === "queue" && !this.#queued) {
+      return this.#enqueue(kind, request);
+    }
+    return this.#skipOverlap(kind);
+  }
+
+  async #skipOverlap(kind: RequestKind): Promise<RunOutcome> {
+    const queueFull = this.#settings.overlap_policy === "queue";
+    log.warn("Skipped {kind}: a run is still in progress{detail}", {
+      kind,
+      detail: queueFull ? " and another is already queued" : " (allow_overlap = false)",
+      overlap_policy: this.#settings.overlap_policy,
+    });
+    if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
+    await this.#writeMetrics();
+    return skipped("overlap");
+  }
+
+  #enqueue(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
+    log.info("Queued {kind}: it runs when the current run ends", { kind });
+    return new Promise((resolve) => {
+      this.#queued = {
+        start: () => {
+          this.#queued = undefined;
+          resolve(this.#runNow(kind, request));
+        },
+        cancel: () => {
+          this.#queued = undefined;
+          log.info("Dropped the queued {kind}: the scheduler is stopping", { kind });
+          resolve(skipped("stopped"));
+        },
+      };
+    });
+  }
+
+  async #runNow(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
+    const run: ActiveRun = { controller: new AbortController(), phase: "locking" };
+    this.#active.add(run);
+    const forward = () => run.controller.abort(request.signal?.reason);
+    if (request.signal?.aborted) forward();
+    request.signal?.addEventListener("abort", forward, { once: true });
+    try {
+      return await executeRun({
+        job: this.#job,
+        lock: this.#lock,
+        clock: this.#clock,
+        kind,
+        trigger: kind === "manual" ? "manual" : "schedule",
+        request,
+        signal: run.controller.signal,
+        defaultLookbackMs: (reference) =>
+          this.#defaultLookbackMs ??= effectiveLookbackMs(this.#settings, reference),
+        onRunning: () => run.phase = "running",
+        onLocked: () => {
+          if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
+        },
+      });
+    } finally {
+      request.signal?.removeEventListener("abort", forward);
+      await this.#writeMetrics();
+      this.#active.delete(run);
+      this.#afterRun();
+    }
+  }
+
+  #afterRun(): void {
+    if (this.#active.size > 0) return;
+    if (this.#queued) {
+      this.#queued.start();
+      return;
+    }
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** True when no run is active within `ms`. */
+  async #idleWithin(ms: number): Promise<boolean> {
+    if (this.#active.size === 0) return true;
+    const timer = new AbortController();
+    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
+    const timeout = this.#clock.sleep(ms, timer.signal).then(() => false, () => false);
+    const result = await Promise.race([idle, timeout]);
+    timer.abort();
+    return result;
+  }
+
+  async #writeMetrics(): Promise<void> {
+    const path = this.#settings.metrics_file;
+    if (!path) return;
+    try {
+      await this.#metrics.writeFile(path);
+    } catch (error) {
+      log.warn("Cannot write metrics to {path}: {error}", { path, error: describeError(error) });
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Response builders shared by the simulator's servers: JSON with an explicit Content-Length,
+ * Graph's error envelope with `request-id` headers, and the date formats Microsoft uses.
+ * @module
+ */
+
+/** Graph's JSON content type. */
+export const GRAPH_JSON =
+  "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/** Per-request identifiers Graph echoes in headers and error bodies. */
+export interface RequestIds {
+  requestId: string;
+  clientRequestId: string;
+}
+
+/** "2023-05-06T06:03:00Z": UTC, whole seconds (Graph's `createdDateTime` style). */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/** "2023-02-20T05:06:48": the `innerError.date` style (no zone designator). */
+export function innerErrorDate(ms: number): string {
+  return isoSeconds(ms).replace("Z", "");
+}
+
+/** A JSON response with Content-Length set (so truncation faults can break it). */
+export function jsonResponse(
+  body: unknown,
+  init: { status?: number; headers?: HeadersInit; contentType?: string } = {},
+): Response {
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const headers = new Headers(init.headers);
+  headers.set("content-type", init.contentType ?? "application/json; charset=utf-8");
+  headers.set("content-length", String(bytes.length));
+  return new Response(bytes, { status: init.status ?? 200, headers });
+}
+
+/** The `request-id`/`client-request-id` pair Graph returns on every answer. */
+export function graphHeaders(ids: RequestIds, extra?: HeadersInit): Headers {
+  const headers = new Headers(extra);
+  headers.set("request-id", ids.requestId);
+  headers.set("client-request-id", ids.clientRequestId);
+  headers.set(
+    "x-ms-ags-diagnostic",
+    JSON.stringify({ ServerInfo: { DataCenter: "Simulated", Slice: "E", Ring: "5" } }),
+  );
+  return headers;
+}
+
+/** A Graph JSON success answer. */
+export function graphJson(body: unknown, ids: RequestIds, status = 200): Response {
+  return jsonResponse(body, { status, headers: graphHeaders(ids), contentType: GRAPH_JSON });
+}
+
+/** Default `code` and `message` of a Graph error by HTTP status. */
+export function defaultGraphError(status: number): { code: string; message: string } {
+  switch (status) {
+    case 400:
+      return { code: "invalidRequest", message: "Invalid request" };
+    case 401:
+      return { code: "unauthenticated", message: "Unauthenticated" };
+    case 403:
+      return { code: "accessDenied", message: "Access denied" };
+    case 404:
+      return { code: "itemNotFound", message: "The resource could not be found." };
+    case 429:
+      return { code: "activityLimitReached", message: "The request has been throttled" };
+    case 503:
+      return { code: "serviceNotAvailable", message: "Service unavailable" };
+    case 504:
+      return { code: "gatewayTimeout", message: "The operation timed out" };
+    default:
+      return { code: "generalException", message: "An unspecified error has occurred." };
+  }
+}
+
+/** Graph's error envelope: `{"error":{"code","message","innerError":{date,request-id,...}}}`. */
+export function graphError(
+  status: number,
+  ids: RequestIds,
+  options: { code?: string; message?: string; now: number; headers?: HeadersInit },
+): Response {
+  const fallback = defaultGraphError(status);
+  const body = {
+    error: {
+      code: options.code ?? fallback.code,
+      message: options.message ?? fallback.message,
+      innerError: {
+        date: innerErrorDate(options.now),
+        "request-id": ids.requestId,
+        "client-request-id": ids.clientRequestId,
+      },
+    },
+  };
+  return jsonResponse(body, {
+    status,
+    headers: graphHeaders(ids, options.headers),
+    contentType: GRAPH_JSON,
+  });
+}

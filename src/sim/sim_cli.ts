@@ -1,0 +1,178 @@
+/**
+ * What `ingest sim` and `ingest demo` need: seed files (a realistic demo set, N generated files,
+ * or a folder of real files) and a running simulator announced with its URLs and a ready
+ * `[scheduler]` settings snippet.
+ * @module
+ */
+import { startSimulator } from "./simulator.ts";
+import { splitPath } from "./state.ts";
+import type { SimFileSpec, SimOptions, Simulator } from "./types.ts";
+
+/** The folder the demo and `ingest sim` seed, as `sharepoint_folder` names it. */
+export const DEFAULT_SIM_FOLDER = "/Shared Documents/Reports";
+
+const MINUTE = 60_000;
+
+/** Options of {@link runSimulatorCli}. */
+export interface SimulatorCliOptions {
+  /** Seed from the files under this folder (recursively; modification times kept). */
+  seedDir?: string;
+  /** Seed this many generated files instead. */
+  files?: number;
+  /** Size of each generated file, bytes (default 64 KiB). */
+  fileSize?: number;
+  /** `sharepoint_folder`: library URL segment then the folder, default {@link DEFAULT_SIM_FOLDER}. */
+  folder?: string;
+  /** `ingestion_dir` printed in the snippet. */
+  ingestionDir?: string;
+  /** Any other simulator option (ports, credentials, faults seed, clock). */
+  simulator?: SimOptions;
+}
+
+/** Splits `sharepoint_folder` into the library URL segment and the path inside the library. */
+export function splitFolder(folder: string): { library: string; path: string } {
+  const [library, ...rest] = splitPath(folder);
+  if (library === undefined) {
+    throw new RangeError(`Cannot use folder "${folder}": it names no library`);
+  }
+  return { library, path: rest.join("/") };
+}
+
+function csv(lines: string[]): Uint8Array {
+  return new TextEncoder().encode(`${lines.join("\r\n")}\r\n`);
+}
+
+/**
+ * About eight realistic files in "Shared Documents/Reports" relative to `now`: CSV, XLSX and
+ * PDF names (one with `#`, one with non-ASCII), one file in a sub-folder (never downloaded:
+ * sub-folders are not descended) and one file older than a two-hour window.
+ */
+export function defaultDemoFiles(now: Date): SimFileSpec[] {
+  const t = now.getTime();
+  const ago = (minutes: number) => new Date(t - minutes * MINUTE);
+  const day = now.toISOString().slice(0, 10);
+  const library = "Shared Documents";
+  return [
+    {
+      library,
+      path: `Reports/sales_${day}.csv`,
+      content: csv([
+        "region,product,units,revenue",
+        "EMEA,Widget,120,2400.00",
+        "AMER,Widget,95,1900.00",
+        "APAC,Gadget,40,1480.00",
+      ]),
+      lastModified: ago(25),
+    },
+    {
+      library,
+      path: "Reports/inventory_snapshot.csv",
+      content: csv(["sku,warehouse,on_hand", "W-100,Rotterdam,812", "G-220,Dallas,96"]),
+      lastModified: ago(50),
+    },
+    {
+      library,
+      path: "Reports/customers (EU).csv",
+      content: csv(["id,name,country", "1001,Müller GmbH,DE", "1002,Société Générale,FR"]),
+      lastModified: ago(70),
+    },
+    { library, path: "Reports/Q4 forecast.xlsx", size: 48 * 1024, lastModified: ago(40) },
+    { library, path: "Reports/Board deck #12.pdf", size: 300 * 1024, lastModified: ago(15) },
+    { library, path: "Reports/Übersicht_Kosten.xlsx", size: 22 * 1024, lastModified: ago(95) },
+    {
+      library,
+      path: "Reports/Archive/sales_2025-12-31.csv",
+      content: csv(["region,product,units,revenue", "EMEA,Widget,1,20.00"]),
+      lastModified: ago(10),
+    },
+    {
+      library,
+      path: "Reports/legacy_report_2019.csv",
+      content: csv(["year,total", "2019,123456"]),
+      lastModified: ago(6 * 24 * 60),
+    },
+  ];
+}
+
+/** `count` generated files in `folder`, modified over the last two hours, about `size` bytes each. */
+export function generatedFiles(
+  count: number,
+  options: { folder?: string; size?: number; now: Date },
+): SimFileSpec[] {
+  const { library, path } = splitFolder(options.folder ?? DEFAULT_SIM_FOLDER);
+  const size = options.size ?? 64 * 1024;
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => ({
+    library,
+    path: `${path}/report_${String(i + 1).padStart(width, "0")}.csv`,
+    size: Math.max(0, size + ((i * 7919) % 1024) - 512),
+    lastModified: new Date(options.now.getTime() - ((i * 37) % 120) * MINUTE),
+  }));
+}
+
+/** Specs for every file under `dir` (recursively), placed under `folder`, served from disk. */
+export async function filesFromDirectory(
+  dir: string,
+  folder = DEFAULT_SIM_FOLDER,
+): Promise<SimFileSpec[]> {
+  const { library, path } = splitFolder(folder);
+  const specs: SimFileSpec[] = [];
+  const walk = async (absolute: string, relative: string[]) => {
+    for await (const entry of Deno.readDir(absolute)) {
+      const child = `${absolute}/${entry.name}`;
+      if (entry.isDirectory) await walk(child, [...relative, entry.name]);
+      if (!entry.isFile) continue;
+      const stat = await Deno.stat(child);
+      specs.push({
+        library,
+        path: [path, ...relative, entry.name].filter((s) => s !== "").join("/"),
+        sourcePath: child,
+        ...(stat.mtime ? { lastModified: stat.mtime } : {}),
+        ...(stat.birthtime ? { created: stat.birthtime } : {}),
+      });
+    }
+  };
+  await walk(dir, []);
+  return specs.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Starts a simulator seeded from `options` (a folder of real files, N generated files, or the
+ * demo set), writes its URLs and a `[scheduler]` snippet through `write`, and returns it running;
+ * the caller closes it (e.g. on Ctrl+C).
+ */
+export async function runSimulatorCli(
+  options: SimulatorCliOptions,
+  write: (line: string) => void,
+): Promise<Simulator> {
+  const folder = options.folder ?? DEFAULT_SIM_FOLDER;
+  const now = new Date((options.simulator?.now ?? Date.now)());
+  const files = options.seedDir !== undefined
+    ? await filesFromDirectory(options.seedDir, folder)
+    : options.files !== undefined
+    ? generatedFiles(options.files, {
+      folder,
+      now,
+      ...(options.fileSize === undefined ? {} : { size: options.fileSize }),
+    })
+    : defaultDemoFiles(now);
+  const sim = await startSimulator({
+    ...options.simulator,
+    files: [...(options.simulator?.files ?? []), ...files],
+  });
+  const settings = {
+    folder,
+    ...(options.ingestionDir === undefined ? {} : { ingestionDir: options.ingestionDir }),
+  };
+  write("Microsoft Graph simulator is running (Ctrl+C to stop)");
+  write(`  authority_host   ${sim.authorityHost}`);
+  write(`  graph_base_url   ${sim.graphBaseUrl}`);
+  write(`  download origin  ${sim.downloadOrigin}`);
+  write(`  db_service_url   ${sim.dbServiceUrl}`);
+  write(`  site             ${sim.siteUrl}`);
+  write(`  folder           ${folder} (${files.length} files seeded)`);
+  write("");
+  write("Settings snippet:");
+  for (const line of sim.settingsSnippet(settings).trimEnd().split("\n")) write(line);
+  return sim;
+}

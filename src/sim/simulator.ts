@@ -1,0 +1,238 @@
+/**
+ * Starts the Microsoft Graph simulator: four loopback HTTP servers (login, Graph v1.0, download
+ * origin, DB service) over one in-memory SharePoint site, with scripted faults and a request log.
+ * @module
+ */
+import { stringify } from "smol-toml";
+import { readCertificate } from "./certificate.ts";
+import { AssertionVerifier } from "./client_assertion.ts";
+import { DB_PATH, DbEndpoint } from "./db_server.ts";
+import { DownloadEndpoint } from "./download_server.ts";
+import { DownloadUrls } from "./download_urls.ts";
+import { FaultPlan } from "./faults.ts";
+import { GraphEndpoint } from "./graph_server.ts";
+import { LoginEndpoint } from "./login_server.ts";
+import { mixSeed, SeededRandom } from "./prng.ts";
+import { RequestLog } from "./request_log.ts";
+import { type Endpoint, serveEndpoint } from "./sim_server.ts";
+import { encodePath, SimState, splitPath } from "./state.ts";
+import { TokenStore } from "./tokens.ts";
+import type { FaultRule, RequestLogEntry, SimFileSpec, SimOptions, Simulator } from "./types.ts";
+
+/** Tenant id used when `SimOptions.tenantId` is not given. */
+export const DEFAULT_TENANT_ID = "6f1c2e4a-8b3d-4c5e-9f70-1a2b3c4d5e6f";
+/** Client id used when `SimOptions.clientId` is not given. */
+export const DEFAULT_CLIENT_ID = "0b9e7d4c-2a1f-4e3d-8c5b-7a6f5e4d3c2b";
+/** Client secret used when `SimOptions.clientSecret` is not given. */
+export const DEFAULT_CLIENT_SECRET = "sim~Q8x.local-only-secret_4f2a";
+
+class RunningSimulator implements Simulator {
+  readonly graphBaseUrl: string;
+  readonly authorityHost: string;
+  readonly dbServiceUrl: string;
+  readonly downloadOrigin: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly siteUrl: string;
+  #parts: SimulatorParts;
+
+  constructor(
+    parts: SimulatorParts,
+    urls: { graph: string; login: string; db: string; download: string },
+  ) {
+    this.#parts = parts;
+    this.graphBaseUrl = urls.graph;
+    this.authorityHost = urls.login;
+    this.dbServiceUrl = urls.db;
+    this.downloadOrigin = urls.download;
+    this.tenantId = parts.tenantId;
+    this.clientId = parts.clientId;
+    this.clientSecret = parts.clientSecret;
+    this.siteUrl = parts.state.site.webUrl;
+  }
+
+  get requestLog(): readonly RequestLogEntry[] {
+    return this.#parts.log.entries;
+  }
+
+  get peakConcurrentDownloads(): number {
+    return this.#parts.download.peakConcurrent;
+  }
+
+  settingsSnippet(options: { folder?: string; ingestionDir?: string } = {}): string {
+    const state = this.#parts.state;
+    const scheduler: Record<string, string> = {
+      graph_base_url: this.graphBaseUrl,
+      authority_host: this.authorityHost,
+      tenant_id: this.tenantId,
+      client_id: this.clientId,
+      client_secret: this.clientSecret,
+      sharepoint_site_url: this.siteUrl,
+      sharepoint_folder: options.folder ?? `/${state.defaultDrive.urlSegment}`,
+      db_service_url: this.dbServiceUrl,
+      ingestion_dir: options.ingestionDir ?? "./ingest",
+    };
+    if (this.#parts.dbToken !== undefined) scheduler.db_service_token = this.#parts.dbToken;
+    return `${stringify({ scheduler })}\n`;
+  }
+
+  addFile(spec: SimFileSpec): string {
+    return this.#parts.state.addFile(spec);
+  }
+
+  addFolder(path: string, library?: string): string {
+    return this.#parts.state.addFolder(path, library);
+  }
+
+  removeItem(path: string, library?: string): boolean {
+    return this.#parts.state.removeItem(path, library);
+  }
+
+  markIngested(name: string, at?: Date): void {
+    this.#parts.db.mark(name, at?.getTime() ?? this.#parts.now());
+  }
+
+  addFault(rule: FaultRule): void {
+    this.#parts.faults.add(rule);
+  }
+
+  clearFaults(): void {
+    this.#parts.faults.clear();
+  }
+
+  clearRequestLog(): void {
+    this.#parts.log.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.#parts.closing.signal.aborted) return;
+    this.#parts.closing.abort();
+    await Promise.all(this.#parts.servers.map((server) => server.shutdown()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+interface SimulatorParts {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  dbToken: string | undefined;
+  now: () => number;
+  state: SimState;
+  log: RequestLog;
+  faults: FaultPlan;
+  download: DownloadEndpoint;
+  db: DbEndpoint;
+  closing: AbortController;
+  servers: Deno.HttpServer<Deno.NetAddr>[];
+}
+
+/**
+ * Starts the simulator on 127.0.0.1 (ports from `options.ports`, default any free port) and
+ * seeds it with `options.files` and `options.ingested`. Close it with `close()` or `await using`.
+ *
+ * @example
+ * ```ts
+ * await using sim = await startSimulator({ files: [{ path: "Reports/a.csv", size: 1024 }] });
+ * console.log(sim.settingsSnippet({ folder: "/Shared Documents/Reports" }));
+ * ```
+ */
+export async function startSimulator(options: SimOptions = {}): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const seed = options.seed ?? 1;
+  const random = new SeededRandom(mixSeed(seed, 0x70c));
+  const hostname = options.hostname ?? "contoso.sharepoint.com";
+  const state = new SimState({
+    hostname,
+    sitePath: options.sitePath ?? "/sites/Finance",
+    libraries: options.libraries ?? [],
+    now,
+    seed,
+  });
+  const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
+  const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? DEFAULT_CLIENT_SECRET;
+  const downloadHost = options.downloadHost ?? "localhost";
+  const origins = { graph: "", download: "" };
+  const tokens = new TokenStore(now, random);
+  const downloadUrls = new DownloadUrls({
+    origin: () => origins.download,
+    sitePath: encodePath(splitPath(state.site.path)),
+    lifetimeSeconds: options.downloadUrlLifetimeSeconds ?? 3600,
+    now,
+    secret: crypto.randomUUID(),
+  });
+  const certificate = options.certificatePem === undefined
+    ? undefined
+    : await readCertificate(options.certificatePem);
+  const log = new RequestLog();
+  const faults = new FaultPlan(mixSeed(seed, 0xfa17));
+  const closing = new AbortController();
+  const host = (endpoint: Endpoint, port: number | undefined) =>
+    serveEndpoint(endpoint, { port: port ?? 0, log, faults, now, closing: closing.signal });
+
+  const graphBaseUrl = () => `${origins.graph}/v1.0`;
+  const graph = host(
+    new GraphEndpoint({
+      state,
+      tokens,
+      downloadUrls,
+      pageSize: options.pageSize ?? 200,
+      graphBaseUrl,
+    }),
+    options.ports?.graph,
+  );
+  origins.graph = `http://127.0.0.1:${graph.addr.port}`;
+  const login = host(
+    new LoginEndpoint({
+      tenantId,
+      tenantAliases: [`${hostname.split(".")[0]}.onmicrosoft.com`],
+      clientId,
+      clientSecret,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+      tokens,
+      assertions: new AssertionVerifier({ certificate, now }),
+      random,
+      extraScopes: [`${origins.graph}/.default`],
+    }),
+    options.ports?.login,
+  );
+  const download = new DownloadEndpoint({ state, downloadUrls });
+  const downloadServer = host(download, options.ports?.download);
+  origins.download = `http://${downloadHost}:${downloadServer.addr.port}`;
+  const db = new DbEndpoint(options.dbToken);
+  const dbServer = host(db, options.ports?.db);
+
+  const parts: SimulatorParts = {
+    tenantId,
+    clientId,
+    clientSecret,
+    dbToken: options.dbToken,
+    now,
+    state,
+    log,
+    faults,
+    download,
+    db,
+    closing,
+    servers: [graph, login, downloadServer, dbServer],
+  };
+  const simulator = new RunningSimulator(parts, {
+    graph: graphBaseUrl(),
+    login: `http://127.0.0.1:${login.addr.port}`,
+    db: `http://127.0.0.1:${dbServer.addr.port}${DB_PATH}`,
+    download: origins.download,
+  });
+  try {
+    for (const file of options.files ?? []) simulator.addFile(file);
+    for (const record of options.ingested ?? []) simulator.markIngested(record.name, record.at);
+  } catch (error) {
+    await simulator.close();
+    throw error;
+  }
+  return simulator;
+}

@@ -1,0 +1,351 @@
+/**
+ * The simulated SharePoint site: document libraries (drives) holding folders and files, with
+ * the identifiers and versions Graph exposes. Path lookups are case-insensitive like SharePoint;
+ * ids are case-sensitive and opaque.
+ * @module
+ */
+import { type ContentSource, hashSource } from "./content.ts";
+import { hashString, mixSeed, SeededRandom } from "./prng.ts";
+import type { SimFileSpec, SimLibrary } from "./types.ts";
+
+/** File facet of an item. */
+export interface SimFileData {
+  source: ContentSource;
+  size: number;
+  /** Base64 QuickXorHash, or undefined when the spec asked for none. */
+  quickXorHash: string | undefined;
+  mimeType: string;
+}
+
+/** Folder facet of an item. */
+export interface SimFolderData {
+  /** Children by case-folded name. */
+  children: Map<string, SimItem>;
+  /** Children in listing order, rebuilt after a change. */
+  sorted: SimItem[] | undefined;
+}
+
+/** A drive item: the root, a folder or a file. */
+export interface SimItem {
+  readonly id: string;
+  readonly driveId: string;
+  readonly name: string;
+  /** Case-folded name ({@link nameKey}): children are looked up and sorted by it. */
+  readonly key: string;
+  readonly parent: SimItem | undefined;
+  /** SharePoint's UniqueId (GUID), used in eTag/cTag and download URLs. */
+  readonly uniqueId: string;
+  version: number;
+  /** Milliseconds since the epoch, whole seconds. */
+  created: number;
+  modified: number;
+  file?: SimFileData;
+  folder?: SimFolderData;
+}
+
+/** A document library. */
+export interface SimDrive {
+  readonly id: string;
+  readonly name: string;
+  readonly urlSegment: string;
+  readonly isDefault: boolean;
+  readonly root: SimItem;
+  readonly created: number;
+}
+
+/** The one simulated site. */
+export interface SimSite {
+  readonly id: string;
+  readonly hostname: string;
+  /** Server-relative path, e.g. "/sites/Finance". */
+  readonly path: string;
+  readonly name: string;
+  readonly webUrl: string;
+  readonly created: number;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  csv: "text/csv",
+  txt: "text/plain",
+  json: "application/json",
+  xml: "application/xml",
+  pdf: "application/pdf",
+  zip: "application/zip",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  png: "image/png",
+  jpg: "image/jpeg",
+};
+
+/** The MIME type SharePoint would report for `name`. */
+export function mimeTypeOf(name: string): string {
+  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
+  return MIME_TYPES[ext] ?? "application/octet-stream";
+}
+
+/** The case-insensitive key SharePoint matches names with. */
+export function nameKey(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}
+
+/** Splits "a/b/c" into segments, ignoring empty ones ("/a//b/" → ["a", "b"]). */
+export function splitPath(path: string): string[] {
+  return path.split("/").filter((segment) => segment !== "");
+}
+
+function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** Listing order: folders first, then by case-folded name. */
+export function compareItems(a: SimItem, b: SimItem): number {
+  return compareKeys(a.folder !== undefined, a.key, b.folder !== undefined, b.key);
+}
+
+/** Compares (isFolder, key) pairs in listing order. */
+export function compareKeys(
+  aFolder: boolean,
+  aKey: string,
+  bFolder: boolean,
+  bKey: string,
+): number {
+  if (aFolder !== bFolder) return aFolder ? -1 : 1;
+  return aKey < bKey ? -1 : aKey > bKey ? 1 : 0;
+}
+
+/** Options of {@link SimState}. */
+export interface SimStateOptions {
+  hostname: string;
+  sitePath: string;
+  libraries: SimLibrary[];
+  now: () => number;
+  seed: number;
+}
+
+/** Sites, drives and items, mutated by seeding and by test hooks. */
+export class SimState {
+  readonly site: SimSite;
+  readonly drives: readonly SimDrive[];
+  #items = new Map<string, SimItem>();
+  #random: SeededRandom;
+  #now: () => number;
+
+  constructor(options: SimStateOptions) {
+    this.#random = new SeededRandom(mixSeed(options.seed, 0x5157));
+    this.#now = options.now;
+    const created = wholeSeconds(options.now()) - 400 * 86_400_000;
+    const path = `/${splitPath(options.sitePath).join("/")}`;
+    const name = splitPath(path).at(-1) ?? "root";
+    this.site = {
+      id: `${options.hostname},${this.#random.guid()},${this.#random.guid()}`,
+      hostname: options.hostname,
+      path,
+      name,
+      webUrl: `https://${options.hostname}${path === "/" ? "" : encodePath(splitPath(path))}`,
+      created,
+    };
+    const libraries = options.libraries.length > 0
+      ? options.libraries
+      : [{ name: "Documents", urlSegment: "Shared Documents", isDefault: true }];
+    const hasDefault = libraries.some((library) => library.isDefault);
+    this.drives = libraries.map((library, index) => {
+      const id = this.#random.driveId();
+      const root = this.#newItem({ driveId: id, name: "root", parent: undefined, time: created });
+      root.folder = { children: new Map(), sorted: undefined };
+      return {
+        id,
+        name: library.name,
+        urlSegment: library.urlSegment,
+        isDefault: library.isDefault ?? (!hasDefault && index === 0),
+        root,
+        created,
+      };
+    });
+  }
+
+  /** The site's default library (answers `/sites/{id}/drive`). */
+  get defaultDrive(): SimDrive {
+    return this.drives.find((drive) => drive.isDefault) ?? this.drives[0]!;
+  }
+
+  /** The drive with this id (case-sensitive), if any. */
+  driveById(id: string): SimDrive | undefined {
+    return this.drives.find((drive) => drive.id === id);
+  }
+
+  /** The drive whose URL segment is `segment` (case-insensitive), or the default one. */
+  driveBySegment(segment: string | undefined): SimDrive {
+    if (segment === undefined) return this.defaultDrive;
+    const drive = this.drives.find((d) => nameKey(d.urlSegment) === nameKey(segment));
+    if (drive === undefined) {
+      const known = this.drives.map((d) => `"${d.urlSegment}"`).join(", ");
+      throw new RangeError(`Cannot find library "${segment}": the site has ${known}`);
+    }
+    return drive;
+  }
+
+  /** The item with this id in `driveId`, if any. */
+  item(driveId: string, itemId: string): SimItem | undefined {
+    const item = this.#items.get(itemId);
+    return item?.driveId === driveId ? item : undefined;
+  }
+
+  /** Follows `segments` (already decoded) from `from`, case-insensitively. */
+  resolve(from: SimItem, segments: readonly string[]): SimItem | undefined {
+    let current: SimItem | undefined = from;
+    for (const segment of segments) {
+      current = current?.folder?.children.get(nameKey(segment));
+      if (current === undefined) return undefined;
+    }
+    return current;
+  }
+
+  /** Names from the drive root to `item` (empty for the root). */
+  pathOf(item: SimItem): string[] {
+    const names: string[] = [];
+    for (let current: SimItem | undefined = item; current?.parent; current = current.parent) {
+      names.unshift(current.name);
+    }
+    return names;
+  }
+
+  /** Children of `folder` in listing order. */
+  children(folder: SimItem): readonly SimItem[] {
+    const data = folder.folder;
+    if (data === undefined) return [];
+    data.sorted ??= [...data.children.values()].sort(compareItems);
+    return data.sorted;
+  }
+
+  /** Total size of the files under `item` (folders report it like SharePoint does). */
+  sizeOf(item: SimItem): number {
+    if (item.file) return item.file.size;
+    let total = 0;
+    for (const child of item.folder?.children.values() ?? []) total += this.sizeOf(child);
+    return total;
+  }
+
+  /** Adds or replaces a file (replacing keeps its id and bumps its version); returns the id. */
+  addFile(spec: SimFileSpec): string {
+    const drive = this.driveBySegment(spec.library);
+    const segments = splitPath(spec.path);
+    const name = segments.pop();
+    if (name === undefined) {
+      throw new RangeError(`Cannot add file "${spec.path}": the path is empty`);
+    }
+    const parent = this.#ensureFolder(drive, segments);
+    const source = contentOf(spec);
+    const now = wholeSeconds(this.#now());
+    const modified = spec.lastModified ? wholeSeconds(spec.lastModified.getTime()) : now;
+    const file: SimFileData = {
+      source,
+      size: source.kind === "bytes" ? source.bytes.length : source.size,
+      quickXorHash: spec.noHash ? undefined : hashSource(source),
+      mimeType: mimeTypeOf(name),
+    };
+    const existing = parent.folder!.children.get(nameKey(name));
+    if (existing?.folder) {
+      throw new RangeError(`Cannot add file "${spec.path}": a folder has that name`);
+    }
+    if (existing) {
+      existing.file = file;
+      existing.version++;
+      existing.modified = modified;
+      if (spec.created) existing.created = wholeSeconds(spec.created.getTime());
+      return existing.id;
+    }
+    const created = spec.created ? wholeSeconds(spec.created.getTime()) : modified;
+    const item = this.#newItem({ driveId: drive.id, name, parent, time: created });
+    item.modified = modified;
+    item.file = file;
+    this.#attach(parent, item);
+    return item.id;
+  }
+
+  /** Adds a folder and its missing parents; returns the folder's id. */
+  addFolder(path: string, library?: string): string {
+    return this.#ensureFolder(this.driveBySegment(library), splitPath(path)).id;
+  }
+
+  /** Deletes the item at `path` (and everything below it); false when absent. */
+  removeItem(path: string, library?: string): boolean {
+    const drive = this.driveBySegment(library);
+    const item = this.resolve(drive.root, splitPath(path));
+    if (item === undefined || item.parent === undefined) return false;
+    const siblings = item.parent.folder!;
+    siblings.children.delete(item.key);
+    siblings.sorted = undefined;
+    this.#forget(item);
+    return true;
+  }
+
+  #forget(item: SimItem): void {
+    this.#items.delete(item.id);
+    for (const child of item.folder?.children.values() ?? []) this.#forget(child);
+  }
+
+  #ensureFolder(drive: SimDrive, segments: readonly string[]): SimItem {
+    let current = drive.root;
+    for (const segment of segments) {
+      const existing = current.folder!.children.get(nameKey(segment));
+      if (existing?.file) {
+        throw new RangeError(`Cannot add folder "${segment}": a file has that name`);
+      }
+      if (existing) {
+        current = existing;
+        continue;
+      }
+      const folder = this.#newItem({
+        driveId: drive.id,
+        name: segment,
+        parent: current,
+        time: wholeSeconds(this.#now()),
+      });
+      folder.folder = { children: new Map(), sorted: undefined };
+      this.#attach(current, folder);
+      current = folder;
+    }
+    return current;
+  }
+
+  #attach(parent: SimItem, item: SimItem): void {
+    parent.folder!.children.set(item.key, item);
+    parent.folder!.sorted = undefined;
+  }
+
+  #newItem(
+    init: { driveId: string; name: string; parent: SimItem | undefined; time: number },
+  ): SimItem {
+    const item: SimItem = {
+      id: this.#random.itemId(),
+      driveId: init.driveId,
+      name: init.name,
+      key: nameKey(init.name),
+      parent: init.parent,
+      uniqueId: this.#random.guid(),
+      version: 1,
+      created: init.time,
+      modified: init.time,
+    };
+    this.#items.set(item.id, item);
+    return item;
+  }
+}
+
+/** Percent-encodes each segment and joins them with "/" (leading "/" included). */
+export function encodePath(segments: readonly string[]): string {
+  return segments.map((segment) => `/${encodeURIComponent(segment)}`).join("");
+}
+
+function contentOf(spec: SimFileSpec): ContentSource {
+  if (spec.sourcePath !== undefined) {
+    return { kind: "file", path: spec.sourcePath, size: Deno.statSync(spec.sourcePath).size };
+  }
+  if (spec.content !== undefined) return { kind: "bytes", bytes: spec.content };
+  const size = spec.size ?? 0;
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`Cannot add file "${spec.path}": size must be a whole number >= 0`);
+  }
+  return { kind: "generated", seed: spec.seed ?? hashString(spec.path), size };
+}

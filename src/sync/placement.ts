@@ -1,0 +1,228 @@
+/**
+ * The staging folder and the no-overwrite move into `ingestion_dir`.
+ *
+ * Files are written to `<staging_dir>/<uuid>.part`, verified and fsynced by the download, dated
+ * with the server's modification time, then hard-linked under their final name into
+ * `ingestion_dir`. `link` fails when the name exists, so two racing runs can never both place a
+ * name and an existing file is never replaced; the file watcher only ever sees complete files.
+ * @module
+ */
+import { basename, join, resolve } from "node:path";
+import { getLogger } from "@logtape/logtape";
+import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
+import { unsafeNameReason } from "./safe_names.ts";
+
+const log = getLogger(["ingest", "sync"]);
+
+/** Suffix of temporary files in the staging folder. */
+export const PART_SUFFIX = ".part";
+
+/** What a placement did: the file is now in `ingestion_dir`, or a file of that name already was. */
+export type PlaceOutcome = "placed" | "exists";
+
+/** Options of {@link StagingArea}. */
+export interface StagingAreaOptions {
+  stagingDir: string;
+  ingestionDir: string;
+  /** New temporary names, default `crypto.randomUUID`. */
+  newId?: () => string;
+  /** Hard-link primitive, default `Deno.link` (injected to test the rename fallback). */
+  link?: (from: string, to: string) => Promise<void>;
+  /** `stat` used for the same-volume check, default `Deno.stat` (injected to test it). */
+  stat?: (path: string) => Promise<Deno.FileInfo>;
+}
+
+/** Owns `staging_dir` and the placement of finished files into `ingestion_dir`. */
+export class StagingArea {
+  readonly stagingDir: string;
+  readonly ingestionDir: string;
+  #newId: () => string;
+  #link: (from: string, to: string) => Promise<void>;
+  #stat: (path: string) => Promise<Deno.FileInfo>;
+
+  constructor(options: StagingAreaOptions) {
+    this.stagingDir = resolve(options.stagingDir);
+    this.ingestionDir = resolve(options.ingestionDir);
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
+    this.#link = options.link ?? Deno.link;
+    this.#stat = options.stat ?? Deno.stat;
+  }
+
+  /**
+   * Creates both folders, checks they are distinct and on one volume, and removes leftover
+   * `*.part` files of a killed run. Returns the names removed.
+   * @throws {ConfigError} when the folders are the same or on different volumes.
+   * @throws {IngestError} when a folder cannot be created.
+   */
+  async prepare(): Promise<string[]> {
+    await ensureDir(this.ingestionDir, "ingestion_dir");
+    await ensureDir(this.stagingDir, "staging_dir");
+    await this.#checkLayout();
+    return await this.removeLeftovers();
+  }
+
+  /** Removes every `*.part` file in the staging folder; returns their names. */
+  async removeLeftovers(): Promise<string[]> {
+    const removed: string[] = [];
+    for await (const entry of Deno.readDir(this.stagingDir)) {
+      if (!entry.isFile || !entry.name.endsWith(PART_SUFFIX)) continue;
+      try {
+        await Deno.remove(join(this.stagingDir, entry.name));
+        removed.push(entry.name);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) continue;
+        log.warn("Cannot remove leftover temporary file {file}: {error}", {
+          file: entry.name,
+          error: (error as Error).message,
+        });
+      }
+    }
+    if (removed.length > 0) {
+      log.info("Removed {count} leftover temporary files from {dir}", {
+        count: removed.length,
+        dir: this.stagingDir,
+      });
+    }
+    return removed;
+  }
+
+  /** A fresh temporary path `<staging_dir>/<uuid>.part` (not created). */
+  tempPath(): string {
+    return join(this.stagingDir, `${this.#newId()}${PART_SUFFIX}`);
+  }
+
+  /**
+   * The path `name` gets in `ingestion_dir`.
+   * @throws {UnsafeNameError} when `name` is not a safe single path component.
+   */
+  finalPath(name: string): string {
+    const reason = unsafeNameReason(name);
+    const path = join(this.ingestionDir, name);
+    if (
+      reason !== undefined || resolve(path, "..") !== this.ingestionDir || basename(path) !== name
+    ) {
+      throw new UnsafeNameError(`Cannot place ${JSON.stringify(name)}: ${reason ?? "unsafe path"}`);
+    }
+    return path;
+  }
+
+  /** True when something named `name` is already in `ingestion_dir` (not yet consumed). */
+  async isPending(name: string): Promise<boolean> {
+    return await exists(this.finalPath(name));
+  }
+
+  /**
+   * Dates `temp` with `lastModified`, then moves it to `ingestion_dir/name` without ever
+   * replacing an existing entry. On "exists", `temp` is removed and nothing else changes.
+   * @throws {UnsafeNameError} for an unsafe name; filesystem errors as thrown by Deno.
+   */
+  async place(temp: string, name: string, lastModified: Date): Promise<PlaceOutcome> {
+    const final = this.finalPath(name);
+    await Deno.utime(temp, lastModified, lastModified);
+    const outcome = await this.#moveNoOverwrite(temp, final);
+    if (outcome === "exists") await this.discard(temp);
+    else await syncDir(this.ingestionDir);
+    return outcome;
+  }
+
+  /** Removes `temp` if it exists (best effort). */
+  async discard(temp: string): Promise<void> {
+    try {
+      await Deno.remove(temp);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      log.warn("Cannot remove temporary file {file}: {error}", {
+        file: basename(temp),
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  async #moveNoOverwrite(temp: string, final: string): Promise<PlaceOutcome> {
+    try {
+      await this.#link(temp, final);
+    } catch (error) {
+      if (error instanceof Deno.errors.AlreadyExists) return "exists";
+      if (!linkUnsupported(error)) throw error;
+      // No hard links on this volume (FAT, some network shares): check, then rename. A racing
+      // writer could slip in between; rename would then replace, so this path is a fallback only.
+      if (await exists(final)) return "exists";
+      await Deno.rename(temp, final);
+      return "placed";
+    }
+    await this.discard(temp);
+    return "placed";
+  }
+
+  async #checkLayout(): Promise<void> {
+    const [staging, ingestion] = await Promise.all([
+      Deno.realPath(this.stagingDir),
+      Deno.realPath(this.ingestionDir),
+    ]);
+    if (staging === ingestion) {
+      throw new ConfigError(
+        `Cannot use staging_dir ${this.stagingDir}: it is the ingestion_dir; set staging_dir to another folder on the same drive`,
+      );
+    }
+    const [a, b] = await Promise.all([this.#stat(staging), this.#stat(ingestion)]);
+    if (a.dev && b.dev && a.dev !== b.dev) {
+      throw new ConfigError(
+        `Cannot use staging_dir ${this.stagingDir}: it is on another volume than ingestion_dir ${this.ingestionDir}; set staging_dir to a folder on the same drive`,
+      );
+    }
+  }
+}
+
+async function ensureDir(path: string, key: string): Promise<void> {
+  try {
+    await Deno.mkdir(path, { recursive: true });
+  } catch (error) {
+    throw new IngestError(`Cannot create ${key} ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const info = await Deno.stat(path);
+  if (!info.isDirectory) throw new IngestError(`Cannot use ${key} ${path}: it is not a folder`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+const LINK_UNSUPPORTED_CODES = new Set([
+  "EXDEV",
+  "EPERM",
+  "ENOTSUP",
+  "EOPNOTSUPP",
+  "ENOSYS",
+  "EMLINK",
+]);
+
+function linkUnsupported(error: unknown): boolean {
+  if (error instanceof Deno.errors.NotSupported) return true;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && LINK_UNSUPPORTED_CODES.has(code)) return true;
+  // Windows: ERROR_INVALID_FUNCTION (1) / ERROR_NOT_SUPPORTED (50) on volumes without hard links.
+  return Deno.build.os === "windows" &&
+    /\(os error (1|50)\)/.test(String((error as Error)?.message));
+}
+
+/** fsyncs a folder so a placed name survives a power cut (Linux/macOS; a no-op on Windows). */
+async function syncDir(path: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  let dir: Deno.FsFile | undefined;
+  try {
+    dir = await Deno.open(path, { read: true });
+    await dir.sync();
+  } catch {
+    // Best effort: some file systems refuse to open or sync a folder.
+  } finally {
+    dir?.close();
+  }
+}

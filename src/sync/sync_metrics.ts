@@ -1,0 +1,75 @@
+/**
+ * The sync job's metrics (seed names), recorded once per run into the process-wide `Metrics`.
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { Metrics } from "../metrics.ts";
+import type { SyncResult } from "./sync_result.ts";
+
+const log = getLogger(["ingest", "sync"]);
+
+/** Metric names the sync job maintains (counters are cumulative for the process). */
+export const SYNC_METRICS = {
+  runs: "syncjob.run.count",
+  runFailures: "syncjob.run.failure.count",
+  downloadSuccess: "syncjob.download.success.count",
+  downloadFailure: "syncjob.download.failure.count",
+  duration: "syncjob.duration.ms",
+  bytes: "syncjob.bytes.count",
+  skippedIngested: "syncjob.skipped_ingested.count",
+  skippedPending: "syncjob.skipped_pending.count",
+  skippedFiltered: "syncjob.skipped_filtered.count",
+} as const;
+
+/** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
+export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(SYNC_METRICS.runs, 1, "Sync runs started");
+  metrics.inc(
+    SYNC_METRICS.downloadSuccess,
+    result.downloaded.length,
+    "Files placed in ingestion_dir",
+  );
+  metrics.inc(
+    SYNC_METRICS.downloadFailure,
+    result.failed.length,
+    "Files that failed after retries",
+  );
+  metrics.inc(SYNC_METRICS.bytes, result.bytes, "Bytes placed in ingestion_dir");
+  metrics.inc(
+    SYNC_METRICS.skippedIngested,
+    result.skipped_ingested,
+    "Files skipped: already ingested",
+  );
+  metrics.inc(
+    SYNC_METRICS.skippedPending,
+    result.skipped_pending,
+    "Files skipped: still in ingestion_dir",
+  );
+  metrics.inc(
+    SYNC_METRICS.skippedFiltered,
+    result.skipped_filtered,
+    "Files skipped: include/exclude/min age",
+  );
+  metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
+  metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
+}
+
+/** Records a run that threw (DB service down, listing failed, aborted, fatal filesystem). */
+export function recordFailedRun(metrics: Metrics, durationMs: number): void {
+  metrics.inc(SYNC_METRICS.runs, 1, "Sync runs started");
+  metrics.inc(SYNC_METRICS.runFailures, 1, "Sync runs that failed as a whole");
+  metrics.set(SYNC_METRICS.duration, durationMs, "Duration of the last sync run in ms");
+}
+
+/** Writes `metrics` to `path` atomically when a path is set; a failure is logged, not thrown. */
+export async function writeMetricsFile(metrics: Metrics, path: string | undefined): Promise<void> {
+  if (!path) return;
+  try {
+    await metrics.writeFile(path);
+  } catch (error) {
+    log.warn("Cannot write metrics_file {path}: {error}", {
+      path,
+      error: (error as Error).message,
+    });
+  }
+}

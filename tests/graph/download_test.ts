@@ -1,0 +1,392 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AbortedError, GraphError, IntegrityError, TimeoutError } from "../../src/errors.ts";
+import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
+import { quickXorHash } from "../../src/graph/quickxorhash.ts";
+import type { RemoteFile } from "../../src/graph/sharepoint_client.ts";
+import { streamToFile } from "../../src/graph/stream_to_file.ts";
+import { graphError, json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
+import { settle, TimerClock } from "../http/timer_clock.ts";
+
+const bytes = new TextEncoder().encode("hello world");
+const HASH = "aCgDG9jwBhDc4Q1yawMZAAAAAAA=";
+
+function streamOf(chunks: Uint8Array[], signal?: AbortSignal, hangAfter = false) {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) return controller.enqueue(chunks[i++]!);
+      if (!hangAfter) return controller.close();
+      return new Promise<void>((_, reject) => {
+        signal?.addEventListener("abort", () => {
+          controller.error(signal.reason);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    },
+  });
+}
+
+async function withDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("streamToFile() writes, hashes and verifies", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    const progress: number[] = [];
+    const result = await streamToFile(streamOf([bytes.slice(0, 5), bytes.slice(5)]), {
+      destination: dest,
+      name: "a.txt",
+      expectedSize: 11,
+      expectedHash: HASH,
+      onProgress: (n) => progress.push(n),
+    });
+    assert.deepEqual(result, { bytes: 11, quickXorHash: HASH });
+    assert.deepEqual(progress, [5, 11]);
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+  }));
+
+Deno.test("streamToFile() removes the file on a size or hash mismatch", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    const short = streamToFile(streamOf([bytes]), {
+      destination: dest,
+      name: "a.txt",
+      expectedSize: 12,
+      expectedHash: undefined,
+    });
+    await assert.rejects(short, (e: unknown) => {
+      assert.ok(e instanceof IntegrityError);
+      assert.equal(e.message, 'Cannot verify "a.txt": received 11 bytes, Graph announced 12');
+      return true;
+    });
+    assert.equal(await exists(dest), false);
+    const wrongHash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    const corrupt = streamToFile(streamOf([bytes]), {
+      destination: dest,
+      name: "a.txt",
+      expectedSize: 11,
+      expectedHash: wrongHash,
+    });
+    await assert.rejects(
+      corrupt,
+      /QuickXorHash is aCgDG9jwBhDc4Q1yawMZAAAAAAA=, Graph announced AAAA/,
+    );
+    assert.equal(await exists(dest), false);
+  }));
+
+Deno.test("streamToFile() leaves an existing destination alone", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "keep me");
+    await assert.rejects(
+      streamToFile(streamOf([bytes]), {
+        destination: dest,
+        name: "a.txt",
+        expectedSize: 11,
+        expectedHash: undefined,
+      }),
+      Deno.errors.AlreadyExists,
+    );
+    assert.equal(await Deno.readTextFile(dest), "keep me");
+  }));
+
+Deno.test("streamToFile() removes the partial file when the body breaks", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    let sent = false;
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (!sent) {
+          sent = true;
+          controller.enqueue(bytes.slice(0, 4));
+        } else controller.error(new TypeError("connection reset"));
+      },
+    });
+    await assert.rejects(
+      streamToFile(broken, {
+        destination: dest,
+        name: "a.txt",
+        expectedSize: 11,
+        expectedHash: undefined,
+      }),
+      /connection reset/,
+    );
+    assert.equal(await exists(dest), false);
+  }));
+
+const settings = {
+  sharepoint_site_url: "https://contoso.sharepoint.com/sites/Finance",
+  sharepoint_folder: "/Shared Documents",
+  tenant_id: "contoso.onmicrosoft.com",
+  client_id: "app",
+  client_secret: "secret",
+  client_certificate_path: undefined,
+  graph_base_url: "https://graph.example/v1.0",
+  authority_host: "https://login.example",
+  request_timeout_seconds: 5,
+  max_throttle_wait_seconds: 60,
+};
+
+function file(fields: Partial<RemoteFile> = {}): RemoteFile {
+  return {
+    id: "item-1",
+    driveId: "b!d",
+    name: "a.txt",
+    size: 11,
+    lastModified: new Date(0),
+    created: new Date(0),
+    quickXorHash: HASH,
+    downloadUrl: "https://files.example/dl?tempauth=old",
+    eTag: undefined,
+    cTag: undefined,
+    ...fields,
+  };
+}
+
+function client(responder: Responder) {
+  const clock = new TimerClock();
+  const { fetch, calls } = scriptedFetch(clock, (call, n, signal) => {
+    if (call.url.startsWith("https://login.example/")) {
+      return json({ token_type: "Bearer", expires_in: 3600, access_token: "graph-token" });
+    }
+    return responder(call, n, signal);
+  });
+  const sp = new GraphSharePointClient({ settings, fetch, clock, random: () => 0, maxRetries: 0 });
+  return { sp, calls, clock };
+}
+
+Deno.test("downloadFile() fetches a fresh URL once when the download host rejects it", () =>
+  withDir(async (dir) => {
+    const { sp, calls } = client((call) => {
+      if (call.url === "https://files.example/dl?tempauth=old") {
+        return graphError(403, "accessDenied", "Access denied");
+      }
+      if (call.url === "https://graph.example/v1.0/drives/b!d/items/item-1") {
+        return json({
+          id: "item-1",
+          "@microsoft.graph.downloadUrl": "https://files.example/dl?tempauth=new",
+        });
+      }
+      if (call.url === "https://files.example/dl?tempauth=new") return new Response(bytes);
+      return graphError(400, "invalidRequest", call.url);
+    });
+    const dest = join(dir, "a.txt");
+    const result = await sp.downloadFile(file(), dest, { verifyHash: true });
+    assert.equal(result.quickXorHash, quickXorHash(bytes));
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+    const downloads = calls.filter((c) => c.url.startsWith("https://files.example/"));
+    assert.equal(downloads.length, 2);
+    assert.ok(
+      downloads.every((c) => c.headers.get("authorization") === null),
+      "no token to the download host",
+    );
+    const meta = calls.find((c) => c.url.includes("/items/item-1"));
+    assert.equal(meta?.headers.get("authorization"), "Bearer graph-token");
+  }));
+
+Deno.test("downloadFile() follows /content's redirect without the token when no URL is known", () =>
+  withDir(async (dir) => {
+    const { sp, calls } = client((call) => {
+      if (call.url.endsWith("/items/item-1")) return json({ id: "item-1" });
+      if (call.url.endsWith("/items/item-1/content")) {
+        return new Response(null, {
+          status: 302,
+          headers: { location: "https://files.example/c?tempauth=x" },
+        });
+      }
+      if (call.url === "https://files.example/c?tempauth=x") return new Response(bytes);
+      return graphError(400, "invalidRequest", call.url);
+    });
+    const dest = join(dir, "a.txt");
+    await sp.downloadFile(file({ downloadUrl: undefined }), dest, { verifyHash: true });
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+    const content = calls.find((c) => c.url.endsWith("/content"))!;
+    assert.equal(content.redirect, "manual");
+    const last = calls.at(-1)!;
+    assert.equal(last.headers.get("authorization"), null);
+  }));
+
+Deno.test("downloadFile() gives up after a second rejection, leaving no file", () =>
+  withDir(async (dir) => {
+    const { sp } = client((call) =>
+      call.url.includes("/items/")
+        ? json({
+          id: "item-1",
+          "@microsoft.graph.downloadUrl": "https://files.example/dl?tempauth=new",
+        })
+        : new Response("expired", { status: 401 })
+    );
+    const dest = join(dir, "a.txt");
+    const error = await sp.downloadFile(file(), dest, { verifyHash: true }).catch((e) => e);
+    assert.ok(error instanceof GraphError);
+    assert.equal(error.message, 'Cannot download "a.txt": 401 expired');
+    assert.equal(await exists(dest), false);
+  }));
+
+Deno.test("downloadFile() times out a stalled body and removes the partial file", () =>
+  withDir(async (dir) => {
+    const { sp, clock } = client((_, __, signal) =>
+      new Response(streamOf([bytes.slice(0, 3)], signal, true))
+    );
+    const dest = join(dir, "a.txt");
+    const pending = sp.downloadFile(file(), dest, { verifyHash: true }).catch((e) => e);
+    await settle();
+    await clock.advance(4999);
+    assert.equal(await exists(dest), true, "still waiting before the idle timeout");
+    await clock.advance(1);
+    const error = await pending;
+    assert.ok(error instanceof TimeoutError);
+    assert.equal(
+      error.message,
+      'Cannot download "a.txt": no data for 5 s after 3 bytes (request_timeout_seconds)',
+    );
+    assert.equal(error.url, "https://files.example/dl?tempauth=***");
+    assert.equal(await exists(dest), false);
+    assert.equal(clock.pending, 0);
+  }));
+
+Deno.test("downloadFile() aborts mid-download with AbortedError and no file", () =>
+  withDir(async (dir) => {
+    const { sp } = client((_, __, signal) =>
+      new Response(streamOf([bytes.slice(0, 3)], signal, true))
+    );
+    const dest = join(dir, "a.txt");
+    const controller = new AbortController();
+    const progress: number[] = [];
+    const pending = sp.downloadFile(file(), dest, {
+      verifyHash: true,
+      signal: controller.signal,
+      onProgress: (n) => progress.push(n),
+    }).catch((e) => e);
+    await settle();
+    assert.deepEqual(progress, [3]);
+    controller.abort();
+    const error = await pending;
+    assert.ok(error instanceof AbortedError);
+    assert.equal(await exists(dest), false);
+  }));
+
+Deno.test("listFiles() pages by nextLink, keeps files only and renews an expired token", async () => {
+  let tokenCalls = 0;
+  const clock = new TimerClock();
+  const page = (n: number, next?: string) =>
+    json({
+      value: [
+        {
+          id: `f${n}`,
+          name: `f${n}.csv`,
+          size: n,
+          file: { hashes: { quickXorHash: "h" } },
+          lastModifiedDateTime: "2026-01-01T00:00:00Z",
+          createdDateTime: "2025-12-31T00:00:00Z",
+          "@microsoft.graph.downloadUrl": `https://files.example/${n}`,
+        },
+        {
+          id: `d${n}`,
+          name: `dir${n}`,
+          size: 100,
+          folder: { childCount: 1 },
+          lastModifiedDateTime: "2026-01-01T00:00:00Z",
+        },
+        { id: `p${n}`, name: `nb${n}`, package: { type: "oneNote" } },
+      ],
+      ...(next ? { "@odata.nextLink": next } : {}),
+    });
+  const { fetch, calls } = scriptedFetch(clock, (call) => {
+    if (call.url.startsWith("https://login.example/")) {
+      return json({ token_type: "Bearer", expires_in: 3600, access_token: `tok-${++tokenCalls}` });
+    }
+    if (call.url.includes("$skiptoken=2") && call.headers.get("authorization") === "Bearer tok-1") {
+      return graphError(
+        401,
+        "InvalidAuthenticationToken",
+        "Access token has expired or is not yet valid.",
+      );
+    }
+    if (call.url.endsWith("/children?$top=1000")) {
+      return page(
+        1,
+        "https://graph.example/v1.0/drives/b!d/items/i/children?$top=1000&$skiptoken=2",
+      );
+    }
+    if (call.url.endsWith("$skiptoken=2")) {
+      return page(
+        2,
+        "https://graph.example/v1.0/drives/b!d/items/i/children?$top=1000&$skiptoken=3",
+      );
+    }
+    return page(3);
+  });
+  const sp = new GraphSharePointClient({ settings, fetch, clock, maxRetries: 0 });
+  const folder = {
+    siteId: "s",
+    driveId: "b!d",
+    driveName: "Documents",
+    driveUrlSegment: "Shared Documents",
+    itemId: "i",
+    pathInDrive: "",
+    webUrl: "",
+  };
+  const files = [];
+  for await (const f of sp.listFiles(folder)) files.push(f);
+  assert.deepEqual(files.map((f) => f.name), ["f1.csv", "f2.csv", "f3.csv"]);
+  assert.deepEqual(files[0], {
+    id: "f1",
+    driveId: "b!d",
+    name: "f1.csv",
+    size: 1,
+    lastModified: new Date("2026-01-01T00:00:00Z"),
+    created: new Date("2025-12-31T00:00:00Z"),
+    quickXorHash: "h",
+    downloadUrl: "https://files.example/1",
+    eTag: undefined,
+    cTag: undefined,
+  });
+  assert.equal(tokenCalls, 2, "the token was renewed once");
+  const graphCalls = calls.filter((c) => c.url.startsWith("https://graph.example/"));
+  assert.deepEqual(graphCalls.map((c) => new URL(c.url).search), [
+    "?$top=1000",
+    "?$top=1000&$skiptoken=2",
+    "?$top=1000&$skiptoken=2",
+    "?$top=1000&$skiptoken=3",
+  ]);
+});
+
+Deno.test("listFiles() refuses a nextLink to another origin", async () => {
+  const clock = new TimerClock();
+  const { fetch } = scriptedFetch(
+    clock,
+    (call) =>
+      call.url.startsWith("https://login.example/")
+        ? json({ token_type: "Bearer", expires_in: 3600, access_token: "t" })
+        : json({ value: [], "@odata.nextLink": "https://evil.example/steal" }),
+  );
+  const sp = new GraphSharePointClient({ settings, fetch, clock });
+  const folder = {
+    siteId: "s",
+    driveId: "b!d",
+    driveName: "",
+    driveUrlSegment: "",
+    itemId: "i",
+    pathInDrive: "",
+    webUrl: "",
+  };
+  const iterate = async () => {
+    for await (const _ of sp.listFiles(folder)) { /* drain */ }
+  };
+  await assert.rejects(
+    iterate(),
+    /next page link points to another origin \(https:\/\/evil.example\)/,
+  );
+});

@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import type { Clock } from "../../src/clock.ts";
+import { AbortedError, ExitCode, LockedError } from "../../src/errors.ts";
+import {
+  acquireRunLock,
+  describeHolder,
+  fileLockFactory,
+  lockInfoPath,
+  readLockInfo,
+} from "../../src/schedule/run_lock.ts";
+
+const FIXTURE = fromFileUrl(new URL("./fixtures/hold_lock.ts", import.meta.url));
+const CONFIG = fromFileUrl(new URL("../../deno.json", import.meta.url));
+const NOW = Date.parse("2026-11-26T10:00:00.123Z");
+
+/** A clock pinned at NOW whose sleeps resolve at once, running `onSleep` first. */
+function pollingClock(onSleep: (polls: number) => void | Promise<void>): Clock & { polls: number } {
+  const clock = {
+    polls: 0,
+    now: () => NOW,
+    async sleep(_ms: number, signal?: AbortSignal) {
+      clock.polls++;
+      await onSleep(clock.polls);
+      if (signal?.aborted) throw new AbortedError("Cannot wait: aborted", { cause: signal.reason });
+    },
+  };
+  return clock;
+}
+
+async function tempLockPath(): Promise<{ dir: string; path: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "ingest-lock-" });
+  return {
+    dir,
+    path: `${dir}/state/nested/ingest.lock`,
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("acquireRunLock() creates parent folders and records the holder in <lock_file>.info", async () => {
+  await using tmp = await tempLockPath();
+  const clock = pollingClock(() => {});
+  await using lock = await acquireRunLock({
+    path: tmp.path,
+    command: "run-once",
+    wait: false,
+    clock,
+    hostname: "host-a",
+  });
+  assert.equal(lock.path, tmp.path);
+  assert.deepEqual(await readLockInfo(tmp.path), {
+    pid: Deno.pid,
+    started_at: "2026-11-26T10:00:00Z",
+    hostname: "host-a",
+    command: "run-once",
+  });
+  assert.equal((await Deno.stat(tmp.path)).isFile, true);
+});
+
+Deno.test("acquireRunLock() without wait throws LockedError naming the holder", async () => {
+  await using tmp = await tempLockPath();
+  const clock = pollingClock(() => {});
+  await using _first = await acquireRunLock({
+    path: tmp.path,
+    command: "run-once",
+    wait: false,
+    clock,
+  });
+  await assert.rejects(
+    acquireRunLock({ path: tmp.path, command: "trigger", wait: false, clock }),
+    (error: unknown) => {
+      assert.ok(error instanceof LockedError);
+      assert.equal(error.exitCode, ExitCode.Locked);
+      assert.equal(
+        error.message,
+        `Cannot start run: another run holds ${tmp.path} (pid ${Deno.pid} since 2026-11-26T10:00:00Z, run-once)`,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("release() frees the lock without deleting or truncating the lock file", async () => {
+  await using tmp = await tempLockPath();
+  const factory = fileLockFactory({ path: tmp.path, command: "run" });
+  const first = await factory({ wait: false });
+  await first.release();
+  await first.release();
+  assert.equal((await Deno.stat(tmp.path)).isFile, true);
+  const second = await factory({ wait: false });
+  await second.release();
+  assert.equal((await Deno.stat(lockInfoPath(tmp.path))).isFile, true);
+});
+
+Deno.test("acquireRunLock() with wait polls until the holder releases", async () => {
+  await using tmp = await tempLockPath();
+  const first = await acquireRunLock({ path: tmp.path, command: "run", wait: false });
+  const clock = pollingClock(async (polls) => {
+    if (polls === 3) await first.release();
+  });
+  await using second = await acquireRunLock({
+    path: tmp.path,
+    command: "run-once",
+    wait: true,
+    clock,
+  });
+  assert.equal(clock.polls, 3);
+  assert.equal((await readLockInfo(tmp.path))?.command, "run-once");
+  assert.equal(second.info.command, "run-once");
+});
+
+Deno.test("acquireRunLock() with wait stops with AbortedError when the signal aborts", async () => {
+  await using tmp = await tempLockPath();
+  await using _first = await acquireRunLock({ path: tmp.path, command: "run", wait: false });
+  const controller = new AbortController();
+  const clock = pollingClock((polls) => {
+    if (polls === 2) controller.abort();
+  });
+  await assert.rejects(
+    acquireRunLock({
+      path: tmp.path,
+      command: "run-once",
+      wait: true,
+      signal: controller.signal,
+      clock,
+    }),
+    AbortedError,
+  );
+  assert.equal(clock.polls, 2);
+  await assert.rejects(
+    acquireRunLock({ path: tmp.path, command: "run-once", wait: true, signal: controller.signal }),
+    AbortedError,
+  );
+});
+
+Deno.test("describeHolder() tolerates a missing info file", async () => {
+  await using tmp = await tempLockPath();
+  assert.equal(await readLockInfo(tmp.path), undefined);
+  assert.equal(describeHolder(undefined), "holder unknown");
+  assert.match(
+    describeHolder({ pid: 7, started_at: "x", hostname: "elsewhere", command: "run" }),
+    /^pid 7 on elsewhere since x, run$/,
+  );
+});
+
+interface Holder extends AsyncDisposable {
+  child: Deno.ChildProcess;
+  pid: number;
+}
+
+/** Starts a child process that takes the lock and keeps it until killed. */
+async function spawnHolder(path: string): Promise<Holder> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      CONFIG,
+      "--allow-read",
+      "--allow-write",
+      "--allow-sys",
+      FIXTURE,
+      "hold",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  reader.releaseLock();
+  const match = /^locked (\d+)/.exec(text);
+  assert.ok(match, `holder did not take the lock: ${JSON.stringify(text)}`);
+  return {
+    child,
+    pid: Number(match[1]),
+    [Symbol.asyncDispose]: async () => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+/** Runs the fixture in "try" mode: exit code and stderr. */
+async function tryInChild(path: string): Promise<{ code: number; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--config",
+      CONFIG,
+      "--allow-read",
+      "--allow-write",
+      "--allow-sys",
+      FIXTURE,
+      "try",
+      path,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("run lock: a second process cannot take the lock while another process holds it", async () => {
+  await using tmp = await tempLockPath();
+  await using holder = await spawnHolder(tmp.path);
+  assert.equal(holder.pid, holder.child.pid);
+
+  const other = await tryInChild(tmp.path);
+  assert.equal(other.code, ExitCode.Locked);
+  assert.match(
+    other.stderr,
+    new RegExp(`another run holds .*\\(pid ${holder.pid} since .*, run-once\\)`),
+  );
+
+  await assert.rejects(
+    acquireRunLock({ path: tmp.path, command: "trigger", wait: false }),
+    (error: unknown) => error instanceof LockedError && error.message.includes(`pid ${holder.pid}`),
+  );
+});
+
+Deno.test("run lock: killing the holder with SIGKILL releases the lock", async () => {
+  await using tmp = await tempLockPath();
+  const holder = await spawnHolder(tmp.path);
+  await assert.rejects(
+    acquireRunLock({ path: tmp.path, command: "run", wait: false }),
+    LockedError,
+  );
+
+  holder.child.kill("SIGKILL");
+  const status = await holder.child.status;
+  assert.equal(status.signal, "SIGKILL");
+  await holder[Symbol.asyncDispose]();
+
+  await using lock = await acquireRunLock({ path: tmp.path, command: "run", wait: false });
+  assert.equal(lock.info.pid, Deno.pid);
+  assert.equal((await tryInChild(tmp.path)).code, ExitCode.Locked);
+});

@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, IngestError, UnsafeNameError } from "../../src/errors.ts";
+import { StagingArea } from "../../src/sync/placement.ts";
+import { listNames } from "./fixture.ts";
+
+const MTIME = new Date("2026-01-02T03:04:05.000Z");
+
+async function area(extra: { link?: (from: string, to: string) => Promise<void> } = {}) {
+  const dir = await Deno.makeTempDir({ prefix: "ingest-place-" });
+  const staging = new StagingArea({
+    stagingDir: join(dir, "staging"),
+    ingestionDir: join(dir, "incoming"),
+    ...extra,
+  });
+  return {
+    dir,
+    staging,
+    async temp(content: string): Promise<string> {
+      const path = staging.tempPath();
+      await Deno.writeTextFile(path, content);
+      return path;
+    },
+    [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+Deno.test("StagingArea.prepare() creates both folders and removes only leftover .part files", async () => {
+  await using a = await area();
+  await Deno.mkdir(join(a.dir, "staging"));
+  await Deno.writeTextFile(join(a.dir, "staging", "dead.part"), "x");
+  await Deno.writeTextFile(join(a.dir, "staging", "notes.txt"), "x");
+  const removed = await a.staging.prepare();
+  assert.deepEqual(removed, ["dead.part"]);
+  assert.deepEqual(await listNames(join(a.dir, "staging")), ["notes.txt"]);
+  assert.deepEqual(await listNames(join(a.dir, "incoming")), []);
+});
+
+Deno.test("StagingArea.tempPath() names fresh <uuid>.part files in the staging folder", async () => {
+  await using a = await area();
+  const one = a.staging.tempPath();
+  assert.match(one, /\/staging\/[0-9a-f-]{36}\.part$/);
+  assert.notEqual(one, a.staging.tempPath());
+});
+
+Deno.test("StagingArea.place() dates the file, moves it into ingestion_dir and drops the temp", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  const temp = await a.temp("payload");
+  assert.equal(await a.staging.place(temp, "a.csv", MTIME), "placed");
+  const final = join(a.dir, "incoming", "a.csv");
+  assert.equal(await Deno.readTextFile(final), "payload");
+  assert.equal((await Deno.stat(final)).mtime?.toISOString(), MTIME.toISOString());
+  assert.deepEqual(await listNames(join(a.dir, "staging")), []);
+});
+
+Deno.test("StagingArea.place() never replaces an existing file", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  await Deno.writeTextFile(join(a.dir, "incoming", "a.csv"), "original");
+  const temp = await a.temp("newer");
+  assert.equal(await a.staging.place(temp, "a.csv", MTIME), "exists");
+  assert.equal(await Deno.readTextFile(join(a.dir, "incoming", "a.csv")), "original");
+  assert.deepEqual(await listNames(join(a.dir, "staging")), []);
+});
+
+Deno.test("StagingArea.place(): of two racing placements of one name exactly one wins", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  for (let round = 0; round < 20; round++) {
+    const name = `race-${round}.csv`;
+    const [t1, t2] = [await a.temp("one"), await a.temp("two")];
+    const outcomes = await Promise.all([
+      a.staging.place(t1, name, MTIME),
+      a.staging.place(t2, name, MTIME),
+    ]);
+    assert.deepEqual([...outcomes].sort(), ["exists", "placed"]);
+    const winner = outcomes[0] === "placed" ? "one" : "two";
+    assert.equal(await Deno.readTextFile(join(a.dir, "incoming", name)), winner);
+  }
+  assert.deepEqual(await listNames(join(a.dir, "staging")), []);
+});
+
+Deno.test("StagingArea.place() falls back to a checked rename where hard links are unsupported", async () => {
+  const unsupported = () => Promise.reject(new Deno.errors.NotSupported("no hard links here"));
+  await using a = await area({ link: unsupported });
+  await a.staging.prepare();
+  assert.equal(await a.staging.place(await a.temp("first"), "a.csv", MTIME), "placed");
+  assert.equal(await a.staging.place(await a.temp("second"), "a.csv", MTIME), "exists");
+  assert.equal(await Deno.readTextFile(join(a.dir, "incoming", "a.csv")), "first");
+  assert.deepEqual(await listNames(join(a.dir, "staging")), []);
+  const exdev = Object.assign(new Error("Invalid cross-device link (os error 18)"), {
+    code: "EXDEV",
+  });
+  await using b = await area({ link: () => Promise.reject(exdev) });
+  await b.staging.prepare();
+  assert.equal(await b.staging.place(await b.temp("x"), "b.csv", MTIME), "placed");
+});
+
+Deno.test("StagingArea.place() rethrows other link failures and keeps ingestion_dir clean", async () => {
+  const denied = Object.assign(
+    new Deno.errors.PermissionDenied("Permission denied (os error 13)"),
+    {
+      code: "EACCES",
+    },
+  );
+  await using a = await area({ link: () => Promise.reject(denied) });
+  await a.staging.prepare();
+  const temp = await a.temp("x");
+  await assert.rejects(a.staging.place(temp, "a.csv", MTIME), Deno.errors.PermissionDenied);
+  assert.deepEqual(await listNames(join(a.dir, "incoming")), []);
+});
+
+Deno.test("StagingArea.finalPath() refuses names that would leave ingestion_dir", async () => {
+  await using a = await area();
+  assert.equal(a.staging.finalPath("a.csv"), join(a.dir, "incoming", "a.csv"));
+  for (const name of ["../a.csv", "..", "sub/a.csv", "", "CON"]) {
+    assert.throws(() => a.staging.finalPath(name), UnsafeNameError, name);
+  }
+  await assert.rejects(a.staging.isPending("../incoming"), UnsafeNameError);
+});
+
+Deno.test("StagingArea.isPending() sees files and folders already in ingestion_dir", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  await Deno.writeTextFile(join(a.dir, "incoming", "f.csv"), "");
+  await Deno.mkdir(join(a.dir, "incoming", "d.csv"));
+  assert.equal(await a.staging.isPending("f.csv"), true);
+  assert.equal(await a.staging.isPending("d.csv"), true);
+  assert.equal(await a.staging.isPending("g.csv"), false);
+});
+
+Deno.test("StagingArea.prepare() refuses a staging_dir that is the ingestion_dir", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const same = new StagingArea({
+      stagingDir: join(dir, "in"),
+      ingestionDir: join(dir, "in", "."),
+    });
+    await assert.rejects(same.prepare(), ConfigError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StagingArea.prepare() fails with IngestError when a folder cannot be created", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "file"), "");
+    const blocked = new StagingArea({
+      stagingDir: join(dir, "staging"),
+      ingestionDir: join(dir, "file", "in"),
+    });
+    await assert.rejects(blocked.prepare(), (error: unknown) => {
+      assert.ok(error instanceof IngestError);
+      assert.match(error.message, /^Cannot create ingestion_dir .*file\/in: /);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StagingArea.prepare() refuses a staging_dir on another volume with a clear message", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const [stagingDir, ingestionDir] = [join(dir, "staging"), join(dir, "in")];
+    const split = new StagingArea({
+      stagingDir,
+      ingestionDir,
+      stat: async (path) => ({
+        ...(await Deno.stat(path)),
+        dev: path.endsWith("staging") ? 27 : 65024,
+      }),
+    });
+    await assert.rejects(split.prepare(), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(
+        error.message,
+        `Cannot use staging_dir ${stagingDir}: it is on another volume than ingestion_dir ${ingestionDir}; set staging_dir to a folder on the same drive`,
+      );
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
