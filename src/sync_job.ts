@@ -14,7 +14,12 @@ import { FileFilter } from "./sync/filters.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
 import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
-import { recordFailedRun, recordFinishedRun, writeMetricsFile } from "./sync/sync_metrics.ts";
+import {
+  recordFailedRun,
+  recordFinishedRun,
+  recordPlacedBeforeAbort,
+  writeMetricsFile,
+} from "./sync/sync_metrics.ts";
 import type { FailedFile, SyncResult, SyncRunner, SyncRunOptions } from "./sync/sync_result.ts";
 import { computeWindow } from "./sync/window.ts";
 import { runPool } from "./sync/worker_pool.ts";
@@ -63,6 +68,8 @@ export class SyncJob implements SyncRunner {
   #defaultLookbackMs: number;
   #random: () => string;
   #filter: FileFilter;
+  /** Runs of this job in progress in this process. */
+  #activeRuns = 0;
 
   constructor(options: SyncJobOptions) {
     this.#settings = options.settings;
@@ -102,6 +109,7 @@ export class SyncJob implements SyncRunner {
       since: window.since.toISOString(),
       until: window.until.toISOString(),
     });
+    this.#activeRuns++;
     try {
       const result = await this.#run(runId, window, options);
       result.duration_ms = this.#clock.now() - started;
@@ -125,6 +133,8 @@ export class SyncJob implements SyncRunner {
       });
       if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       throw thrown;
+    } finally {
+      this.#activeRuns--;
     }
   }
 
@@ -136,7 +146,9 @@ export class SyncJob implements SyncRunner {
       ingestionDir: this.#settings.ingestion_dir,
       newId: this.#random,
     });
-    if (!dryRun) await staging.prepare();
+    // Leftovers of a killed run are removed only when no other run of this process is writing
+    // to the staging folder (allow_overlap or a forced trigger run concurrently).
+    if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
     await this.#sharepoint.authenticate(signal);
     const ingested = new Set(await this.#db.listIngested(window, signal));
     const folder = await this.#sharepoint.resolveFolder(signal);
@@ -176,6 +188,7 @@ export class SyncJob implements SyncRunner {
         downloaded: result.downloaded,
         bytes: result.bytes,
       });
+      recordPlacedBeforeAbort(this.#metrics, result);
       throwIfAborted(signal);
     }
     return result;
@@ -209,7 +222,7 @@ export class SyncJob implements SyncRunner {
     } catch (error) {
       if (!signal?.aborted) throw error;
     } finally {
-      if (signal?.aborted) await staging.removeLeftovers().catch(() => []);
+      if (signal?.aborted) await staging.removeOwn();
     }
     return outcomes;
   }

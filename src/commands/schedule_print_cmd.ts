@@ -2,7 +2,8 @@
  * `ingest schedule print`: Task Scheduler XML, systemd units or a crontab line from the settings.
  * @module
  */
-import { basename, dirname, fromFileUrl } from "../path_util.ts";
+import { posix, win32 } from "node:path";
+import { basename, fromFileUrl } from "../path_util.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import {
   crontabLine,
@@ -21,6 +22,11 @@ export interface SchedulePrintFlags {
   systemdDaemon?: boolean;
   cron?: boolean;
   binary?: string;
+}
+
+/** Folder of `path`, in the path style `path` is written in (a Windows path can be printed on Linux). */
+function folderOf(path: string): string {
+  return /^(?:[A-Za-z]:[\\/]|\\\\)/.test(path) ? win32.dirname(path) : posix.dirname(path);
 }
 
 /** Under `deno run` the executable is deno itself: the task must start `deno run … main.ts`. */
@@ -56,7 +62,7 @@ export async function schedulePrintCommand(
     settings,
     binaryPath,
     configPath: settings.config_path,
-    workingDir: dirname(binaryPath),
+    workingDir: folderOf(binaryPath),
     hostTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     ...(launcherArgs ? { launcherArgs } : {}),
   };

@@ -7,7 +7,8 @@
  */
 import type { DownloadUrls } from "./download_urls.ts";
 import { isoSeconds } from "./responses.ts";
-import { encodePath, type SimDrive, type SimItem, type SimState } from "./state.ts";
+import { encodePath } from "./names.ts";
+import { fileHash, type SimDrive, type SimFileData, type SimItem, type SimState } from "./state.ts";
 
 const SYSTEM_USER = { user: { displayName: "System Account" } };
 const EDITOR = { user: { email: "finance.bot@contoso.com", displayName: "Finance Bot" } };
@@ -67,48 +68,69 @@ export function driveJson(state: SimState, drive: SimDrive): Record<string, unkn
   };
 }
 
-/** The `driveItem` resource; files get a fresh download URL each time they are rendered. */
-export function itemJson(context: RenderContext, item: SimItem): Record<string, unknown> {
-  const { state } = context;
-  const drive = state.driveById(item.driveId)!;
-  const names = state.pathOf(item);
-  const json: Record<string, unknown> = {};
-  if (item.file) json["@microsoft.graph.downloadUrl"] = context.downloadUrls.mint(item);
-  Object.assign(json, {
-    createdDateTime: isoSeconds(item.created),
-    eTag: `"{${item.uniqueId.toUpperCase()}},${item.version}"`,
-    id: item.id,
-    lastModifiedDateTime: isoSeconds(item.modified),
-    name: item.name,
-    webUrl: `${driveWebUrl(state, drive)}${encodePath(names)}`,
-  });
-  if (item.file) json.cTag = `"c:{${item.uniqueId}},${item.version}"`;
-  json.size = state.sizeOf(item);
-  json.createdBy = EDITOR;
-  json.lastModifiedBy = EDITOR;
-  json.parentReference = parentReference(context, item, drive, names);
-  if (item.file) {
-    const hashes = item.file.quickXorHash === undefined
-      ? {}
-      : { quickXorHash: item.file.quickXorHash };
-    json.file = { mimeType: item.file.mimeType, hashes };
-  }
-  json.fileSystemInfo = {
-    createdDateTime: isoSeconds(item.created),
-    lastModifiedDateTime: isoSeconds(item.modified),
+/** What an item property is computed from. */
+interface ItemView {
+  context: RenderContext;
+  item: SimItem;
+  drive: SimDrive;
+  /** Names from the drive root to the item. */
+  names: string[];
+}
+
+/** driveItem properties in Graph's order; a property whose value is undefined is left out. */
+const ITEM_PROPERTIES: [string, (view: ItemView) => unknown][] = [
+  ["@microsoft.graph.downloadUrl", (v) => v.item.file && v.context.downloadUrls.mint(v.item)],
+  ["createdDateTime", (v) => isoSeconds(v.item.created)],
+  ["eTag", (v) => `"{${v.item.uniqueId.toUpperCase()}},${v.item.version}"`],
+  ["id", (v) => v.item.id],
+  ["lastModifiedDateTime", (v) => isoSeconds(v.item.modified)],
+  ["name", (v) => v.item.name],
+  ["webUrl", (v) => `${driveWebUrl(v.context.state, v.drive)}${encodePath(v.names)}`],
+  ["cTag", (v) => v.item.file && `"c:{${v.item.uniqueId}},${v.item.version}"`],
+  ["size", (v) => v.context.state.sizeOf(v.item)],
+  ["createdBy", () => EDITOR],
+  ["lastModifiedBy", () => EDITOR],
+  ["parentReference", parentReference],
+  ["file", (v) => v.item.file && fileFacet(v.item.file)],
+  ["fileSystemInfo", (v) => ({
+    createdDateTime: isoSeconds(v.item.created),
+    lastModifiedDateTime: isoSeconds(v.item.modified),
+  })],
+  ["folder", (v) => v.item.folder && { childCount: v.item.folder.children.size }],
+  ["root", (v) => v.item.parent === undefined ? {} : undefined],
+  ["shared", () => ({ scope: "users" })],
+];
+
+function fileFacet(file: SimFileData): Record<string, unknown> {
+  const hash = fileHash(file);
+  return { mimeType: file.mimeType, hashes: hash === undefined ? {} : { quickXorHash: hash } };
+}
+
+/**
+ * The `driveItem` resource; files get a fresh download URL each time they are rendered.
+ * With `select` (from {@link parseSelect}) only those properties (and `id`) are computed.
+ */
+export function itemJson(
+  context: RenderContext,
+  item: SimItem,
+  select?: ReadonlySet<string>,
+): Record<string, unknown> {
+  const view: ItemView = {
+    context,
+    item,
+    drive: context.state.driveById(item.driveId)!,
+    names: context.state.pathOf(item),
   };
-  if (item.folder) json.folder = { childCount: item.folder.children.size };
-  if (item.parent === undefined) json.root = {};
-  json.shared = { scope: "users" };
+  const json: Record<string, unknown> = {};
+  for (const [name, compute] of ITEM_PROPERTIES) {
+    if (select !== undefined && name !== "id" && !select.has(name)) continue;
+    const value = compute(view);
+    if (value !== undefined) json[name] = value;
+  }
   return json;
 }
 
-function parentReference(
-  context: RenderContext,
-  item: SimItem,
-  drive: SimDrive,
-  names: readonly string[],
-): Record<string, unknown> {
+function parentReference({ context, item, drive, names }: ItemView): Record<string, unknown> {
   const reference: Record<string, unknown> = {
     driveType: "documentLibrary",
     driveId: drive.id,
@@ -122,18 +144,24 @@ function parentReference(
   return reference;
 }
 
-/** Keeps only the `$select`ed properties (plus `id`), like Graph does. */
+/**
+ * The property names of a `$select` option, or undefined when absent. SharePoint answers
+ * `content.downloadUrl` with the `@microsoft.graph.downloadUrl` annotation.
+ */
+export function parseSelect(select: string | undefined): ReadonlySet<string> | undefined {
+  if (select === undefined || select.trim() === "") return undefined;
+  const wanted = new Set(select.split(",").map((s) => s.trim()));
+  if (wanted.has("content.downloadUrl")) wanted.add("@microsoft.graph.downloadUrl");
+  return wanted;
+}
+
+/** Keeps only the selected properties (plus `id`) of an already rendered resource. */
 export function selectProperties(
   json: Record<string, unknown>,
-  select: string | undefined,
+  select: ReadonlySet<string> | undefined,
 ): Record<string, unknown> {
-  if (select === undefined || select.trim() === "") return json;
-  const wanted = new Set(select.split(",").map((s) => s.trim()));
-  // SharePoint answers `content.downloadUrl` with the download URL annotation.
-  if (wanted.has("content.downloadUrl")) wanted.add("@microsoft.graph.downloadUrl");
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) {
-    if (key === "id" || wanted.has(key)) out[key] = value;
-  }
-  return out;
+  if (select === undefined) return json;
+  return Object.fromEntries(
+    Object.entries(json).filter(([key]) => key === "id" || select.has(key)),
+  );
 }

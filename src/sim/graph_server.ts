@@ -8,6 +8,7 @@ import type { DownloadUrls } from "./download_urls.ts";
 import {
   driveJson,
   itemJson,
+  parseSelect,
   type RenderContext,
   selectProperties,
   siteJson,
@@ -164,7 +165,7 @@ export class GraphEndpoint implements Endpoint {
 
   #dispatch(route: GraphRoute, url: URL, context: RequestContext): Response {
     const state = this.#options.state;
-    const select = queryParam(url, "select");
+    const select = parseSelect(queryParam(url, "select"));
     const base = this.#options.graphBaseUrl();
     switch (route.kind) {
       case "site":
@@ -190,7 +191,7 @@ export class GraphEndpoint implements Endpoint {
           "@odata.context": `${base}/$metadata#drives('${
             encodeURIComponent(item.driveId)
           }')/items/$entity`,
-          ...selectProperties(itemJson(this.#render(), item), select),
+          ...itemJson(this.#render(), item, select),
         }, context.ids);
       }
       case "children":
@@ -222,13 +223,14 @@ export class GraphEndpoint implements Endpoint {
     const size = top ?? this.#options.pageSize;
     const page = pageOf(this.#options.state.children(folder), size, cursor);
     const select = queryParam(url, "select");
+    const selected = parseSelect(select);
     const render = this.#render();
     const base = render.graphBaseUrl;
     const body: Record<string, unknown> = {
       "@odata.context": `${base}/$metadata#drives('${
         encodeURIComponent(folder.driveId)
       }')/items('${folder.id}')/children`,
-      value: page.items.map((item) => selectProperties(itemJson(render, item), select)),
+      value: page.items.map((item) => itemJson(render, item, selected)),
     };
     const last = page.items.at(-1);
     if (page.more && last !== undefined) {

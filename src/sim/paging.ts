@@ -5,7 +5,8 @@
  * are added or removed.
  * @module
  */
-import { compareKeys, nameKey, type SimItem } from "./state.ts";
+import { nameKey } from "./names.ts";
+import { compareKeys, type SimItem } from "./state.ts";
 
 /** Graph's documented maximum page size for children. */
 export const MAX_PAGE_SIZE = 1000;

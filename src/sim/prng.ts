@@ -50,20 +50,35 @@ export class SeededRandom {
     return this.nextUint32() / 0x1_0000_0000;
   }
 
-  /** A lower-case GUID, e.g. "0e8182ec-5ee9-41e6-96ba-372340f873cb". */
+  /** A lower-case version-4 GUID, e.g. "0e8182ec-5ee9-41e6-96ba-372340f873cb". */
   guid(): string {
-    const hex = Array.from({ length: 4 }, () => this.nextUint32().toString(16).padStart(8, "0"))
-      .join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${
-      "89ab"[this.nextUint32() % 4]
-    }${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    const a = this.nextUint32();
+    const b = this.nextUint32();
+    const c = this.nextUint32();
+    const d = this.nextUint32();
+    const hex = (value: number, digits: number) => value.toString(16).padStart(digits, "0");
+    return `${hex(a, 8)}-${hex(b >>> 16, 4)}-${hex(0x4000 | (b & 0x0fff), 4)}-${
+      hex(0x8000 | (c >>> 18), 4)
+    }-${hex(c & 0xffff, 4)}${hex(d, 8)}`;
   }
 
-  /** `length` characters of `alphabet`. */
+  /** `length` characters of `alphabet` (32 or 64 characters: 5 or 6 bits per character). */
   chars(alphabet: string, length: number): string {
-    let out = "";
-    for (let i = 0; i < length; i++) out += alphabet[this.nextUint32() % alphabet.length];
-    return out;
+    const bits = alphabet.length === 64 ? 6 : 5;
+    const mask = (1 << bits) - 1;
+    const codes = new Array<number>(length);
+    let pool = 0;
+    let available = 0;
+    for (let i = 0; i < length; i++) {
+      if (available < bits) {
+        pool = this.nextUint32();
+        available = 32;
+      }
+      codes[i] = alphabet.charCodeAt(pool & mask);
+      pool >>>= bits;
+      available -= bits;
+    }
+    return String.fromCharCode(...codes);
   }
 
   /** A SharePoint-style item id: 34 characters like "01J7TAN47MQKAQ52K64ZAZNORXENAPQ46L". */

@@ -14,9 +14,19 @@ export interface RequestIds {
   clientRequestId: string;
 }
 
+const isoCache = new Map<number, string>();
+
 /** "2023-05-06T06:03:00Z": UTC, whole seconds (Graph's `createdDateTime` style). */
 export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const seconds = Math.floor(ms / 1000);
+  let text = isoCache.get(seconds);
+  if (text === undefined) {
+    // Listings format the same few timestamps over and over; a bounded cache keeps it cheap.
+    if (isoCache.size >= 10_000) isoCache.clear();
+    text = new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+    isoCache.set(seconds, text);
+  }
+  return text;
 }
 
 /** "2023-02-20T05:06:48": the `innerError.date` style (no zone designator). */

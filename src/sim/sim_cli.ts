@@ -5,7 +5,7 @@
  * @module
  */
 import { startSimulator } from "./simulator.ts";
-import { splitPath } from "./state.ts";
+import { splitPath } from "./names.ts";
 import type { SimFileSpec, SimOptions, Simulator } from "./types.ts";
 
 /** The folder the demo and `ingest sim` seed, as `sharepoint_folder` names it. */

@@ -15,7 +15,8 @@ import { LoginEndpoint } from "./login_server.ts";
 import { mixSeed, SeededRandom } from "./prng.ts";
 import { RequestLog } from "./request_log.ts";
 import { type Endpoint, serveEndpoint } from "./sim_server.ts";
-import { encodePath, SimState, splitPath } from "./state.ts";
+import { encodePath, splitPath } from "./names.ts";
+import { SimState } from "./state.ts";
 import { TokenStore } from "./tokens.ts";
 import type { FaultRule, RequestLogEntry, SimFileSpec, SimOptions, Simulator } from "./types.ts";
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ContentSource, hashSource } from "./content.ts";
+import { encodePath, mimeTypeOf, nameKey, splitPath } from "./names.ts";
 import { hashString, mixSeed, SeededRandom } from "./prng.ts";
 import type { SimFileSpec, SimLibrary } from "./types.ts";
 
@@ -12,9 +13,23 @@ import type { SimFileSpec, SimLibrary } from "./types.ts";
 export interface SimFileData {
   source: ContentSource;
   size: number;
-  /** Base64 QuickXorHash, or undefined when the spec asked for none. */
-  quickXorHash: string | undefined;
   mimeType: string;
+  /** False when the spec asked Graph to announce no hash. */
+  hashed: boolean;
+  /** Base64 QuickXorHash once computed (see {@link fileHash}). */
+  hash?: string;
+}
+
+/** Files at least this big are hashed when added, so no Graph answer waits for them. */
+const EAGER_HASH_BYTES = 1024 * 1024;
+
+/**
+ * The QuickXorHash Graph announces for `file`, or undefined when it has none. Small files are
+ * hashed on first use, which keeps seeding 100,000 of them cheap.
+ */
+export function fileHash(file: SimFileData): string | undefined {
+  if (!file.hashed) return undefined;
+  return file.hash ??= hashSource(file.source);
 }
 
 /** Folder facet of an item. */
@@ -62,36 +77,6 @@ export interface SimSite {
   readonly name: string;
   readonly webUrl: string;
   readonly created: number;
-}
-
-const MIME_TYPES: Record<string, string> = {
-  csv: "text/csv",
-  txt: "text/plain",
-  json: "application/json",
-  xml: "application/xml",
-  pdf: "application/pdf",
-  zip: "application/zip",
-  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-  png: "image/png",
-  jpg: "image/jpeg",
-};
-
-/** The MIME type SharePoint would report for `name`. */
-export function mimeTypeOf(name: string): string {
-  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
-  return MIME_TYPES[ext] ?? "application/octet-stream";
-}
-
-/** The case-insensitive key SharePoint matches names with. */
-export function nameKey(name: string): string {
-  return name.normalize("NFC").toLowerCase();
-}
-
-/** Splits "a/b/c" into segments, ignoring empty ones ("/a//b/" → ["a", "b"]). */
-export function splitPath(path: string): string[] {
-  return path.split("/").filter((segment) => segment !== "");
 }
 
 function wholeSeconds(ms: number): number {
@@ -241,9 +226,10 @@ export class SimState {
     const file: SimFileData = {
       source,
       size: source.kind === "bytes" ? source.bytes.length : source.size,
-      quickXorHash: spec.noHash ? undefined : hashSource(source),
       mimeType: mimeTypeOf(name),
+      hashed: !spec.noHash,
     };
+    if (file.size >= EAGER_HASH_BYTES) fileHash(file);
     const existing = parent.folder!.children.get(nameKey(name));
     if (existing?.folder) {
       throw new RangeError(`Cannot add file "${spec.path}": a folder has that name`);
@@ -331,11 +317,6 @@ export class SimState {
     this.#items.set(item.id, item);
     return item;
   }
-}
-
-/** Percent-encodes each segment and joins them with "/" (leading "/" included). */
-export function encodePath(segments: readonly string[]): string {
-  return segments.map((segment) => `/${encodeURIComponent(segment)}`).join("");
 }
 
 function contentOf(spec: SimFileSpec): ContentSource {

@@ -7,7 +7,7 @@
  * name and an existing file is never replaced; the file watcher only ever sees complete files.
  * @module
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
 import { unsafeNameReason } from "./safe_names.ts";
@@ -39,6 +39,7 @@ export class StagingArea {
   #newId: () => string;
   #link: (from: string, to: string) => Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
+  #issued = new Set<string>();
 
   constructor(options: StagingAreaOptions) {
     this.stagingDir = resolve(options.stagingDir);
@@ -54,11 +55,19 @@ export class StagingArea {
    * @throws {ConfigError} when the folders are the same or on different volumes.
    * @throws {IngestError} when a folder cannot be created.
    */
-  async prepare(): Promise<string[]> {
+  async prepare(options: { removeLeftovers?: boolean } = {}): Promise<string[]> {
     await ensureDir(this.ingestionDir, "ingestion_dir");
     await ensureDir(this.stagingDir, "staging_dir");
     await this.#checkLayout();
-    return await this.removeLeftovers();
+    return options.removeLeftovers === false ? [] : await this.removeLeftovers();
+  }
+
+  /** Removes the temporary files this area handed out that still exist (after an abort). */
+  async removeOwn(): Promise<void> {
+    for (const path of this.#issued) {
+      await Deno.remove(path).catch(() => {});
+    }
+    this.#issued.clear();
   }
 
   /** Removes every `*.part` file in the staging folder; returns their names. */
@@ -88,7 +97,9 @@ export class StagingArea {
 
   /** A fresh temporary path `<staging_dir>/<uuid>.part` (not created). */
   tempPath(): string {
-    return join(this.stagingDir, `${this.#newId()}${PART_SUFFIX}`);
+    const path = join(this.stagingDir, `${this.#newId()}${PART_SUFFIX}`);
+    this.#issued.add(path);
+    return path;
   }
 
   /**
@@ -162,6 +173,14 @@ export class StagingArea {
     if (staging === ingestion) {
       throw new ConfigError(
         `Cannot use staging_dir ${this.stagingDir}: it is the ingestion_dir; set staging_dir to another folder on the same drive`,
+      );
+    }
+    if (staging.startsWith(ingestion + sep)) {
+      log.warn(
+        "staging_dir {staging} is inside ingestion_dir: a recursive file watcher would see partial files",
+        {
+          staging,
+        },
       );
     }
     const [a, b] = await Promise.all([this.#stat(staging), this.#stat(ingestion)]);

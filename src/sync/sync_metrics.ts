@@ -54,6 +54,16 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
 }
 
+/** Records the files an aborted run placed before it stopped (the run itself counts as failed). */
+export function recordPlacedBeforeAbort(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.downloadSuccess,
+    result.downloaded.length,
+    "Files placed in ingestion_dir",
+  );
+  metrics.inc(SYNC_METRICS.bytes, result.bytes, "Bytes placed in ingestion_dir");
+}
+
 /** Records a run that threw (DB service down, listing failed, aborted, fatal filesystem). */
 export function recordFailedRun(metrics: Metrics, durationMs: number): void {
   metrics.inc(SYNC_METRICS.runs, 1, "Sync runs started");

@@ -185,3 +185,19 @@ Deno.test("StagingArea.prepare() refuses a staging_dir on another volume with a 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("StagingArea leaves another run's temporary files alone: prepare without cleanup, removeOwn", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  const other = new StagingArea({
+    stagingDir: join(a.dir, "staging"),
+    ingestionDir: join(a.dir, "incoming"),
+  });
+  const othersTemp = other.tempPath();
+  await Deno.writeTextFile(othersTemp, "in flight");
+  assert.deepEqual(await a.staging.prepare({ removeLeftovers: false }), []);
+  const mine = await a.temp("mine");
+  await a.staging.removeOwn();
+  assert.deepEqual(await listNames(join(a.dir, "staging")), [othersTemp.split(/[\\/]/).at(-1)!]);
+  assert.ok(!(await Deno.stat(mine).then(() => true, () => false)));
+});

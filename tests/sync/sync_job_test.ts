@@ -396,3 +396,22 @@ Deno.test("SyncJob refuses a staging_dir equal to ingestion_dir before any netwo
   await assert.rejects(job.run({ reference: REFERENCE, trigger: "schedule" }), ConfigError);
   assert.deepEqual(f.sharepoint.calls, []);
 });
+
+Deno.test("SyncJob keeps files placed before an abort and counts them in the metrics", async () => {
+  await using f = await fixture(
+    Array.from({ length: 3 }, (_, i) => ({ name: `f${i}.csv`, lastModified: minutesAgo(5) })),
+    { download_concurrency: 1 },
+  );
+  const controller = new AbortController();
+  f.sharepoint.downloadDelayMs = 50;
+  f.sharepoint.beforeDownload = (file) => {
+    if (file.name === "f1.csv") controller.abort();
+    return Promise.resolve();
+  };
+  await assert.rejects(f.run({ signal: controller.signal }), AbortedError);
+  assert.deepEqual(f.sharepoint.downloads, ["f0.csv", "f1.csv"]);
+  assert.deepEqual(await f.incoming(), ["f0.csv"]);
+  assert.deepEqual(await f.staged(), []);
+  assert.equal(f.metrics.value("syncjob.download.success.count"), 1);
+  assert.equal(f.metrics.value("syncjob.run.failure.count"), 1);
+});

@@ -1,0 +1,132 @@
+/**
+ * Benchmark rows, the machine they ran on, and the Markdown table `bench/run.ts` prints.
+ * @module
+ */
+
+/** How a row's ratio is read against its target. */
+export type Target =
+  /** Tool throughput ÷ baseline throughput (baseline time ÷ tool time) must be ≥ `min`. */
+  | { kind: "throughput"; min: number }
+  /** Tool time ÷ baseline time must be ≤ `max` (cold start). */
+  | { kind: "time"; max: number }
+  /** Tool time must be ≤ `maxMs` (and the ratio is informative only). */
+  | { kind: "seconds"; maxMs: number }
+  | { kind: "none" };
+
+/** One line of the results table. */
+export interface Row {
+  scenario: string;
+  toolMs: number;
+  baselineMs: number;
+  /** What the baseline is, e.g. "curl --parallel 4" or "bare deno run". */
+  baselineLabel: string;
+  files: number;
+  bytes: number;
+  /** Peak RSS of the tool process, bytes. */
+  toolRss: number | undefined;
+  /** The run's own `duration_ms` (without process start-up), when known. */
+  runMs?: number | undefined;
+  target: Target;
+  /** Peak RSS limit, bytes. */
+  maxRss?: number;
+  note?: string;
+}
+
+/** nproc, CPU model, memory, OS, Deno and curl versions. */
+export async function machine(): Promise<Record<string, string>> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
+  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
+  const memKb = Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0);
+  const curl = await new Deno.Command("curl", { args: ["--version"], stdout: "piped" }).output()
+    .then((o) => new TextDecoder().decode(o.stdout).split(" ").slice(0, 2).join(" "))
+    .catch(() => "curl missing");
+  return {
+    nproc: String(navigator.hardwareConcurrency),
+    cpu: model,
+    memory: `${(memKb / 1024 / 1024).toFixed(1)} GiB`,
+    os: `${Deno.build.os} ${Deno.osRelease()}`,
+    deno: Deno.version.deno,
+    curl,
+  };
+}
+
+/** Tool throughput relative to the baseline (>1: faster), or tool ÷ bare time for start-up rows. */
+export function ratio(row: Row): number {
+  return row.target.kind === "time" ? row.toolMs / row.baselineMs : row.baselineMs / row.toolMs;
+}
+
+/** "met", "MISSED" or "" when the row has no target. */
+export function verdict(row: Row): string {
+  const r = ratio(row);
+  const rssOk = row.maxRss === undefined || (row.toolRss ?? Infinity) < row.maxRss;
+  switch (row.target.kind) {
+    case "throughput":
+      return r >= row.target.min && rssOk ? "met" : "MISSED";
+    case "time":
+      return r <= row.target.max && rssOk ? "met" : "MISSED";
+    case "seconds":
+      return row.toolMs <= row.target.maxMs && rssOk ? "met" : "MISSED";
+    case "none":
+      return "";
+  }
+}
+
+function targetText(row: Row): string {
+  const rss = row.maxRss === undefined ? "" : `, RSS < ${mb(row.maxRss)}`;
+  switch (row.target.kind) {
+    case "throughput":
+      return `≥ ${row.target.min}×${rss}`;
+    case "time":
+      return `≤ ${row.target.max}× bare${rss}`;
+    case "seconds":
+      return `≤ ${row.target.maxMs / 1000} s${rss}`;
+    case "none":
+      return rss.replace(/^, /, "");
+  }
+}
+
+function mb(bytes: number | undefined): string {
+  return bytes === undefined ? "–" : `${(bytes / 1_000_000).toFixed(0)} MB`;
+}
+
+function seconds(ms: number | undefined): string {
+  if (ms === undefined) return "–";
+  return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The results as a Markdown table. */
+export function table(rows: Row[]): string {
+  const header = [
+    "scenario",
+    "tool",
+    "baseline",
+    "ratio",
+    "files/s",
+    "MB/s",
+    "peak RSS",
+    "in-run",
+    "target",
+    "",
+  ];
+  const lines = [header, header.map(() => "---")];
+  for (const row of rows) {
+    const secs = row.toolMs / 1000;
+    const ratioText = row.target.kind === "time"
+      ? `${ratio(row).toFixed(2)}× bare`
+      : `${ratio(row).toFixed(2)}×`;
+    lines.push([
+      row.scenario,
+      seconds(row.toolMs),
+      `${seconds(row.baselineMs)} (${row.baselineLabel})`,
+      ratioText,
+      row.files > 0 ? (row.files / secs).toFixed(0) : "–",
+      row.bytes > 0 ? (row.bytes / 1_000_000 / secs).toFixed(1) : "–",
+      mb(row.toolRss),
+      seconds(row.runMs),
+      targetText(row),
+      verdict(row),
+    ]);
+  }
+  return lines.map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}

@@ -1,0 +1,269 @@
+/**
+ * `ingest check`: a doctor that verifies, in order, settings, token, site/library/folder, the DB
+ * service, the folders, the lock and the clock, with one ✓/✗ line each and what to do on ✗.
+ * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
+ * @module
+ */
+import { join } from "../path_util.ts";
+import type { Settings } from "../config/settings.ts";
+import { dbClientFromSettings } from "../db/http_db_client.ts";
+import {
+  AuthError,
+  ConfigError,
+  describeError,
+  ExitCode,
+  GraphError,
+  LockedError,
+} from "../errors.ts";
+import { GraphSharePointClient } from "../graph/graph_client.ts";
+import type { RemoteFolder } from "../graph/sharepoint_client.ts";
+import { acquireRunLock } from "../schedule/run_lock.ts";
+import { describeSchedule, effectiveLookbackMs } from "../schedule/schedule_math.ts";
+import type { CliContext } from "./context.ts";
+import { authHint, graphHint } from "./check_hints.ts";
+
+/** One line of the report. */
+export interface CheckLine {
+  ok: boolean;
+  name: string;
+  detail: string;
+  hint?: string;
+}
+
+/** Largest tolerated difference between the local clock and Graph's `Date` header. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+interface CheckState {
+  settings: Settings;
+  client: GraphSharePointClient;
+  ctx: CliContext;
+  tokenOk: boolean;
+  folder?: RemoteFolder;
+}
+
+function failure(name: string, error: unknown, hint?: string): CheckLine {
+  return {
+    ok: false,
+    name,
+    detail: describeError(error).split("\n")[0]!,
+    ...(hint ? { hint } : {}),
+  };
+}
+
+async function checkToken(state: CheckState): Promise<CheckLine> {
+  const { settings } = state;
+  try {
+    await state.client.authenticate();
+    state.tokenOk = true;
+    const credential = settings.client_certificate_path ? "certificate" : "client secret";
+    return {
+      ok: true,
+      name: "token",
+      detail: `app ${settings.client_id} in tenant ${settings.tenant_id} (${credential})`,
+    };
+  } catch (error) {
+    const unreachable = !(error instanceof AuthError) || error.status === undefined;
+    const hint = unreachable
+      ? `cannot reach ${settings.authority_host}: check network, proxy (HTTPS_PROXY) and authority_host`
+      : authHint(error as AuthError);
+    return failure("token", error, hint);
+  }
+}
+
+async function checkFolder(state: CheckState): Promise<CheckLine> {
+  if (!state.tokenOk) return { ok: false, name: "folder", detail: "skipped: no token" };
+  try {
+    const folder = await state.client.resolveFolder();
+    state.folder = folder;
+    let files = 0;
+    for await (const _file of state.client.listFiles(folder)) if (++files >= 1000) break;
+    const where = folder.pathInDrive === "" ? "library root" : `"${folder.pathInDrive}"`;
+    return {
+      ok: true,
+      name: "folder",
+      detail:
+        `library "${folder.driveName}" (URL segment "${folder.driveUrlSegment}"), ${where}: ` +
+        `${files >= 1000 ? "1000+" : files} file(s) on the first page`,
+    };
+  } catch (error) {
+    return failure("folder", error, error instanceof GraphError ? graphHint(error) : undefined);
+  }
+}
+
+async function checkDb(state: CheckState): Promise<CheckLine> {
+  const { settings, ctx } = state;
+  const until = new Date(ctx.deps.clock.now());
+  const since = new Date(until.getTime() - effectiveLookbackMs(settings, until));
+  try {
+    const names = await dbClientFromSettings(settings, ctx.deps.fetch).listIngested({
+      since,
+      until,
+    });
+    return {
+      ok: true,
+      name: "DB service",
+      detail:
+        `${names.length} file(s) ingested between ${since.toISOString()} and ${until.toISOString()}`,
+    };
+  } catch (error) {
+    return failure(
+      "DB service",
+      error,
+      "check db_service_url and db_service_token, and that the service answers GET ?since=&until= (docs/db-service.md)",
+    );
+  }
+}
+
+async function probeDir(dir: string): Promise<Deno.FileInfo> {
+  await Deno.mkdir(dir, { recursive: true });
+  const probe = join(dir, `.ingest-check-${crypto.randomUUID()}`);
+  await Deno.writeTextFile(probe, "probe");
+  await Deno.remove(probe);
+  return await Deno.stat(dir);
+}
+
+async function checkDirs(state: CheckState): Promise<CheckLine> {
+  const { settings } = state;
+  let ingestion: Deno.FileInfo;
+  let staging: Deno.FileInfo;
+  try {
+    ingestion = await probeDir(settings.ingestion_dir);
+  } catch (error) {
+    return failure(
+      "folders",
+      new Error(`Cannot write to ingestion_dir ${settings.ingestion_dir}`, { cause: error }),
+      "create the folder or give the account running ingest write access to it",
+    );
+  }
+  try {
+    staging = await probeDir(settings.staging_dir);
+  } catch (error) {
+    return failure(
+      "folders",
+      new Error(`Cannot write to staging_dir ${settings.staging_dir}`, { cause: error }),
+      "create the folder or give the account running ingest write access to it",
+    );
+  }
+  if (ingestion.dev !== null && staging.dev !== null && ingestion.dev !== staging.dev) {
+    return {
+      ok: false,
+      name: "folders",
+      detail:
+        `staging_dir ${settings.staging_dir} is on another volume than ingestion_dir ${settings.ingestion_dir}`,
+      hint: "set staging_dir to a folder on the same drive, so files move into place atomically",
+    };
+  }
+  return {
+    ok: true,
+    name: "folders",
+    detail:
+      `ingestion_dir ${settings.ingestion_dir} and staging_dir ${settings.staging_dir} are writable, same volume`,
+  };
+}
+
+async function checkLock(state: CheckState): Promise<CheckLine> {
+  const path = state.settings.lock_file;
+  try {
+    const lock = await acquireRunLock({
+      path,
+      command: "check",
+      wait: false,
+      clock: state.ctx.deps.clock,
+    });
+    await lock.release();
+    return { ok: true, name: "lock", detail: `${path} is free` };
+  } catch (error) {
+    if (error instanceof LockedError) {
+      return { ok: true, name: "lock", detail: `held: ${describeError(error)}` };
+    }
+    return failure("lock", error, "lock_file must be on a local disk the account can write");
+  }
+}
+
+async function checkClock(state: CheckState): Promise<CheckLine> {
+  const { settings, ctx } = state;
+  try {
+    const response = await ctx.deps.fetch(settings.graph_base_url, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(settings.request_timeout_seconds * 1000),
+    });
+    await response.body?.cancel();
+    const header = response.headers.get("date");
+    if (!header) {
+      return { ok: true, name: "clock", detail: "Graph sent no Date header; not compared" };
+    }
+    const skew = ctx.deps.clock.now() - Date.parse(header);
+    const detail = `local clock is ${Math.abs(Math.round(skew / 1000))} s ${
+      skew >= 0 ? "ahead of" : "behind"
+    } Graph`;
+    if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return { ok: true, name: "clock", detail };
+    return {
+      ok: false,
+      name: "clock",
+      detail,
+      hint:
+        "synchronise the clock (w32tm /resync, timedatectl): tokens and time windows depend on it",
+    };
+  } catch (error) {
+    return failure(
+      "clock",
+      error,
+      "Graph is not reachable: check proxy (HTTPS_PROXY) and firewall",
+    );
+  }
+}
+
+function printLine(ctx: CliContext, line: CheckLine): void {
+  ctx.print(`${line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
+  if (!line.ok && line.hint) ctx.print(`    → ${line.hint}`);
+}
+
+/** Runs every check; prints ✓/✗ lines (or JSON) and a verdict. */
+export async function checkCommand(ctx: CliContext): Promise<number> {
+  const lines: CheckLine[] = [];
+  const emit = (line: CheckLine) => {
+    lines.push(line);
+    if (!ctx.flags.json) printLine(ctx, line);
+  };
+  let settings: Settings;
+  try {
+    settings = (await ctx.load()).settings;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    emit(
+      failure(
+        "settings",
+        error,
+        "fix the key named above; `ingest config` shows every value and its source",
+      ),
+    );
+    if (ctx.flags.json) ctx.printJson({ ok: false, checks: lines });
+    else ctx.print("Verdict: settings are invalid");
+    return ExitCode.Usage;
+  }
+  emit({
+    ok: true,
+    name: "settings",
+    detail: `${settings.config_path ?? "environment"}; ${
+      describeSchedule(settings.schedule, settings.timezone)
+    }`,
+  });
+  const state: CheckState = {
+    settings,
+    ctx,
+    tokenOk: false,
+    client: new GraphSharePointClient({
+      settings,
+      fetch: ctx.deps.fetch,
+      clock: ctx.deps.clock,
+      maxRetries: 1,
+    }),
+  };
+  for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
+    emit(await check(state));
+  }
+  const failed = lines.filter((line) => !line.ok).length;
+  if (ctx.flags.json) ctx.printJson({ ok: failed === 0, checks: lines });
+  else ctx.print(failed === 0 ? "Verdict: ready" : `Verdict: ${failed} check(s) failed`);
+  return failed === 0 ? ExitCode.Ok : ExitCode.Failed;
+}

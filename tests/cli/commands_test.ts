@@ -1,0 +1,259 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { acquireRunLock } from "../../src/schedule/run_lock.ts";
+import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
+import { simWorkspace } from "../helpers/sim_workspace.ts";
+
+const DEMO_NAMES = [
+  "Board deck #12.pdf",
+  "Q4 forecast.xlsx",
+  "customers (EU).csv",
+  "inventory_snapshot.csv",
+  "sales_",
+  "Übersicht_Kosten.xlsx",
+];
+
+Deno.test("ingest trigger downloads the new files and a second trigger downloads nothing twice", async () => {
+  await using ws = await simWorkspace();
+  const first = await runMain(["--json", "trigger"], { cwd: ws.dir });
+  assert.equal(first.code, 0, first.stderr);
+  const result = JSON.parse(first.stdout);
+  assert.equal(result.status, "completed");
+  assert.equal(result.downloaded.length, 6);
+  const names = ws.incomingNames();
+  for (const name of DEMO_NAMES) assert.ok(names.some((n) => n.startsWith(name)), `${name} placed`);
+  ws.sim.markIngested("Q4 forecast.xlsx");
+  const second = await runMain(["--json", "trigger"], { cwd: ws.dir });
+  const again = JSON.parse(second.stdout);
+  assert.equal(second.code, 0);
+  assert.deepEqual(again.downloaded, []);
+  assert.equal(again.skipped_ingested, 1);
+  assert.equal(again.skipped_pending, 5);
+});
+
+Deno.test("ingest trigger --dry-run plans the download and writes nothing", async () => {
+  await using ws = await simWorkspace();
+  const run = await runMain(["trigger", "--dry-run"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /Would download 6 file\(s\)/);
+  assert.deepEqual(ws.incomingNames().filter((n) => !n.startsWith(".")), []);
+  assert.equal(ws.sim.requestLog.filter((r) => r.server === "download").length, 0);
+});
+
+Deno.test("ingest trigger --lookback widens the window to old files", async () => {
+  await using ws = await simWorkspace();
+  const run = await runMain(["--json", "trigger", "--lookback", "7d"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(JSON.parse(run.stdout).downloaded.includes("legacy_report_2019.csv"));
+});
+
+Deno.test("ingest trigger rejects --since with --lookback and a bad --since, exit 2", async () => {
+  await using ws = await simWorkspace();
+  const both = await runMain(["trigger", "--since", "2026-01-01T00:00:00Z", "--lookback", "1h"], {
+    cwd: ws.dir,
+  });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--since and --lookback/);
+  const bad = await runMain(["trigger", "--since", "yesterday"], { cwd: ws.dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /yesterday/);
+});
+
+Deno.test("ingest run-once exits 4 naming the holder while another run holds the lock", async () => {
+  await using ws = await simWorkspace();
+  const config = await runMain(["--json", "config"], { cwd: ws.dir });
+  const lockFile = JSON.parse(config.stdout).lock_file.value;
+  const lock = await acquireRunLock({ path: lockFile, command: "run", wait: false, pid: 4242 });
+  try {
+    const run = await runMain(["run-once"], { cwd: ws.dir });
+    assert.equal(run.code, 4);
+    assert.match(run.stderr, /another run holds .*pid 4242/);
+    assert.deepEqual(ws.incomingNames().filter((n) => !n.startsWith(".")), []);
+  } finally {
+    await lock.release();
+  }
+});
+
+Deno.test("ingest trigger fails fast with exit 1 when the DB service is down, downloading nothing", async () => {
+  await using ws = await simWorkspace();
+  ws.sim.addFault({
+    match: { server: "db" },
+    fault: { kind: "status", status: 500, body: "boom" },
+    times: Infinity,
+  });
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /^ingest: Cannot query DB service .*HTTP 500/m);
+  assert.equal(ws.sim.requestLog.filter((r) => r.server === "download").length, 0);
+});
+
+Deno.test("ingest trigger exits 3 when a file keeps failing and places the others", async () => {
+  await using ws = await simWorkspace();
+  ws.sim.addFault({
+    match: { server: "download", file: "Q4 forecast.xlsx" },
+    fault: { kind: "corrupt" },
+    times: Infinity,
+  });
+  const run = await runMain(["--json", "trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 3, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.downloaded.length, 5);
+  assert.equal(result.failed[0].name, "Q4 forecast.xlsx");
+  assert.ok(!ws.incomingNames().includes("Q4 forecast.xlsx"));
+});
+
+Deno.test("ingest check passes against the simulator", async () => {
+  await using ws = await simWorkspace();
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  for (const name of ["settings", "token", "folder", "DB service", "folders", "lock", "clock"]) {
+    assert.match(run.stdout, new RegExp(`^✓ ${name}: `, "m"));
+  }
+  assert.match(run.stdout, /library "Documents" \(URL segment "Shared Documents"\)/);
+  assert.match(run.stdout, /Verdict: ready/);
+});
+
+Deno.test("ingest check reports a bad secret with its AADSTS code and what to do, exit 1", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    "",
+    (s) => s.replace(/client_secret = .*/, 'client_secret = "wrong-secret"'),
+  );
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✗ token: Cannot get token: AADSTS7000215/);
+  assert.match(run.stdout, /→ the client secret is wrong/);
+  assert.doesNotMatch(run.stdout + run.stderr, /wrong-secret/);
+});
+
+Deno.test("ingest check reports a wrong folder listing what exists, exit 1", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    "",
+    (s) => s.replace("/Shared Documents/Reports", "/Shared Documents/Reprots"),
+  );
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✗ folder: .*Reprots.*Reports/);
+  assert.match(run.stdout, /→ check sharepoint_site_url and sharepoint_folder/);
+});
+
+Deno.test("ingest check reports a DB service that is down, exit 1", async () => {
+  await using ws = await simWorkspace();
+  ws.sim.addFault({
+    match: { server: "db" },
+    fault: { kind: "status", status: 503 },
+    times: Infinity,
+  });
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✗ DB service: Cannot query DB service/);
+  assert.match(run.stdout, /✓ token/);
+});
+
+Deno.test({
+  name: "ingest check reports an unwritable ingestion folder, exit 1",
+  ignore: Deno.build.os === "windows" || Deno.uid?.() === 0,
+  fn: async () => {
+    await using ws = await simWorkspace();
+    await Deno.mkdir(ws.incoming);
+    await Deno.chmod(ws.incoming, 0o500);
+    const run = await runMain(["check"], { cwd: ws.dir });
+    await Deno.chmod(ws.incoming, 0o700);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /✗ folders: Cannot write to ingestion_dir/);
+  },
+});
+
+Deno.test("ingest check reports an ingestion folder that cannot be created, exit 1", async () => {
+  await using ws = await simWorkspace();
+  await Deno.writeTextFile(join(ws.dir, "blocker"), "a file where a folder should be");
+  await ws.writeSettings(
+    "",
+    (s) => s.replace('ingestion_dir = "incoming"', 'ingestion_dir = "blocker/incoming"'),
+  );
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✗ folders: Cannot write to ingestion_dir .*blocker/);
+});
+
+Deno.test("ingest check with invalid settings says which key, exit 2", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("download_concurrency = 0");
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stdout, /✗ settings: Cannot use key "download_concurrency"/);
+});
+
+Deno.test("ingest demo runs twice into a temp folder and never downloads a file twice", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ingest-demo-test-" });
+  try {
+    const run = await runMain(["demo", "--dir", "out/incoming"], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Run 1: first sync\nDownloaded 6 file\(s\)/);
+    assert.match(
+      run.stdout,
+      /Run 2: nothing is downloaded twice\nDownloaded 1 file\(s\)[^\n]*\n {2}late_arrival\.csv/,
+    );
+    assert.match(run.stdout, /skipped: 3 already ingested, 3 pending/);
+    const names = [...Deno.readDirSync(join(dir, "out/incoming"))].map((e) => e.name);
+    assert.equal(names.filter((n) => !n.startsWith(".")).length, 7);
+    const again = await runMain(["demo", "--dir", "out/incoming"], { cwd: dir });
+    assert.equal(again.code, 0, "a second demo reuses its own folder");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ingest demo refuses a folder holding someone else's files, exit 2", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, "important.txt"), "keep me");
+  const run = await runMain(["demo", "--dir", dir]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /holds files the demo did not create/);
+  assert.equal(await Deno.readTextFile(join(dir, "important.txt")), "keep me");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("ingest schedule print --cron and --task-scheduler use the settings' times", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('quad_daily_times = ["09:05", "15:05"]');
+  const cron = await runMain(["schedule", "print", "--cron", "--binary", "/opt/ingest/ingest"], {
+    cwd: ws.dir,
+  });
+  assert.equal(cron.code, 0, cron.stderr);
+  assert.match(cron.stdout, /^5 9,15 \* \* \* .*\/opt\/ingest\/ingest.* run-once --config /m);
+  const xml = await runMain([
+    "schedule",
+    "print",
+    "--task-scheduler",
+    "--binary",
+    "C:\\ingest\\ingest.exe",
+  ], {
+    cwd: ws.dir,
+  });
+  assert.equal(xml.code, 0, xml.stderr);
+  assert.match(xml.stdout, /<MultipleInstancesPolicy>IgnoreNew<\/MultipleInstancesPolicy>/);
+  assert.match(xml.stdout, /T09:05:00/);
+  const none = await runMain(["schedule", "print"], { cwd: ws.dir });
+  assert.equal(none.code, 2);
+});
+
+Deno.test("ingest sim serves a working simulator until SIGINT and prints a settings snippet", async () => {
+  const signals = new ManualSignals("linux");
+  let out = "";
+  const running = runMain(["sim", "--files", "3"], { signals, stdout: (text) => (out += text) });
+  for (let i = 0; i < 400 && !out.includes("db_service_url ="); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const graph = out.match(/graph_base_url = "([^"]+)"/)?.[1];
+  assert.ok(graph, out);
+  const response = await fetch(`${graph}/sites/contoso.sharepoint.com:/sites/Finance`);
+  assert.equal(response.status, 401, "Graph answers and wants a token");
+  await response.body?.cancel();
+  assert.match(out, /folder +\/Shared Documents\/Reports \(3 files seeded\)/);
+  assert.equal(signals.send("SIGINT"), 1);
+  const run = await running;
+  assert.equal(run.code, 0);
+  assert.match(run.stdout, /Simulator stopped/);
+});
