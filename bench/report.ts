@@ -32,19 +32,27 @@ export interface Row {
   note?: string;
 }
 
+/** stdout of `command args…`, or "" when it cannot run. */
+async function commandText(command: string, args: string[]): Promise<string> {
+  try {
+    const output = await new Deno.Command(command, { args, stdout: "piped", stderr: "null" })
+      .output();
+    return new TextDecoder().decode(output.stdout);
+  } catch {
+    return "";
+  }
+}
+
 /** nproc, CPU model, memory, OS, Deno and curl versions. */
 export async function machine(): Promise<Record<string, string>> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  // Deno reads /proc only with --allow-all; `cat` needs just --allow-run.
+  const cpuinfo = await commandText("cat", ["/proc/cpuinfo"]);
   const model = /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
-  const meminfo = await Deno.readTextFile("/proc/meminfo").catch(() => "");
-  const memKb = Number(/MemTotal:\s*(\d+)/.exec(meminfo)?.[1] ?? 0);
-  const curl = await new Deno.Command("curl", { args: ["--version"], stdout: "piped" }).output()
-    .then((o) => new TextDecoder().decode(o.stdout).split(" ").slice(0, 2).join(" "))
-    .catch(() => "curl missing");
+  const curl = (await commandText("curl", ["--version"])).split(" ").slice(0, 2).join(" ");
   return {
     nproc: String(navigator.hardwareConcurrency),
     cpu: model,
-    memory: `${(memKb / 1024 / 1024).toFixed(1)} GiB`,
+    memory: `${(Deno.systemMemoryInfo().total / 1024 ** 3).toFixed(1)} GiB`,
     os: `${Deno.build.os} ${Deno.osRelease()}`,
     deno: Deno.version.deno,
     curl,

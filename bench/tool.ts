@@ -3,12 +3,12 @@
  * settings file pointing at a simulator the benchmark runs in its own process.
  * @module
  */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { Simulator } from "../src/sim/types.ts";
 import { type Measured, measure } from "./measure.ts";
 
 /** Absolute path of the CLI entry point. */
-export const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
+export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 
 /** The permissions `deno task ingest` and the compiled binary get, limited to loopback. */
 export const PERMISSIONS = [

@@ -20,7 +20,13 @@ import {
   recordPlacedBeforeAbort,
   writeMetricsFile,
 } from "./sync/sync_metrics.ts";
-import type { FailedFile, SyncResult, SyncRunner, SyncRunOptions } from "./sync/sync_result.ts";
+import type {
+  FailedFile,
+  SyncProgress,
+  SyncResult,
+  SyncRunner,
+  SyncRunOptions,
+} from "./sync/sync_result.ts";
 import { computeWindow } from "./sync/window.ts";
 import { runPool } from "./sync/worker_pool.ts";
 
@@ -178,7 +184,13 @@ export class SyncJob implements SyncRunner {
       result.downloaded = plan.toDownload.map((f) => f.name);
       return result;
     }
-    const outcomes = await this.#download(plan.toDownload, staging, runId, signal);
+    const outcomes = await this.#download(
+      plan.toDownload,
+      staging,
+      runId,
+      signal,
+      options.progress,
+    );
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
@@ -199,6 +211,7 @@ export class SyncJob implements SyncRunner {
     staging: StagingArea,
     runId: string,
     signal: AbortSignal | undefined,
+    progress: SyncProgress | undefined,
   ): Promise<(FileOutcome | undefined)[]> {
     const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
     const context = {
@@ -210,13 +223,16 @@ export class SyncJob implements SyncRunner {
       maxRetries: this.#settings.max_retries,
       retryDelayMs: this.#settings.retry_delay_seconds * 1000,
       signal,
+      progress,
     };
+    progress?.planned?.(files.length, files.reduce((sum, f) => sum + f.size, 0));
     try {
       await runPool(
         files,
         { concurrency: this.#settings.download_concurrency, signal },
         async (file, i) => {
           outcomes[i] = await downloadWithRetries(file, context);
+          progress?.fileDone?.(file.name, outcomes[i]?.kind !== "failed");
         },
       );
     } catch (error) {

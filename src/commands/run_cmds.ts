@@ -8,6 +8,7 @@ import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
+import { ProgressLine } from "./progress.ts";
 import { outcomeJson, summaryLines } from "./summary.ts";
 
 /** Flags of `trigger` / `run-once`. */
@@ -65,11 +66,16 @@ async function oneRun(
   const request = windowRequest(flags);
   const { settings } = await ctx.load();
   const { scheduler } = buildRuntime(settings, ctx.deps, command);
+  const progress = command === "trigger" && ctx.deps.isTty && !ctx.flags.json
+    ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
+    : undefined;
+  if (progress) request.progress = progress;
   const { exitCode, outcome } = await runWithShutdown(
     scheduler,
     () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
     { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
   );
+  progress?.finish();
   report(ctx, outcome, exitCode, settings.ingestion_dir);
   return exitCode;
 }

@@ -53,7 +53,15 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
     lookback_ms: lookbackMs,
     dry_run: dryRun,
   });
-  return { reference, since: request.since, lookbackMs, dryRun, signal: options.signal, trigger };
+  return {
+    reference,
+    since: request.since,
+    lookbackMs,
+    dryRun,
+    signal: options.signal,
+    trigger,
+    ...(request.progress ? { progress: request.progress } : {}),
+  };
 }
 
 /** Runs the job once under the run lock and reports how it ended. */

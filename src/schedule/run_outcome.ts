@@ -3,7 +3,7 @@
  * @module
  */
 import { ExitCode, exitCodeOf } from "../errors.ts";
-import { exitCodeForResult, type SyncResult } from "../sync/sync_result.ts";
+import { exitCodeForResult, type SyncProgress, type SyncResult } from "../sync/sync_result.ts";
 
 /** Why a requested run did not start. */
 export type SkipReason =
@@ -31,6 +31,8 @@ export interface RunRequest {
   dryRun?: boolean;
   /** Aborts this run (the scheduler's own stop/abort also does). */
   signal?: AbortSignal;
+  /** Progress callbacks passed to the job (interactive `trigger`). */
+  progress?: SyncProgress;
 }
 
 /** Options of a manual trigger. */

@@ -170,26 +170,42 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const certificate = options.certificatePem === undefined
     ? undefined
     : await readCertificate(options.certificatePem);
+  const download = new DownloadEndpoint({ state, downloadUrls });
+  const db = new DbEndpoint(options.dbToken);
+  for (const file of options.files ?? []) state.addFile(file);
+  for (const record of options.ingested ?? []) db.mark(record.name, record.at.getTime());
+
   const log = new RequestLog();
   const faults = new FaultPlan(mixSeed(seed, 0xfa17));
   const closing = new AbortController();
-  const host = (endpoint: Endpoint, port: number | undefined) =>
-    serveEndpoint(endpoint, { port: port ?? 0, log, faults, now, closing: closing.signal });
-
+  const servers: Deno.HttpServer<Deno.NetAddr>[] = [];
+  const host = (endpoint: Endpoint, port: number | undefined) => {
+    const server = serveEndpoint(endpoint, {
+      port: port ?? 0,
+      log,
+      faults,
+      now,
+      closing: closing.signal,
+    });
+    servers.push(server);
+    return server.addr.port;
+  };
   const graphBaseUrl = () => `${origins.graph}/v1.0`;
-  const graph = host(
-    new GraphEndpoint({
-      state,
-      tokens,
-      downloadUrls,
-      pageSize: options.pageSize ?? 200,
-      graphBaseUrl,
-    }),
-    options.ports?.graph,
-  );
-  origins.graph = `http://127.0.0.1:${graph.addr.port}`;
-  const login = host(
-    new LoginEndpoint({
+  let ports: { login: number; db: number };
+  try {
+    const graphPort = host(
+      new GraphEndpoint({
+        state,
+        tokens,
+        downloadUrls,
+        pageSize: options.pageSize ?? 200,
+        graphBaseUrl,
+      }),
+      options.ports?.graph,
+    );
+    origins.graph = `http://127.0.0.1:${graphPort}`;
+    origins.download = `http://${downloadHost}:${host(download, options.ports?.download)}`;
+    const login = new LoginEndpoint({
       tenantId,
       tenantAliases: [`${hostname.split(".")[0]}.onmicrosoft.com`],
       clientId,
@@ -199,15 +215,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       assertions: new AssertionVerifier({ certificate, now }),
       random,
       extraScopes: [`${origins.graph}/.default`],
-    }),
-    options.ports?.login,
-  );
-  const download = new DownloadEndpoint({ state, downloadUrls });
-  const downloadServer = host(download, options.ports?.download);
-  origins.download = `http://${downloadHost}:${downloadServer.addr.port}`;
-  const db = new DbEndpoint(options.dbToken);
-  const dbServer = host(db, options.ports?.db);
-
+    });
+    ports = { login: host(login, options.ports?.login), db: host(db, options.ports?.db) };
+  } catch (error) {
+    closing.abort();
+    await Promise.all(servers.map((server) => server.shutdown()));
+    throw error;
+  }
   const parts: SimulatorParts = {
     tenantId,
     clientId,
@@ -220,20 +234,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     download,
     db,
     closing,
-    servers: [graph, login, downloadServer, dbServer],
+    servers,
   };
   const simulator = new RunningSimulator(parts, {
     graph: graphBaseUrl(),
-    login: `http://127.0.0.1:${login.addr.port}`,
-    db: `http://127.0.0.1:${dbServer.addr.port}${DB_PATH}`,
+    login: `http://127.0.0.1:${ports.login}`,
+    db: `http://127.0.0.1:${ports.db}${DB_PATH}`,
     download: origins.download,
   });
-  try {
-    for (const file of options.files ?? []) simulator.addFile(file);
-    for (const record of options.ingested ?? []) simulator.markIngested(record.name, record.at);
-  } catch (error) {
-    await simulator.close();
-    throw error;
-  }
   return simulator;
 }

@@ -3,6 +3,7 @@
  * retried with exponential backoff on any failure but an abort.
  * @module
  */
+import type { SyncProgress } from "./sync_result.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { AbortedError, describeError, GraphError } from "../errors.ts";
@@ -33,6 +34,7 @@ export interface FileDownloadContext {
   /** First backoff delay (`retry_delay_seconds` × 1000); doubles with every further attempt. */
   retryDelayMs: number;
   signal?: AbortSignal | undefined;
+  progress?: SyncProgress | undefined;
 }
 
 /** Delay before attempt `attempt + 1`: `retryDelayMs × 2^(attempt − 1)`, capped at one hour. */
@@ -97,6 +99,9 @@ async function attemptOnce(file: RemoteFile, context: FileDownloadContext): Prom
     const result = await context.sharepoint.downloadFile(file, temp, {
       verifyHash: context.verifyHash,
       ...(context.signal ? { signal: context.signal } : {}),
+      ...(context.progress?.fileBytes
+        ? { onProgress: (bytes: number) => context.progress?.fileBytes?.(file.name, bytes) }
+        : {}),
     });
     const placed = await context.staging.place(temp, file.name, file.lastModified);
     return placed === "placed" ? { kind: "placed", bytes: result.bytes } : { kind: "exists" };

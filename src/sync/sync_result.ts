@@ -7,6 +7,16 @@ import { ExitCode } from "../errors.ts";
 /** How a run was started. */
 export type RunTrigger = "schedule" | "manual";
 
+/** Progress callbacks of a run, for an interactive display. All are optional. */
+export interface SyncProgress {
+  /** The download plan: how many files and bytes will be fetched. */
+  planned?(files: number, bytes: number): void;
+  /** Bytes of `name` written so far in the current attempt. */
+  fileBytes?(name: string, bytes: number): void;
+  /** `name` is finished: placed (`ok`) or given up. */
+  fileDone?(name: string, ok: boolean): void;
+}
+
 /** Options of one `SyncJob.run`. */
 export interface SyncRunOptions {
   /** The run's reference time: the window's `until`. */
@@ -19,6 +29,8 @@ export interface SyncRunOptions {
   dryRun?: boolean;
   signal?: AbortSignal;
   trigger: RunTrigger;
+  /** Progress callbacks (interactive `trigger`). */
+  progress?: SyncProgress;
 }
 
 /** A file that could not be placed, and why. */

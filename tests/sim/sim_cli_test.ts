@@ -8,6 +8,7 @@ import {
   runSimulatorCli,
   splitFolder,
 } from "../../src/sim/sim_cli.ts";
+import { startSimulator } from "../../src/sim/simulator.ts";
 import { getToken, graphJson } from "./helpers.ts";
 
 const NOW = new Date("2026-06-15T12:00:00Z");
@@ -115,4 +116,11 @@ Deno.test("generatedFiles() and filesFromDirectory() place files under the folde
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("startSimulator() rejects a busy fixed port and releases the ports it took", async () => {
+  await using first = await startSimulator();
+  const busy = Number(new URL(first.graphBaseUrl).port);
+  await assert.rejects(startSimulator({ ports: { db: busy } }), Deno.errors.AddrInUse);
+  await assert.rejects(startSimulator({ files: [{ path: "", size: 1 }] }), /the path is empty/);
 });
