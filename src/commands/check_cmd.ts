@@ -124,26 +124,19 @@ async function probeDir(dir: string): Promise<Deno.FileInfo> {
 
 async function checkDirs(state: CheckState): Promise<CheckLine> {
   const { settings } = state;
-  let ingestion: Deno.FileInfo;
-  let staging: Deno.FileInfo;
-  try {
-    ingestion = await probeDir(settings.ingestion_dir);
-  } catch (error) {
-    return failure(
-      "folders",
-      new Error(`Cannot write to ingestion_dir ${settings.ingestion_dir}`, { cause: error }),
-      "create the folder or give the account running ingest write access to it",
-    );
+  const stats: Deno.FileInfo[] = [];
+  for (const key of ["ingestion_dir", "staging_dir"] as const) {
+    try {
+      stats.push(await probeDir(settings[key]));
+    } catch (error) {
+      return failure(
+        "folders",
+        new Error(`Cannot write to ${key} ${settings[key]}`, { cause: error }),
+        "create the folder or give the account running ingest write access to it",
+      );
+    }
   }
-  try {
-    staging = await probeDir(settings.staging_dir);
-  } catch (error) {
-    return failure(
-      "folders",
-      new Error(`Cannot write to staging_dir ${settings.staging_dir}`, { cause: error }),
-      "create the folder or give the account running ingest write access to it",
-    );
-  }
+  const [ingestion, staging] = stats as [Deno.FileInfo, Deno.FileInfo];
   if (ingestion.dev !== null && staging.dev !== null && ingestion.dev !== staging.dev) {
     return {
       ok: false,

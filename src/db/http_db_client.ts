@@ -5,6 +5,7 @@
 import { getLogger } from "@logtape/logtape";
 import { AbortedError, DbServiceError } from "../errors.ts";
 import type { Settings } from "../config/settings.ts";
+import { readTextLimited } from "../http/http_error.ts";
 import { USER_AGENT } from "../version.ts";
 import type { DBServiceClient, TimeWindow } from "./db_service_client.ts";
 import { filenamesOf } from "./wire_types.ts";
@@ -182,30 +183,4 @@ function messageOf(error: unknown): string {
     return cause && !error.message.includes(cause) ? `${error.message}: ${cause}` : error.message;
   }
   return String(error);
-}
-
-async function readTextLimited(response: Response, maxBytes: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    while (total < maxBytes) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      total += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  const bytes = new Uint8Array(Math.min(total, maxBytes));
-  let offset = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, bytes.length - offset);
-    bytes.set(part, offset);
-    offset += part.length;
-    if (offset >= bytes.length) break;
-  }
-  return new TextDecoder().decode(bytes);
 }

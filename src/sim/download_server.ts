@@ -8,7 +8,7 @@
  */
 import { readRange } from "./content.ts";
 import { DOWNLOAD_PATH, type DownloadUrls, type TempAuthGrant } from "./download_urls.ts";
-import { graphError, graphHeaders } from "./responses.ts";
+import { faultAnswer, graphError, graphHeaders } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
 import type { SimItem, SimState } from "./state.ts";
 
@@ -96,17 +96,7 @@ export class DownloadEndpoint implements Endpoint {
         now: context.now,
       });
     }
-    if (fault.kind !== "status") return graphError(500, context.ids, { now: context.now });
-    const headers = new Headers();
-    if (fault.retryAfter !== undefined) headers.set("retry-after", fault.retryAfter);
-    if (fault.body !== undefined) {
-      headers.set("content-type", fault.contentType ?? "application/json");
-      return new Response(fault.body, {
-        status: fault.status,
-        headers: graphHeaders(context.ids, headers),
-      });
-    }
-    return graphError(fault.status, context.ids, { code: fault.code, now: context.now, headers });
+    return faultAnswer(fault, context);
   }
 
   /** The name of the file a download URL points at. */

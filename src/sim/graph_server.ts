@@ -22,7 +22,7 @@ import {
   type SiteRef,
 } from "./graph_routes.ts";
 import { decodeSkipToken, encodeSkipToken, pageOf, parseTop } from "./paging.ts";
-import { graphError, graphHeaders, graphJson } from "./responses.ts";
+import { faultAnswer, graphError, graphHeaders, graphJson } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
 import type { SimDrive, SimItem, SimState } from "./state.ts";
 import { bearerToken, type TokenStore } from "./tokens.ts";
@@ -106,17 +106,7 @@ export class GraphEndpoint implements Endpoint {
       if (token !== undefined) this.#options.tokens.expire(token);
       return this.#unauthorized("Access token has expired or is not yet valid.", context);
     }
-    if (fault.kind !== "status") return graphError(500, context.ids, { now: context.now });
-    const headers = new Headers();
-    if (fault.retryAfter !== undefined) headers.set("retry-after", fault.retryAfter);
-    if (fault.body !== undefined) {
-      headers.set("content-type", fault.contentType ?? "application/json");
-      return new Response(fault.body, {
-        status: fault.status,
-        headers: graphHeaders(context.ids, headers),
-      });
-    }
-    return graphError(fault.status, context.ids, { code: fault.code, now: context.now, headers });
+    return faultAnswer(fault, context);
   }
 
   /** The file a request addresses: the last path segment, or the item's name by id. */

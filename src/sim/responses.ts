@@ -3,6 +3,7 @@
  * Graph's error envelope with `request-id` headers, and the date formats Microsoft uses.
  * @module
  */
+import type { Fault } from "./types.ts";
 
 /** Graph's JSON content type. */
 export const GRAPH_JSON =
@@ -108,4 +109,22 @@ export function graphError(
     headers: graphHeaders(ids, options.headers),
     contentType: GRAPH_JSON,
   });
+}
+
+/**
+ * The answer to a `status` fault (Graph error envelope with the fault's code, or the fault's own
+ * body), or a 500 for any other fault kind an endpoint cannot act out itself.
+ */
+export function faultAnswer(fault: Fault, context: { ids: RequestIds; now: number }): Response {
+  if (fault.kind !== "status") return graphError(500, context.ids, { now: context.now });
+  const headers = new Headers();
+  if (fault.retryAfter !== undefined) headers.set("retry-after", fault.retryAfter);
+  if (fault.body !== undefined) {
+    headers.set("content-type", fault.contentType ?? "application/json");
+    return new Response(fault.body, {
+      status: fault.status,
+      headers: graphHeaders(context.ids, headers),
+    });
+  }
+  return graphError(fault.status, context.ids, { code: fault.code, now: context.now, headers });
 }
