@@ -159,7 +159,9 @@ export function describeError(error: unknown): string {
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
     const text = current instanceof Error ? current.message : String(current);
-    if (text && !parts.some((p) => p.includes(text))) {
+    // fetch's own "fetch failed" wraps the informative network error and adds nothing to it.
+    const noise = text === "fetch failed" && depth > 0;
+    if (text && !noise && !parts.some((p) => p.includes(text))) {
       parts.push(text.replace(/[ \t\r]+/g, " ").trim());
     }
     current = current instanceof Error ? current.cause : undefined;

@@ -55,8 +55,8 @@ function consoleFormatter(options: LoggingOptions): TextFormatter {
   const pretty = options.format === "pretty" || (options.format === "auto" && options.isTty);
   if (!pretty) return jsonLinesFormatter;
   return options.isTty
-    ? getAnsiColorFormatter({ timestamp: "date-time", category: "." })
-    : getTextFormatter({ timestamp: "date-time", category: "." });
+    ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
+    : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" });
 }
 
 /** Configures LogTape for the process (idempotent: replaces an earlier configuration). */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { closeLogging, setupLogging } from "../src/logging.ts";
 import { redactText, redactValue, safeUrl } from "../src/redact.ts";
+import { describeError } from "../src/errors.ts";
 
 const REDACTION_CASES: [string, string, RegExp][] = [
   [
@@ -83,4 +84,16 @@ Deno.test("setupLogging() writes a rotating JSON file next to the console", asyn
   const last = (await Deno.readTextFile(path)).trim().split("\n").at(-1)!;
   assert.equal(JSON.parse(last).properties.tick, 9);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("describeError() joins the cause chain once, without fetch's generic wrapper", () => {
+  const network = new TypeError("fetch failed", {
+    cause: new Error("tcp connect error: Connection refused"),
+  });
+  const error = new Error("Cannot get token: cannot reach https://login", { cause: network });
+  assert.equal(
+    describeError(error),
+    "Cannot get token: cannot reach https://login: tcp connect error: Connection refused",
+  );
+  assert.equal(describeError(new Error("same", { cause: new Error("same") })), "same");
 });
