@@ -3,11 +3,11 @@
  * configures logging and exits the process.
  * @module
  */
-import { runCli } from "./src/cli.ts";
 import { systemClock } from "./src/clock.ts";
 import type { CliDeps } from "./src/commands/context.ts";
-import { closeLogging, setupLogging } from "./src/logging.ts";
-import { denoSignalApi } from "./src/schedule/shutdown.ts";
+import type { LoggingOptions } from "./src/logging.ts";
+import { denoSignalApi } from "./src/schedule/signal_api.ts";
+import { VERSION } from "./src/version.ts";
 
 const encoder = new TextEncoder();
 
@@ -30,7 +30,8 @@ export function processDeps(): CliDeps {
     clock: systemClock,
     random: Math.random,
     signals: denoSignalApi(),
-    setupLogging,
+    setupLogging: async (options: LoggingOptions) =>
+      await (await import("./src/logging.ts")).setupLogging(options),
   };
 }
 
@@ -39,10 +40,22 @@ export function processDeps(): CliDeps {
  * @param args arguments without the program name
  */
 export async function main(args: string[], deps: CliDeps = processDeps()): Promise<number> {
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    // Answered before the CLI library loads: scripts probe the version often.
+    deps.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  let loggingConfigured = false;
+  const setupLogging = async (options: LoggingOptions) => {
+    loggingConfigured = true;
+    await deps.setupLogging(options);
+  };
   try {
-    return await runCli(args, deps);
+    const { runCli } = await import("./src/cli.ts");
+    return await runCli(args, { ...deps, setupLogging });
   } finally {
-    await closeLogging();
+    // Flushes the log file; logging is only loaded when a command configured it.
+    if (loggingConfigured) await (await import("./src/logging.ts")).closeLogging();
   }
 }
 

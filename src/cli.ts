@@ -4,7 +4,6 @@
  * @module
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
-import { configCommand } from "./commands/config_cmd.ts";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
 import { commandHandlers } from "./commands/handlers.ts";
 import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
@@ -104,7 +103,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   program.command("config").description(
     "print the effective settings (secrets redacted) and their sources",
   )
-    .action((_o, cmd) => run(configCommand, cmd));
+    .action((_o, cmd) => run((ctx) => handlers.config(ctx), cmd));
   program.command("sim").description(
     "start the built-in Microsoft Graph simulator and print its settings",
   )

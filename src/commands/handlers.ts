@@ -1,26 +1,33 @@
 /**
- * The command implementations behind `src/cli.ts`, by command.
+ * The command implementations behind `src/cli.ts`, loaded on demand: each command imports only
+ * its own modules, so `ingest run-once` does not load the simulator and `ingest sim` does not
+ * load the Graph client.
  * @module
  */
-import { checkCommand } from "./check_cmd.ts";
-import { nextCommand } from "./next_cmd.ts";
-import { runCommand, runOnceCommand, triggerCommand } from "./run_cmds.ts";
-import { schedulePrintCommand } from "./schedule_print_cmd.ts";
-import { demoCommand } from "./demo_cmd.ts";
-import { simCommand } from "./sim_cmd.ts";
+import type { CliContext } from "./context.ts";
+import type { WindowFlags } from "./run_cmds.ts";
+import type { SchedulePrintFlags } from "./schedule_print_cmd.ts";
+import type { SimFlags } from "./sim_cmd.ts";
 
 export type { WindowFlags } from "./run_cmds.ts";
 
 /** Every command handler, by command. */
 export function commandHandlers() {
   return {
-    run: runCommand,
-    runOnce: runOnceCommand,
-    trigger: triggerCommand,
-    next: nextCommand,
-    check: checkCommand,
-    sim: simCommand,
-    demo: demoCommand,
-    schedulePrint: schedulePrintCommand,
+    run: async (ctx: CliContext) => (await import("./run_cmds.ts")).runCommand(ctx),
+    runOnce: async (ctx: CliContext, flags: WindowFlags) =>
+      (await import("./run_cmds.ts")).runOnceCommand(ctx, flags),
+    trigger: async (ctx: CliContext, flags: WindowFlags) =>
+      (await import("./run_cmds.ts")).triggerCommand(ctx, flags),
+    next: async (ctx: CliContext, flags: { count: string }) =>
+      (await import("./next_cmd.ts")).nextCommand(ctx, flags),
+    check: async (ctx: CliContext) => (await import("./check_cmd.ts")).checkCommand(ctx),
+    config: async (ctx: CliContext) => (await import("./config_cmd.ts")).configCommand(ctx),
+    sim: async (ctx: CliContext, flags: SimFlags) =>
+      (await import("./sim_cmd.ts")).simCommand(ctx, flags),
+    demo: async (ctx: CliContext, flags: { dir: string }) =>
+      (await import("./demo_cmd.ts")).demoCommand(ctx, flags),
+    schedulePrint: async (ctx: CliContext, flags: SchedulePrintFlags) =>
+      (await import("./schedule_print_cmd.ts")).schedulePrintCommand(ctx, flags),
   };
 }

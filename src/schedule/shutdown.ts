@@ -12,25 +12,8 @@ import { ExitCode } from "../errors.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
 
-/** A signal that starts a shutdown. */
-export type ShutdownSignal = "SIGINT" | "SIGTERM" | "SIGBREAK";
-
-/** The part of the Deno signal API the watcher uses; tests pass a fake. */
-export interface SignalApi {
-  /** `Deno.build.os`. */
-  os: string;
-  addSignalListener(signal: ShutdownSignal, handler: () => void): void;
-  removeSignalListener(signal: ShutdownSignal, handler: () => void): void;
-}
-
-/** The real signal API of this process. */
-export function denoSignalApi(): SignalApi {
-  return {
-    os: Deno.build.os,
-    addSignalListener: (signal, handler) => Deno.addSignalListener(signal, handler),
-    removeSignalListener: (signal, handler) => Deno.removeSignalListener(signal, handler),
-  };
-}
+export { denoSignalApi, type ShutdownSignal, type SignalApi } from "./signal_api.ts";
+import { denoSignalApi, type ShutdownSignal, type SignalApi } from "./signal_api.ts";
 
 /** The shutdown signals to register on `os` (a `Deno.build.os` value). */
 export function shutdownSignals(os: string): ShutdownSignal[] {
