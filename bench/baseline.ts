@@ -5,7 +5,7 @@
  * connection, like the tool pages through `@odata.nextLink`.
  * @module
  */
-import { type Measured, measure } from "./measure.ts";
+import { measure, type Measured } from "./measure.ts";
 
 /** One transfer of the baseline. */
 export interface Transfer {
@@ -54,7 +54,18 @@ export function sequence(runs: Measured[]): Measured {
     code: 0,
     wallMs: runs.reduce((sum, r) => sum + r.wallMs, 0),
     peakRss: Math.max(...runs.map((r) => r.peakRss ?? 0)),
+    cpuMs: runs.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
     stdout: "",
     stderr: "",
   };
+}
+
+/**
+ * `sync --data` over `paths`: what curl's output still needs to be as durable as the tool's
+ * files (the tool fdatasyncs every file before placing it). Measured on its own.
+ */
+export async function syncData(paths: string[]): Promise<Measured> {
+  const run = await measure("sync", ["--data", ...paths]);
+  if (run.code !== 0) throw new Error(`sync exited ${run.code}: ${run.stderr.slice(0, 500)}`);
+  return run;
 }

@@ -13,6 +13,8 @@ export interface Measured {
   wallMs: number;
   /** Peak RSS in bytes, undefined when `/usr/bin/time` is missing. */
   peakRss: number | undefined;
+  /** User + system CPU time in ms, undefined when `/usr/bin/time` is missing. */
+  cpuMs: number | undefined;
   stdout: string;
   stderr: string;
 }
@@ -43,6 +45,12 @@ function parseMaxRss(report: string): number | undefined {
   return match ? Number(match[1]) * 1024 : undefined;
 }
 
+function parseCpuMs(report: string): number | undefined {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(report);
+  return user && system ? (Number(user[1]) + Number(system[1])) * 1000 : undefined;
+}
+
 /** Runs `command args…` to completion and measures it. */
 export async function measure(
   command: string,
@@ -68,10 +76,12 @@ export async function measure(
     const output = await child.output();
     const wallMs = performance.now() - started;
     const decoder = new TextDecoder();
+    const text = await Deno.readTextFile(report).catch(() => "");
     return {
       code: output.code,
       wallMs,
-      peakRss: parseMaxRss(await Deno.readTextFile(report).catch(() => "")),
+      peakRss: parseMaxRss(text),
+      cpuMs: parseCpuMs(text),
       stdout: decoder.decode(output.stdout),
       stderr: decoder.decode(output.stderr),
     };

@@ -18,12 +18,17 @@ export interface Row {
   scenario: string;
   toolMs: number;
   baselineMs: number;
+  /** Baseline time plus `sync --data` of its files (as durable as the tool's), when measured. */
+  baselineSyncedMs?: number;
   /** What the baseline is, e.g. "curl --parallel 4" or "bare deno run". */
   baselineLabel: string;
   files: number;
   bytes: number;
   /** Peak RSS of the tool process, bytes. */
   toolRss: number | undefined;
+  /** CPU time (user + system) of the tool and of the baseline, ms. */
+  toolCpuMs?: number | undefined;
+  baselineCpuMs?: number | undefined;
   /** The run's own `duration_ms` (without process start-up), when known. */
   runMs?: number | undefined;
   target: Target;
@@ -110,9 +115,11 @@ export function table(rows: Row[]): string {
     "tool",
     "baseline",
     "ratio",
+    "curl + fdatasync",
     "files/s",
     "MB/s",
     "peak RSS",
+    "CPU tool / baseline",
     "in-run",
     "target",
     "",
@@ -128,9 +135,15 @@ export function table(rows: Row[]): string {
       seconds(row.toolMs),
       `${seconds(row.baselineMs)} (${row.baselineLabel})`,
       ratioText,
+      row.baselineSyncedMs === undefined
+        ? "–"
+        : `${seconds(row.baselineSyncedMs)} (${(row.baselineSyncedMs / row.toolMs).toFixed(2)}×)`,
       row.files > 0 ? (row.files / secs).toFixed(0) : "–",
       row.bytes > 0 ? (row.bytes / 1_000_000 / secs).toFixed(1) : "–",
       mb(row.toolRss),
+      row.toolCpuMs === undefined
+        ? "–"
+        : `${seconds(row.toolCpuMs)} / ${seconds(row.baselineCpuMs)}`,
       seconds(row.runMs),
       targetText(row),
       verdict(row),

@@ -10,19 +10,25 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { machine, type Row, table } from "./report.ts";
-import type { BenchContext, Scenario } from "./scenario.ts";
+import { type BenchContext, removeScratch, type Scenario, setScratchRoot } from "./scenario.ts";
 import { listingScenarios } from "./scenarios_listing.ts";
 import { startupScenarios } from "./scenarios_startup.ts";
 import { transferScenarios } from "./scenarios_transfer.ts";
+import { setDenoFlags } from "./tool.ts";
 
 const SCENARIOS: Scenario[] = [...transferScenarios, ...listingScenarios, ...startupScenarios];
 
-const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME...]] [--runs N]
+const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME...]] [--runs N] [--dir DIR]
+                       [--deno-flag FLAG]...
 
   --quick   smaller sizes (200 small files, 128 MiB, 10,000 items) for a smoke run
   --only    scenarios to run, by name or name prefix:
 ${SCENARIOS.map((s) => `              ${s.name.padEnd(12)} ${s.description}`).join("\n")}
-  --runs    measured repetitions of the small-file scenarios (median; default 3, quick 1)`;
+  --runs    measured repetitions of the small-file scenarios (median; default 3, quick 1)
+  --dir     folder for downloads and settings (default: the system temp folder), e.g. /dev/shm
+            to take the disk out of both the tool's and curl's figures
+  --deno-flag
+            extra \`deno run\` flag for the tool, e.g. --deno-flag=--v8-flags=--max-semi-space-size=1`;
 
 function selected(only: string[]): Scenario[] {
   if (only.length === 0) return SCENARIOS;
@@ -31,12 +37,16 @@ function selected(only: string[]): Scenario[] {
   return picked;
 }
 
-async function write(rows: Row[], info: Record<string, string>, quick: boolean): Promise<string> {
+async function write(
+  rows: Row[],
+  info: Record<string, string>,
+  setup: string,
+): Promise<string> {
   const dir = fileURLToPath(new URL("./out/", import.meta.url));
   await Deno.mkdir(dir, { recursive: true });
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.scenario}: ${r.note}`);
   const markdown = [
-    `Measured ${new Date().toISOString()}${quick ? " (--quick)" : ""} on ${
+    `Measured ${new Date().toISOString()} (${setup}) on ${
       Object.entries(info).map(([k, v]) => `${k}: ${v}`).join("; ")
     }`,
     "",
@@ -48,7 +58,7 @@ async function write(rows: Row[], info: Record<string, string>, quick: boolean):
   await Deno.writeTextFile(`${dir}results.md`, markdown);
   await Deno.writeTextFile(
     `${dir}results.json`,
-    JSON.stringify({ machine: info, quick, rows }, null, 2) + "\n",
+    JSON.stringify({ machine: info, setup, rows }, null, 2) + "\n",
   );
   return markdown;
 }
@@ -60,6 +70,8 @@ async function main(args: string[]): Promise<number> {
       quick: { type: "boolean", default: false },
       only: { type: "string", multiple: true, default: [] },
       runs: { type: "string" },
+      dir: { type: "string" },
+      "deno-flag": { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -71,14 +83,28 @@ async function main(args: string[]): Promise<number> {
   const runs = values.runs === undefined ? (quick ? 1 : 3) : Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1`);
   const context: BenchContext = { quick, runs, log: (line) => console.error(`bench: ${line}`) };
+  const scenarios = selected(values.only.flatMap((o) => o.split(",")));
+  setScratchRoot(values.dir);
+  setDenoFlags(values["deno-flag"]);
+  const setup = [
+    quick ? "--quick" : "full size",
+    `files in ${values.dir ?? Deno.env.get("TMPDIR") ?? "/tmp"}`,
+    ...values["deno-flag"].map((f) => `tool flag ${f}`),
+  ].join(", ");
   const rows: Row[] = [];
-  for (const scenario of selected(values.only.flatMap((o) => o.split(",")))) {
-    const started = performance.now();
-    context.log(`${scenario.name} — ${scenario.description}`);
-    rows.push(...await scenario.run(context));
-    context.log(`${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    for (const scenario of scenarios) {
+      const started = performance.now();
+      context.log(`${scenario.name} — ${scenario.description}`);
+      rows.push(...await scenario.run(context));
+      context.log(
+        `${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+  } finally {
+    await removeScratch();
   }
-  console.log(await write(rows, await machine(), quick));
+  console.log(await write(rows, await machine(), setup));
   return 0;
 }
 

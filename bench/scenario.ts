@@ -32,14 +32,34 @@ export const MIB = 1024 * KIB;
 export const MINUTE = 60_000;
 export const DAY = 86_400_000;
 
-/** Creates a temporary folder, hands it to `action`, then removes it. */
-export async function withTempDir<T>(prefix: string, action: (dir: string) => Promise<T>) {
-  const dir = await Deno.makeTempDir({ prefix });
-  try {
-    return await action(dir);
-  } finally {
+const scratch = { root: undefined as string | undefined, dirs: [] as string[] };
+
+/** Where scratch folders are made (default: the system temp folder). */
+export function setScratchRoot(root: string | undefined): void {
+  scratch.root = root;
+}
+
+/**
+ * A new scratch folder, removed by {@link removeScratch} at the end of the benchmark. Deleting
+ * thousands of files between measurements slows the next file creations on ext4 (inode
+ * allocation skips recently deleted inodes), which would penalise whichever run came next.
+ */
+export async function scratchDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix, ...(scratch.root ? { dir: scratch.root } : {}) });
+  scratch.dirs.push(dir);
+  return dir;
+}
+
+/** Removes every scratch folder. */
+export async function removeScratch(): Promise<void> {
+  for (const dir of scratch.dirs.splice(0)) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** A scratch folder handed to `action`. */
+export async function withTempDir<T>(prefix: string, action: (dir: string) => Promise<T>) {
+  return await action(await scratchDir(prefix));
 }
 
 /** `name_000123.csv` style names that sort in creation order. */

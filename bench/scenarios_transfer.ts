@@ -6,8 +6,8 @@
  */
 import { startSimulator } from "../src/sim/simulator.ts";
 import type { Simulator } from "../src/sim/types.ts";
-import { curlFetch } from "./baseline.ts";
-import { type Measured, measure, median } from "./measure.ts";
+import { curlFetch, syncData } from "./baseline.ts";
+import { measure, type Measured, median } from "./measure.ts";
 import type { Row } from "./report.ts";
 import {
   type BenchContext,
@@ -26,29 +26,37 @@ import { expectOk, runTool, toolResult, toolWorkspace } from "./tool.ts";
 interface Pair {
   tool: Measured;
   baseline: Measured;
+  /** `sync --data` of the baseline's files, after curl. */
+  flush: Measured;
   runMs: number | undefined;
 }
 
 /** One tool run and one curl run over every file of the folder, into fresh folders. */
 async function transferOnce(sim: Simulator, concurrency: number, expected: number): Promise<Pair> {
   const listing = await listSimFolder(sim, FOLDER);
-  const baseline = await withTempDir("bench-curl-", (dir) =>
-    curlFetch(
-      listing.files.map((f, i) => ({ url: f.downloadUrl, output: `${dir}/${i}` })),
-      { parallel: concurrency },
-    ));
+  const { baseline, flush } = await withTempDir("bench-curl-", async (dir) => {
+    const transfers = listing.files.map((f, i) => ({ url: f.downloadUrl, output: `${dir}/${i}` }));
+    const baseline = await curlFetch(transfers, { parallel: concurrency });
+    return { baseline, flush: await syncData(transfers.map((t) => t.output)) };
+  });
   const workspace = await toolWorkspace(sim, FOLDER, { download_concurrency: concurrency });
-  try {
-    const tool = await runTool(["--json", "trigger", "--lookback", "2h"], workspace.settings);
-    expectOk(tool, "transfer");
-    const result = toolResult(tool.stdout);
-    if (result.downloaded?.length !== expected) {
-      throw new Error(`Expected ${expected} downloads, got ${result.downloaded?.length}`);
-    }
-    return { tool, baseline, runMs: result.duration_ms };
-  } finally {
-    await Deno.remove(workspace.dir, { recursive: true });
+  const tool = await runTool(["--json", "trigger", "--lookback", "2h"], workspace.settings);
+  expectOk(tool, "transfer");
+  const result = toolResult(tool.stdout);
+  if (result.downloaded?.length !== expected) {
+    throw new Error(`Expected ${expected} downloads, got ${result.downloaded?.length}`);
   }
+  return { tool, baseline, flush, runMs: result.duration_ms };
+}
+
+interface Medians {
+  toolMs: number;
+  baselineMs: number;
+  syncedMs: number;
+  toolCpuMs: number;
+  baselineCpuMs: number;
+  rss: number | undefined;
+  runMs?: number;
 }
 
 async function repeated(
@@ -56,13 +64,16 @@ async function repeated(
   concurrency: number,
   expected: number,
   runs: number,
-): Promise<{ toolMs: number; baselineMs: number; rss: number | undefined; runMs?: number }> {
+): Promise<Medians> {
   const pairs: Pair[] = [];
   for (let i = 0; i < runs; i++) pairs.push(await transferOnce(sim, concurrency, expected));
   const runMs = pairs.flatMap((p) => p.runMs === undefined ? [] : [p.runMs]);
   return {
     toolMs: median(pairs.map((p) => p.tool.wallMs)),
     baselineMs: median(pairs.map((p) => p.baseline.wallMs)),
+    syncedMs: median(pairs.map((p) => p.baseline.wallMs + p.flush.wallMs)),
+    toolCpuMs: median(pairs.map((p) => p.tool.cpuMs ?? 0)),
+    baselineCpuMs: median(pairs.map((p) => p.baseline.cpuMs ?? 0)),
     rss: Math.max(...pairs.map((p) => p.tool.peakRss ?? 0)) || undefined,
     ...(runMs.length > 0 ? { runMs: median(runMs) } : {}),
   };
@@ -89,10 +100,13 @@ function smallFiles(concurrency: number): Scenario {
         scenario: `${count} × 64 KiB, concurrency ${concurrency}`,
         toolMs: m.toolMs,
         baselineMs: m.baselineMs,
+        baselineSyncedMs: m.syncedMs,
         baselineLabel: `curl --parallel-max ${concurrency}`,
         files: count,
         bytes: count * size,
         toolRss: m.rss,
+        toolCpuMs: m.toolCpuMs,
+        baselineCpuMs: m.baselineCpuMs,
         runMs: m.runMs,
         target: { kind: "throughput", min: 0.7 },
       }];
@@ -125,10 +139,13 @@ const largeFile: Scenario = {
       scenario: `1 × ${size / MIB} MiB`,
       toolMs: m.toolMs,
       baselineMs: m.baselineMs,
+      baselineSyncedMs: m.syncedMs,
       baselineLabel: "curl",
       files: 1,
       bytes: size,
       toolRss: m.rss,
+      toolCpuMs: m.toolCpuMs,
+      baselineCpuMs: m.baselineCpuMs,
       runMs: m.runMs,
       target: { kind: "throughput", min: 0.7 },
       maxRss: 150 * 1_000_000,

@@ -5,7 +5,9 @@
  */
 import { fileURLToPath } from "node:url";
 import type { Simulator } from "../src/sim/types.ts";
-import { type Measured, measure } from "./measure.ts";
+import { measure, type Measured } from "./measure.ts";
+import { scratchDir } from "./scenario.ts";
+import { RUNTIME_V8_FLAGS } from "../src/permissions.ts";
 
 /** Absolute path of the CLI entry point. */
 export const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -17,6 +19,7 @@ export const PERMISSIONS = [
   "--allow-write",
   "--allow-env",
   "--allow-sys",
+  ...RUNTIME_V8_FLAGS,
 ];
 
 /** A scratch folder with a settings file for one tool run. */
@@ -35,7 +38,7 @@ export async function toolWorkspace(
   folder: string,
   extra: Record<string, string | number | boolean> = {},
 ): Promise<ToolWorkspace> {
-  const dir = await Deno.makeTempDir({ prefix: "ingest-bench-" });
+  const dir = await scratchDir("ingest-bench-");
   const ingestionDir = `${dir}/incoming`;
   const lines = [
     sim.settingsSnippet({ folder, ingestionDir }).trimEnd(),
@@ -48,10 +51,28 @@ export async function toolWorkspace(
   return { dir, settings, ingestionDir };
 }
 
-/** Runs `ingest <args> --config <settings>` and measures it. */
+const denoFlags: string[] = [];
+
+/** Extra `deno run` flags of every tool run, e.g. `--v8-flags=--max-semi-space-size=1`. */
+export function setDenoFlags(flags: string[]): void {
+  denoFlags.splice(0, denoFlags.length, ...flags);
+}
+
+/**
+ * Runs `ingest <args> --config <settings>` and measures it. An `--allow-all` among the extra
+ * flags replaces the loopback-only permissions (Deno reads and writes /dev/shm only with it).
+ */
 export function runTool(args: string[], settings?: string): Promise<Measured> {
   const config = settings === undefined ? [] : ["--config", settings];
-  return measure(Deno.execPath(), ["run", ...PERMISSIONS, MAIN, ...args, ...config]);
+  const all = denoFlags.some((f) => f === "-A" || f === "--allow-all");
+  return measure(Deno.execPath(), [
+    "run",
+    ...(all ? [] : PERMISSIONS),
+    ...denoFlags,
+    MAIN,
+    ...args,
+    ...config,
+  ]);
 }
 
 /** The part of the `--json` result the benchmarks read. */

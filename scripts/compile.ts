@@ -14,7 +14,7 @@
  * this script says so in one line instead of Deno's backtrace.
  * @module
  */
-import { RUNTIME_PERMISSIONS } from "../src/permissions.ts";
+import { RUNTIME_PERMISSIONS, RUNTIME_V8_FLAGS } from "../src/permissions.ts";
 
 /** Targets `ingest` is released for. */
 export const TARGETS = [
@@ -66,6 +66,7 @@ export function compileArgs(target: Target, options: CompileOptions = {}): strin
     "--output",
     outputPath(target, options.outDir),
     ...RUNTIME_PERMISSIONS,
+    ...RUNTIME_V8_FLAGS,
     ...include,
     options.entry ?? "main.ts",
   ];

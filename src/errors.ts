@@ -158,7 +158,11 @@ export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
-    const text = current instanceof Error ? current.message : String(current);
+    const message = current instanceof Error ? current.message : String(current);
+    // A cause's further lines (a parser's code frame, a validator's JSON dump) are no operator
+    // text, nor is a first line without a letter or digit (the "[" that opens such a dump).
+    const first = message.split("\n")[0]!;
+    const text = depth === 0 ? message : /[\p{L}\p{N}]/u.test(first) ? first : "";
     // fetch's own "fetch failed" wraps the informative network error and adds nothing to it.
     const noise = text === "fetch failed" && depth > 0;
     if (text && !noise && !parts.some((p) => p.includes(text))) {

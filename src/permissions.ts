@@ -27,3 +27,10 @@ export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-sys=hostname",
   "--no-prompt",
 ];
+
+/**
+ * V8 flags of the binary. A 1 MiB young generation makes V8 collect the short-lived chunks of a
+ * streamed download promptly: peak RSS of a 1 GiB download drops from about 160 MB to about
+ * 105 MB at the same speed (bench/README.md).
+ */
+export const RUNTIME_V8_FLAGS: readonly string[] = ["--v8-flags=--max-semi-space-size=1"];

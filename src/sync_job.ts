@@ -166,7 +166,7 @@ export class SyncJob implements SyncRunner {
       runId,
     });
     throwIfAborted(signal);
-    const plan = await planDownloads(selection.counts, selection.candidates, staging, runId);
+    const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
     const result: SyncResult = {
       run_id: runId,
       trigger: options.trigger,
@@ -239,25 +239,26 @@ export class SyncJob implements SyncRunner {
       if (!signal?.aborted) throw error;
     } finally {
       if (signal?.aborted) await staging.removeOwn();
+      await staging.flush();
     }
     return outcomes;
   }
 }
 
 /** Splits candidates into unsafe names (failed), files already waiting in `ingestion_dir`, and downloads. */
-async function planDownloads(
+function planDownloads(
   counts: SelectionCounts,
   candidates: RemoteFile[],
   staging: StagingArea,
   runId: string,
-): Promise<Plan> {
+): Plan {
   const plan: Plan = { counts, toDownload: [], pending: 0, unsafe: [] };
   for (const file of candidates) {
     const reason = unsafeNameReason(file.name);
     if (reason !== undefined) {
       log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
       plan.unsafe.push({ name: file.name, reason: `Cannot write this name: ${reason}` });
-    } else if (await staging.isPending(file.name)) {
+    } else if (staging.isPending(file.name)) {
       log.info("Skipped {file}: still in ingestion_dir, not yet consumed", {
         run_id: runId,
         file: file.name,

@@ -102,7 +102,10 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
 
   const placed = first.result.downloaded;
   const consumed = placed.filter((_, i) => i % 2 === 0);
-  for (const name of consumed) sim.markIngested(name);
+  // Recorded a second ago: the DB window of the next run is [since, until), and "now" could
+  // fall on its very end.
+  const recordedAt = new Date(ctx.deps.clock.now() - 1000);
+  for (const name of consumed) sim.markIngested(name, recordedAt);
   sim.addFile({
     path: "Reports/late_arrival.csv",
     content: new TextEncoder().encode("id,value\n1,42\n"),

@@ -12,7 +12,7 @@ import {
   taskSchedulerXml,
 } from "../ops/schedule_print.ts";
 import type { SchedulePrintInput } from "../ops/schedule_input.ts";
-import { RUNTIME_PERMISSIONS } from "../permissions.ts";
+import { RUNTIME_PERMISSIONS, RUNTIME_V8_FLAGS } from "../permissions.ts";
 import type { CliContext } from "./context.ts";
 
 /** Flags of `schedule print`. */
@@ -34,7 +34,7 @@ function launcher(execPath: string, mainModule: string): readonly string[] | und
   if (!/^deno(\.exe)?$/i.test(basename(execPath)) || !mainModule.startsWith("file:")) {
     return undefined;
   }
-  return ["run", ...RUNTIME_PERMISSIONS, fromFileUrl(mainModule)];
+  return ["run", ...RUNTIME_PERMISSIONS, ...RUNTIME_V8_FLAGS, fromFileUrl(mainModule)];
 }
 
 /** Prints the chosen scheduler definition on stdout. */

@@ -253,6 +253,33 @@ function checkCredentials(
   }
 }
 
+/**
+ * The staging folder must not be the ingestion folder, and the lock file must not lie in it: the
+ * file watcher would take temporary and lock files for new files. Checked before anything is
+ * written.
+ */
+function checkOutsideIngestion(
+  ingestionDir: string,
+  paths: { staging_dir: string; lock_file: string },
+  sources: Record<string, ValueSource>,
+): void {
+  const ingestion = resolve(ingestionDir);
+  if (resolve(paths.staging_dir) === ingestion) {
+    throw new ConfigError(
+      `Cannot use ${
+        describeSource("staging_dir", sources.staging_dir)
+      }: it is the ingestion_dir; set staging_dir to another folder on the same drive`,
+    );
+  }
+  if (dirname(resolve(paths.lock_file)) === ingestion) {
+    throw new ConfigError(
+      `Cannot use ${
+        describeSource("lock_file", sources.lock_file)
+      }: it is inside ingestion_dir, where the file watcher would pick it up`,
+    );
+  }
+}
+
 /** Default staging folder: a hidden sibling of `ingestion_dir`, so it sits on the same volume. */
 export function defaultStagingDir(ingestionDir: string): string {
   return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
@@ -297,12 +324,14 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
   checkCredentials(raw, secret, sources);
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
+  const lockFile = raw.lock_file ?? join(staging, "ingest.lock");
+  checkOutsideIngestion(raw.ingestion_dir, { staging_dir: staging, lock_file: lockFile }, sources);
   const { client_secret: _ignored, ...rest } = raw;
   const settings: Settings = {
     ...rest,
     ...(secret !== undefined ? { client_secret: secret } : {}),
     staging_dir: staging,
-    lock_file: raw.lock_file ?? join(staging, "ingest.lock"),
+    lock_file: lockFile,
     schedule: chooseSchedule(raw),
     config_path: path,
   };

@@ -128,8 +128,13 @@ export class TokenProvider implements AuthProvider {
     return this.#pending;
   }
 
-  /** Forgets the cached token; the next call requests a new one. */
-  invalidate(): void {
+  /**
+   * Forgets the cached token so the next call requests a new one. With `rejected` (the
+   * `Authorization` value Graph refused) it does so only when that is still the cached token:
+   * a request that was in flight with an old token must not discard the renewed one.
+   */
+  invalidate(rejected?: string): void {
+    if (rejected !== undefined && this.#token && rejected !== `Bearer ${this.#token.value}`) return;
     this.#token = undefined;
   }
 

@@ -123,13 +123,23 @@ export class GraphApi {
     let url: string | undefined = this.#url(
       `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/children?$top=${CHILDREN_PAGE_SIZE}`,
     );
-    while (url) {
-      const page: ChildrenPage = await this.#transport.json(
-        this.#spec(url, `list ${what}`, signal),
+    const fetchPage = (pageUrl: string) => {
+      const pending = this.#transport.json(
+        this.#spec(pageUrl, `list ${what}`, signal),
         childrenPageSchema,
       );
-      yield page;
+      // A consumer that stops early leaves the prefetched page unread; its failure is not news.
+      pending.catch(() => {});
+      return pending;
+    };
+    let next: Promise<ChildrenPage> | undefined = fetchPage(url);
+    while (next) {
+      const page: ChildrenPage = await next;
       url = this.#nextLink(page["@odata.nextLink"], `list ${what}`);
+      // The next page is requested before this one is handed over, so the server prepares it
+      // while the caller filters this one: at most two pages are held at a time.
+      next = url ? fetchPage(url) : undefined;
+      yield page;
     }
   }
 

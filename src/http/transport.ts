@@ -28,8 +28,11 @@ import type { ThrottleGate } from "./throttle_gate.ts";
 export interface AuthProvider {
   /** Value of the `Authorization` header, e.g. "Bearer eyJ...". */
   authorization(signal?: AbortSignal): Promise<string>;
-  /** Forgets the cached token so that the next {@link authorization} fetches a new one. */
-  invalidate(): void;
+  /**
+   * Forgets the cached token so that the next {@link authorization} fetches a new one;
+   * `rejected` is the `Authorization` value that was refused.
+   */
+  invalidate(rejected?: string): void;
 }
 
 /** One request. The body must be re-sendable (string or form), since retries replay it. */
@@ -205,7 +208,7 @@ export class Transport {
         case "refresh-token":
           if (refreshed || !spec.auth) throw error;
           refreshed = true;
-          spec.auth.invalidate();
+          spec.auth.invalidate(outcome.authorization);
           this.#log.info("Access token rejected by {url}; renewing it once", {
             url: redactUrl(context.url),
           });
@@ -220,10 +223,14 @@ export class Transport {
     spec: RequestSpec,
     context: RequestContext,
     consume: (r: Response) => Promise<T>,
-  ): Promise<{ ok: true; value: T } | { ok: false; error: GraphError; decision: RetryDecision }> {
+  ): Promise<
+    | { ok: true; value: T }
+    | { ok: false; error: GraphError; decision: RetryDecision; authorization?: string }
+  > {
     const headers = new Headers(spec.headers);
     headers.set("user-agent", this.#userAgent);
-    if (spec.auth) headers.set("authorization", await spec.auth.authorization(spec.signal));
+    const authorization = spec.auth ? await spec.auth.authorization(spec.signal) : undefined;
+    if (authorization) headers.set("authorization", authorization);
     const timer = this.#startTimer(spec.signal);
     try {
       let phase = "no answer";
@@ -248,7 +255,7 @@ export class Transport {
           authenticated: spec.auth !== undefined,
           now: this.#clock.now(),
         });
-        return { ok: false, error, decision };
+        return { ok: false, error, decision, ...(authorization ? { authorization } : {}) };
       } catch (cause) {
         if (spec.signal?.aborted) {
           throw new AbortedError(`Cannot ${context.action}: the run was aborted`, {

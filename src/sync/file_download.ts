@@ -106,7 +106,7 @@ async function attemptOnce(file: RemoteFile, context: FileDownloadContext): Prom
     const placed = await context.staging.place(temp, file.name, file.lastModified);
     return placed === "placed" ? { kind: "placed", bytes: result.bytes } : { kind: "exists" };
   } finally {
-    await context.staging.discard(temp);
+    context.staging.discard(temp);
   }
 }
 

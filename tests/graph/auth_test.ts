@@ -249,3 +249,19 @@ Deno.test("parseClientCertificate() accepts PKCS#1 keys and rejects incomplete P
     /encrypted/,
   );
 });
+
+Deno.test("TokenProvider.invalidate(rejected) keeps a token renewed after the rejected one was sent", async () => {
+  let n = 0;
+  const { provider, calls } = setup(() => tokenAnswer(`tok-${++n}`));
+  const old = await provider.authorization();
+  provider.invalidate(old);
+  const renewed = await provider.authorization();
+  assert.notEqual(renewed, old);
+  provider.invalidate(old);
+  assert.equal(
+    await provider.authorization(),
+    renewed,
+    "a late 401 for the old token changes nothing",
+  );
+  assert.equal(calls.length, 2);
+});
