@@ -37,6 +37,7 @@ function report(
   outcome: RunOutcome,
   exitCode: number,
   ingestionDir: string,
+  signal?: string,
 ): void {
   if (ctx.flags.json) {
     ctx.printJson(outcomeJson(outcome, exitCode));
@@ -51,6 +52,14 @@ function report(
         `ingest: ${
           outcome.error ? describeError(outcome.error) : `run skipped (${outcome.reason})`
         }\n`,
+      );
+      return;
+    case "aborted":
+      ctx.deps.stderr(
+        `ingest: run aborted${
+          signal ? ` by ${signal}` : ""
+        }: files already in ${ingestionDir} are ` +
+          "complete, unfinished downloads were removed; the next run fetches the rest\n",
       );
       return;
     default:
@@ -70,13 +79,13 @@ async function oneRun(
     ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
     : undefined;
   if (progress) request.progress = progress;
-  const { exitCode, outcome } = await runWithShutdown(
+  const { exitCode, outcome, signal } = await runWithShutdown(
     scheduler,
     () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
     { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
   );
   progress?.finish();
-  report(ctx, outcome, exitCode, settings.ingestion_dir);
+  report(ctx, outcome, exitCode, settings.ingestion_dir, signal);
   return exitCode;
 }
 

@@ -25,10 +25,17 @@ export function exitCodeForSignal(signal: ShutdownSignal): ExitCode {
   return signal === "SIGTERM" ? ExitCode.Terminated : ExitCode.Interrupted;
 }
 
+/**
+ * The same signal again within this window is one delivery seen twice, not a second signal.
+ */
+export const REPEAT_WINDOW_MS = 300;
+
 /** Options of {@link ShutdownWatcher}. */
 export interface ShutdownWatcherOptions {
   /** Default: the real Deno API. */
   api?: SignalApi;
+  /** Clock for telling a repeated delivery from a second signal; default `Date.now`. */
+  now?: () => number;
   /** Called for every signal received; `count` is 1 for the first. */
   onSignal?: (signal: ShutdownSignal, count: number) => void;
 }
@@ -43,6 +50,8 @@ export class ShutdownWatcher implements Disposable {
   #onSignal: ((signal: ShutdownSignal, count: number) => void) | undefined;
   #count = 0;
   #signal: ShutdownSignal | undefined;
+  #last: { signal: ShutdownSignal; at: number } | undefined;
+  #now: () => number;
   #resolveFirst!: (signal: ShutdownSignal) => void;
   /** Resolves with the first signal received. */
   readonly first: Promise<ShutdownSignal>;
@@ -50,6 +59,7 @@ export class ShutdownWatcher implements Disposable {
   constructor(options: ShutdownWatcherOptions = {}) {
     this.#api = options.api ?? denoSignalApi();
     this.#onSignal = options.onSignal;
+    this.#now = options.now ?? (() => Date.now());
     this.first = new Promise((resolve) => this.#resolveFirst = resolve);
     for (const signal of shutdownSignals(this.#api.os)) {
       const handler = () => this.#receive(signal);
@@ -69,6 +79,17 @@ export class ShutdownWatcher implements Disposable {
   }
 
   #receive(signal: ShutdownSignal): void {
+    const now = this.#now();
+    if (signal === this.#last?.signal && now - this.#last.at < REPEAT_WINDOW_MS) {
+      // One Ctrl+C can arrive twice: from the terminal's process group and forwarded by a
+      // launcher (`deno task`, some service wrappers). That is not the operator's second signal.
+      log.debug("Ignored a repeated {signal} within {window_ms} ms", {
+        signal,
+        window_ms: REPEAT_WINDOW_MS,
+      });
+      return;
+    }
+    this.#last = { signal, at: now };
     this.#count++;
     if (this.#count === 1) {
       this.#signal = signal;

@@ -5,6 +5,7 @@ import { Scheduler } from "../../src/scheduler.ts";
 import { runDaemon, runWithShutdown } from "../../src/schedule/daemon.ts";
 import {
   exitCodeForSignal,
+  REPEAT_WINDOW_MS,
   type ShutdownSignal,
   shutdownSignals,
   ShutdownWatcher,
@@ -219,4 +220,18 @@ Deno.test("runWithShutdown() exits 143 at once when SIGTERM arrives while waitin
   const result = await done;
   assert.equal(result.exitCode, ExitCode.Terminated);
   assert.equal(job.calls.length, 0);
+});
+
+Deno.test("ShutdownWatcher treats the same signal twice within the repeat window as one delivery", () => {
+  let now = 1_000;
+  const api = new FakeSignals("linux");
+  const seen: number[] = [];
+  using _watcher = new ShutdownWatcher({ api, now: () => now, onSignal: (_s, n) => seen.push(n) });
+  api.send("SIGINT");
+  now += REPEAT_WINDOW_MS - 1;
+  api.send("SIGINT");
+  assert.deepEqual(seen, [1], "Ctrl+C forwarded by a launcher counts once");
+  now += 1;
+  api.send("SIGINT");
+  assert.deepEqual(seen, [1, 2], "a later Ctrl+C is the second signal");
 });
