@@ -1,36 +1,19 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../../src/errors.ts";
+import { spawnFixture } from "./fixtures/spawn.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/daemon.ts", import.meta.url));
-const CONFIG = fileURLToPath(new URL("../../deno.json", import.meta.url));
 
 /** Starts the daemon fixture, waits for its first run, sends `signal`, returns the exit code. */
 async function signalDaemon(mode: "busy" | "idle", signal: Deno.Signal): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "ingest-daemon-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--config",
-      CONFIG,
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      FIXTURE,
-      mode,
-      `${dir}/ingest.lock`,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const { child, text, reader } = await spawnFixture(
+    FIXTURE,
+    [mode, `${dir}/ingest.lock`],
+    "running\n",
+  );
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let text = "";
-    while (!text.includes("running\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += value;
-    }
     assert.match(text, /running/);
     child.kill(signal);
     const status = await child.status;

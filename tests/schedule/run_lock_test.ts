@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import type { Clock } from "../../src/clock.ts";
 import { AbortedError, ExitCode, LockedError } from "../../src/errors.ts";
+import { fixtureArgs, spawnFixture } from "./fixtures/spawn.ts";
 import {
   acquireRunLock,
   describeHolder,
@@ -11,7 +12,6 @@ import {
 } from "../../src/schedule/run_lock.ts";
 
 const FIXTURE = fromFileUrl(new URL("./fixtures/hold_lock.ts", import.meta.url));
-const CONFIG = fromFileUrl(new URL("../../deno.json", import.meta.url));
 const NOW = Date.parse("2026-11-26T10:00:00.123Z");
 
 /** A clock pinned at NOW whose sleeps resolve at once, running `onSleep` first. */
@@ -150,28 +150,7 @@ interface Holder extends AsyncDisposable {
 
 /** Starts a child process that takes the lock and keeps it until killed. */
 async function spawnHolder(path: string): Promise<Holder> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--config",
-      CONFIG,
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      FIXTURE,
-      "hold",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
+  const { child, text, reader } = await spawnFixture(FIXTURE, ["hold", path], "\n");
   reader.releaseLock();
   const match = /^locked (\d+)/.exec(text);
   assert.ok(match, `holder did not take the lock: ${JSON.stringify(text)}`);
@@ -193,17 +172,7 @@ async function spawnHolder(path: string): Promise<Holder> {
 /** Runs the fixture in "try" mode: exit code and stderr. */
 async function tryInChild(path: string): Promise<{ code: number; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--config",
-      CONFIG,
-      "--allow-read",
-      "--allow-write",
-      "--allow-sys",
-      FIXTURE,
-      "try",
-      path,
-    ],
+    args: fixtureArgs(FIXTURE, ["try", path]),
     stdout: "null",
     stderr: "piped",
   }).output();
