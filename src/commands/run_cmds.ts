@@ -2,7 +2,7 @@
  * `ingest run`, `ingest run-once` and `ingest trigger`.
  * @module
  */
-import { describeError, ExitCode, UsageError } from "../errors.ts";
+import { describeError, UsageError } from "../errors.ts";
 import { buildRuntime } from "../runtime.ts";
 import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
@@ -104,9 +104,8 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
 export async function runCommand(ctx: CliContext): Promise<number> {
   const { settings } = await ctx.load();
   const { scheduler } = buildRuntime(settings, ctx.deps, "run");
-  const code = await runDaemon(scheduler, {
+  return await runDaemon(scheduler, {
     timeoutMs: settings.shutdown_timeout_seconds * 1000,
     signals: ctx.deps.signals,
   });
-  return code === ExitCode.Ok ? ExitCode.Ok : code;
 }

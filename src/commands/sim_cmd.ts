@@ -3,7 +3,7 @@
  * @module
  */
 import { ExitCode, UsageError } from "../errors.ts";
-import { shutdownSignals } from "../schedule/shutdown.ts";
+import { ShutdownWatcher } from "../schedule/shutdown.ts";
 import { runSimulatorCli } from "../sim/sim_cli.ts";
 import type { CliContext } from "./context.ts";
 
@@ -20,21 +20,6 @@ function wholeNumber(flag: string, text: string, max: number): number {
     throw new UsageError(`Cannot use ${flag} "${text}": expected a whole number from 0 to ${max}`);
   }
   return value;
-}
-
-/** Resolves when the first shutdown signal arrives. */
-export function waitForSignal(ctx: CliContext): Promise<string> {
-  const api = ctx.deps.signals;
-  return new Promise((resolve) => {
-    const handlers = shutdownSignals(api.os).map((signal) => {
-      const handler = () => {
-        for (const [s, h] of handlers) api.removeSignalListener(s, h);
-        resolve(signal);
-      };
-      api.addSignalListener(signal, handler);
-      return [signal, handler] as const;
-    });
-  });
 }
 
 /** Starts the simulator, prints its URLs and a settings snippet, serves until a signal. */
@@ -55,7 +40,8 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
     (line) => ctx.print(line),
   );
   try {
-    await waitForSignal(ctx);
+    using watcher = new ShutdownWatcher({ api: ctx.deps.signals });
+    await watcher.first;
   } finally {
     await sim.close();
   }
