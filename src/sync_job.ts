@@ -9,6 +9,7 @@ import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
 import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import type { Metrics } from "./metrics.ts";
+import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { StagingArea } from "./sync/placement.ts";
@@ -44,6 +45,8 @@ export interface SyncJobOptions {
   defaultLookbackMs: number;
   /** Returns a fresh random UUID (run ids, temporary names); default `crypto.randomUUID`. */
   random?: () => string;
+  /** The job's state store; default the file `settings.state_file`. */
+  state?: JobStateStore;
 }
 
 /** The plan of a run once the folder is listed. */
@@ -74,6 +77,7 @@ export class SyncJob implements SyncRunner {
   #defaultLookbackMs: number;
   #random: () => string;
   #filter: FileFilter;
+  #state: JobStateStore;
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -85,6 +89,15 @@ export class SyncJob implements SyncRunner {
     this.#metrics = options.metrics;
     this.#defaultLookbackMs = options.defaultLookbackMs;
     this.#random = options.random ?? (() => crypto.randomUUID());
+    this.#state = options.state ?? new JobStateStore({
+      path: options.settings.state_file,
+      key: stateKey({
+        graphBaseUrl: options.settings.graph_base_url,
+        siteUrl: options.settings.sharepoint_site_url,
+        folder: options.settings.sharepoint_folder,
+      }),
+      now: () => options.clock.now(),
+    });
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -155,6 +168,7 @@ export class SyncJob implements SyncRunner {
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
+    const _saved = await this.#loadState(runId);
     await this.#sharepoint.authenticate(signal);
     const ingested = new Set(await this.#db.listIngested(window, signal));
     const folder = await this.#sharepoint.resolveFolder(signal);
@@ -204,6 +218,19 @@ export class SyncJob implements SyncRunner {
       throwIfAborted(signal);
     }
     return result;
+  }
+
+  /** Reads the job's state; an unusable file is logged once and the run starts fresh. */
+  async #loadState(runId: string): Promise<LoadedState> {
+    const loaded = await this.#state.load();
+    if (loaded.warning !== undefined) {
+      log.warn("{warning}", {
+        run_id: runId,
+        warning: loaded.warning,
+        state_file: this.#state.path,
+      });
+    }
+    return loaded;
   }
 
   async #download(

@@ -281,6 +281,14 @@ function checkOutsideIngestion(
 }
 
 /** Default staging folder: a hidden sibling of `ingestion_dir`, so it sits on the same volume. */
+/** The job key of a settings file without `[jobs.*]` tables. */
+export const DEFAULT_JOB = "default";
+
+/** The state file's name in `staging_dir` for `job`. */
+export function stateFileName(job: string): string {
+  return job === DEFAULT_JOB ? "ingest.state.json" : `ingest-${job}.state.json`;
+}
+
 export function defaultStagingDir(ingestionDir: string): string {
   return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
 }
@@ -334,6 +342,8 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
     lock_file: lockFile,
     schedule: chooseSchedule(raw),
     config_path: path,
+    job: DEFAULT_JOB,
+    state_file: join(staging, stateFileName(DEFAULT_JOB)),
   };
   return { settings, sources };
 }

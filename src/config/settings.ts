@@ -23,4 +23,8 @@ export type Settings =
     schedule: ScheduleMode;
     /** The settings file that was loaded, if any. */
     config_path: string | undefined;
+    /** The job key; `default` when the settings file defines a single job. */
+    job: string;
+    /** The job's state file (see `src/state/job_state.ts`), in `staging_dir`. */
+    state_file: string;
   };

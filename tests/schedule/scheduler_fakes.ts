@@ -3,6 +3,7 @@
  * that can pretend another process holds it, fake time and a log recorder.
  * @module
  */
+import { join } from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { settingsSchema } from "../../src/config/schema.ts";
@@ -31,6 +32,8 @@ export function testSettings(overrides: Record<string, unknown> = {}): Settings 
     lock_file: raw.lock_file ?? "/tmp/ingest-test/ingest.lock",
     schedule: chooseSchedule(raw),
     config_path: undefined,
+    job: "default",
+    state_file: join(raw.staging_dir ?? "/tmp/ingest-test/staging", "ingest.state.json"),
   };
 }
 

@@ -51,6 +51,8 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     cron: undefined,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
+    job: "default",
+    state_file: join(dir, "staging", "ingest.state.json"),
     ...overrides,
   };
 }

@@ -1,0 +1,171 @@
+/**
+ * The per-job state store: one JSON file per job, one atomic writer.
+ *
+ * Everything a job remembers between runs (resolved ids, the delta link, files to offer again,
+ * the last successful window) lives in this one file, each feature in its own section. Writes
+ * are serialized in-process and atomic on disk (temporary file, fsync, rename, folder fsync), so
+ * a kill at any point leaves either the old or the new state, never a torn one.
+ *
+ * Reading never fails a run: a missing, unreadable, corrupt or foreign file, or one that
+ * describes another site/folder/Graph endpoint (`key`), gives a fresh state and a warning.
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { type JobState, jobStateSchema, STATE_VERSION } from "./state_wire.ts";
+
+export type { JobState } from "./state_wire.ts";
+
+/** What {@link JobStateStore.load} found. */
+export interface LoadedState {
+  state: JobState;
+  /** True when nothing usable was on disk (first run, corrupt, foreign or another key). */
+  fresh: boolean;
+  /** Why an existing file was not used; undefined for a first run or a good file. */
+  warning?: string;
+}
+
+/** Options of {@link JobStateStore}. */
+export interface JobStateStoreOptions {
+  /** The state file's path. */
+  path: string;
+  /** Identity of the job's source; see {@link stateKey}. A file with another key is ignored. */
+  key: string;
+  /** Milliseconds since the epoch, for `updated_at`. */
+  now: () => number;
+  /** The OS, default `Deno.build.os` (folder fsync is skipped on Windows). */
+  os?: typeof Deno.build.os;
+}
+
+/** The state key of a job: a change of any part means the saved state describes something else. */
+export function stateKey(parts: { graphBaseUrl: string; siteUrl: string; folder: string }): string {
+  const site = parts.siteUrl.replace(/\/+$/, "").toLowerCase();
+  return `${parts.graphBaseUrl.replace(/\/+$/, "")} ${site} ${parts.folder}`;
+}
+
+/** Reads and writes one job's state file. */
+export class JobStateStore {
+  readonly path: string;
+  #key: string;
+  #now: () => number;
+  #os: typeof Deno.build.os;
+  #current: JobState | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: JobStateStoreOptions) {
+    this.path = options.path;
+    this.#key = options.key;
+    this.#now = options.now;
+    this.#os = options.os ?? Deno.build.os;
+  }
+
+  /** A state with no sections for this store's key. */
+  empty(): JobState {
+    return {
+      version: STATE_VERSION,
+      key: this.#key,
+      updated_at: new Date(this.#now()).toISOString(),
+    };
+  }
+
+  /** Reads the file; never throws for what is on disk (see the module doc). */
+  async load(): Promise<LoadedState> {
+    const result = await this.#read();
+    this.#current = result.state;
+    return result;
+  }
+
+  /** The state as last loaded or written; loads it first when needed. */
+  async current(): Promise<JobState> {
+    if (this.#current === undefined) await this.load();
+    return structuredClone(this.#current!);
+  }
+
+  /**
+   * Applies `change` to the current state and writes the result atomically. Calls are
+   * serialized, so concurrent updates from one process never lose each other's sections.
+   * @throws the file-system error when the state cannot be written (the old file is kept)
+   */
+  update(change: (state: JobState) => void): Promise<JobState> {
+    const next = this.#queue.then(async () => {
+      const state = await this.current();
+      change(state);
+      state.version = STATE_VERSION;
+      state.key = this.#key;
+      state.updated_at = new Date(this.#now()).toISOString();
+      await this.#write(state);
+      this.#current = state;
+      return structuredClone(state);
+    });
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #read(): Promise<LoadedState> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(this.path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return { state: this.empty(), fresh: true };
+      return this.#fresh(`it cannot be read (${(error as Error).message})`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.#fresh("it is not valid JSON");
+    }
+    const version = (json as { version?: unknown } | null)?.version;
+    if (version !== STATE_VERSION) {
+      return this.#fresh(`its version ${JSON.stringify(version)} is not ${STATE_VERSION}`);
+    }
+    const parsed = jobStateSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.#fresh(`${issue?.path.join(".") || "the file"} is invalid: ${issue?.message}`);
+    }
+    if (parsed.data.key !== this.#key) {
+      return this.#fresh("it describes another site, folder or Graph endpoint");
+    }
+    return { state: parsed.data, fresh: false };
+  }
+
+  #fresh(reason: string): LoadedState {
+    return {
+      state: this.empty(),
+      fresh: true,
+      warning: `Cannot use the state file ${this.path}: ${reason}; starting from a full listing`,
+    };
+  }
+
+  async #write(state: JobState): Promise<void> {
+    const dir = dirname(this.path);
+    await Deno.mkdir(dir, { recursive: true });
+    const temp = join(dir, `${basename(this.path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
+    try {
+      const file = await Deno.open(temp, { write: true, createNew: true });
+      try {
+        await file.write(new TextEncoder().encode(JSON.stringify(state, null, 2) + "\n"));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(temp, this.path);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+    if (this.#os !== "windows") await syncDir(dir);
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  let dir: Deno.FsFile | undefined;
+  try {
+    dir = await Deno.open(path, { read: true });
+    await dir.sync();
+  } catch {
+    // Best effort: some file systems refuse to open or sync a folder.
+  } finally {
+    dir?.close();
+  }
+}

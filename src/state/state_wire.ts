@@ -1,0 +1,68 @@
+/**
+ * Wire schema of the per-job state file (JSON). Validated once, when the file is read.
+ *
+ * Every section is optional: a feature that has nothing to remember leaves its section out.
+ * A file whose `version` is not {@link STATE_VERSION} is foreign and is ignored with a warning.
+ * @module
+ */
+import { z } from "zod";
+
+/** The state file format this build reads and writes. */
+export const STATE_VERSION = 1;
+
+const isoInstant = () => z.string().refine((s) => !Number.isNaN(Date.parse(s)), "not a date");
+
+/** Site, drive and folder ids resolved from `sharepoint_site_url` + `sharepoint_folder`. */
+export const resolvedIdsSchema = z.object({
+  site_id: z.string().min(1),
+  drive_id: z.string().min(1),
+  folder_id: z.string().min(1),
+  resolved_at: isoInstant(),
+});
+
+/** How the folder is listed, and the saved delta cursor. */
+export const listingStateSchema = z.object({
+  /** `folder_delta`, `root_delta` (folder delta refused) or `children`. */
+  mode: z.enum(["folder_delta", "root_delta", "children"]),
+  /** The whole `@odata.deltaLink` URL, opaque. */
+  delta_link: z.string().min(1).optional(),
+  /** When `delta_link` was saved. */
+  link_saved_at: isoInstant().optional(),
+});
+
+/** A file a run could not place (or held back by `min_age_seconds`), offered again next run. */
+export const retryEntrySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** Why it is kept: it failed, or it was too young. */
+  reason: z.enum(["failed", "min_age"]),
+  /** The item's server `lastModifiedDateTime` when it was kept. */
+  last_modified: isoInstant(),
+});
+
+/** The last run that finished with exit 0 or 3. */
+export const lastSuccessSchema = z.object({
+  /** The window end (`until`) of that run. */
+  until: isoInstant(),
+  finished_at: isoInstant(),
+  exit_code: z.union([z.literal(0), z.literal(3)]),
+});
+
+/** The whole state file. */
+export const jobStateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  /** Identity of what the state describes: `graph_base_url`, site URL and folder. */
+  key: z.string().min(1),
+  updated_at: isoInstant(),
+  resolved: resolvedIdsSchema.optional(),
+  listing: listingStateSchema.optional(),
+  retry: z.array(retryEntrySchema).optional(),
+  last_success: lastSuccessSchema.optional(),
+});
+
+/** What a job remembers between runs. */
+export type JobState = z.infer<typeof jobStateSchema>;
+export type ResolvedIds = z.infer<typeof resolvedIdsSchema>;
+export type ListingState = z.infer<typeof listingStateSchema>;
+export type RetryEntry = z.infer<typeof retryEntrySchema>;
+export type LastSuccess = z.infer<typeof lastSuccessSchema>;
