@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
 import { commandHandlers } from "./commands/handlers.ts";
-import { ingestCommand } from "./commands/invocation.ts";
+import { ingestCommand, type Invocation } from "./commands/invocation.ts";
 import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -32,8 +32,8 @@ const EXAMPLES: readonly (readonly [args: string, what: string])[] = [
 ];
 
 /** The examples as typed where this process runs: `deno task ingest …` from source. */
-function examplesHelp(execPath: string): string {
-  const rows = EXAMPLES.map(([args, what]) => [ingestCommand(execPath, args), what] as const);
+function examplesHelp(invocation: Invocation): string {
+  const rows = EXAMPLES.map(([args, what]) => [ingestCommand(invocation, args), what] as const);
   const width = Math.max(...rows.map(([command]) => command.length)) + 3;
   return "\nExamples:\n" + rows.map(([command, what]) => `  ${command.padEnd(width)}${what}`)
     .join("\n");
@@ -80,7 +80,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       getOutHelpWidth: () => 100,
       getErrHelpWidth: () => 100,
     })
-    .addHelpText("after", examplesHelp(deps.execPath) + "\n" + EXIT_CODES_HELP);
+    .addHelpText("after", examplesHelp(deps) + "\n" + EXIT_CODES_HELP);
 
   const run = async (
     action: (ctx: CliContext) => Promise<number>,

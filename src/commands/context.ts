@@ -14,6 +14,8 @@ export interface CliDeps {
   env: Record<string, string | undefined>;
   cwd: string;
   execPath: string;
+  /** Version of the Deno runtime (`Deno.version.deno`), for hints when running from source. */
+  denoVersion: string;
   /** URL of the main module (`Deno.mainModule`). */
   mainModule: string;
   stdout: (text: string) => void;
@@ -76,7 +78,7 @@ export class CliContext {
 
   /** `ingest <args>` as the operator types it here: `deno task ingest <args>` from source. */
   command(args: string): string {
-    return ingestCommand(this.deps.execPath, args);
+    return ingestCommand(this.deps, args);
   }
 
   printJson(value: unknown): void {

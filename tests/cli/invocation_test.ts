@@ -1,20 +1,24 @@
 /**
  * Output that tells the operator to run a command names it the way this process was started:
- * `ingest …` from the compiled binary, `deno task ingest …` from a source checkout.
+ * `ingest …` from the compiled binary, `deno task ingest …` from a source checkout, and
+ * `npx -y deno@V task ingest …` when npx fetched that Deno (the README's first commands).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ingestCommand, runsUnderDeno } from "../../src/commands/invocation.ts";
+import { ingestCommand, ingestLauncher, runsUnderDeno } from "../../src/commands/invocation.ts";
 import { runMain } from "../helpers/cli_harness.ts";
 
-const DENO = "/home/op/.npm/_npx/4f1c/node_modules/deno/deno";
+const NPX = "/home/op/.npm/_npx/4f1c5e2a/node_modules/deno/deno";
+const WINDOWS_NPX =
+  "C:\\Users\\op\\AppData\\Local\\npm-cache\\_npx\\4f1c\\node_modules\\deno\\deno.exe";
+const DENO = "/usr/bin/deno";
 const BINARY = "/opt/ingest/ingest";
 
 Deno.test("runsUnderDeno tells the Deno runtime from a compiled binary", () => {
   const cases: [string, boolean][] = [
-    ["/usr/bin/deno", true],
     [DENO, true],
-    ["C:\\Users\\op\\AppData\\Local\\npm-cache\\_npx\\4f1c\\node_modules\\deno\\deno.exe", true],
+    [NPX, true],
+    [WINDOWS_NPX, true],
     ["C:\\Program Files\\Deno\\DENO.EXE", true],
     [BINARY, false],
     ["C:\\ingest\\ingest.exe", false],
@@ -25,21 +29,37 @@ Deno.test("runsUnderDeno tells the Deno runtime from a compiled binary", () => {
   for (const [execPath, want] of cases) assert.equal(runsUnderDeno(execPath), want, execPath);
 });
 
-Deno.test("ingestCommand prefixes deno task from source only", () => {
-  assert.equal(ingestCommand(DENO, "check"), "deno task ingest check");
-  assert.equal(ingestCommand(BINARY, "check"), "ingest check");
+Deno.test("ingestLauncher names the binary, an installed Deno or npx with the running version", () => {
+  const cases: [string, string][] = [
+    [BINARY, "ingest"],
+    ["C:\\ingest\\ingest.exe", "ingest"],
+    [DENO, "deno task ingest"],
+    ["C:\\Users\\op\\.deno\\bin\\deno.exe", "deno task ingest"],
+    ["/usr/lib/node_modules/deno/deno", "deno task ingest"],
+    [NPX, "npx -y deno@2.9.6 task ingest"],
+    [WINDOWS_NPX, "npx -y deno@2.9.6 task ingest"],
+    ["/home/op/_npx/ingest", "ingest"],
+  ];
+  for (const [execPath, want] of cases) {
+    assert.equal(ingestLauncher({ execPath, denoVersion: "2.9.6" }), want, execPath);
+  }
+  assert.equal(
+    ingestCommand({ execPath: NPX, denoVersion: "2.10.0" }, "check"),
+    "npx -y deno@2.10.0 task ingest check",
+  );
 });
 
 Deno.test("the demo's last line names the check command as it runs here", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ingest-demo-invocation-" });
   try {
-    const run = await runMain(["demo", "--dir", "incoming"], { cwd: dir, execPath: DENO });
+    const run = await runMain(["demo", "--dir", "incoming"], {
+      cwd: dir,
+      execPath: NPX,
+      denoVersion: "2.9.6",
+    });
     assert.equal(run.code, 0, run.stderr);
     const last = run.stdout.trimEnd().split("\n").at(-1)!;
-    assert.match(
-      last,
-      /Settings for a real tenant: settings\.toml, then `deno task ingest check`\.$/,
-    );
+    assert.match(last, /settings\.toml, then `npx -y deno@2\.9\.6 task ingest check`\.$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
