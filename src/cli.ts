@@ -31,7 +31,7 @@ const EXAMPLES: readonly (readonly [args: string, what: string])[] = [
   ["schedule print --task-scheduler", "Task Scheduler XML from the settings"],
 ];
 
-/** The examples as typed where this process runs: `deno task ingest …` from source. */
+/** The examples as the operator types them here (`deno task ingest …` from source). */
 function examplesHelp(invocation: Invocation): string {
   const rows = EXAMPLES.map(([args, what]) => [ingestCommand(invocation, args), what] as const);
   const width = Math.max(...rows.map(([command]) => command.length)) + 3;

@@ -76,7 +76,7 @@ export class CliContext {
     this.deps.stdout(text.endsWith("\n") ? text : text + "\n");
   }
 
-  /** `ingest <args>` as the operator types it here: `deno task ingest <args>` from source. */
+  /** `ingest <args>` as the operator types it here (`deno task ingest <args>` from source). */
   command(args: string): string {
     return ingestCommand(this.deps, args);
   }
