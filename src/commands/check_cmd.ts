@@ -227,7 +227,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       failure(
         "settings",
         error,
-        "fix the key named above; `ingest config` shows every value and its source",
+        `fix the key named above; \`${ctx.command("config")}\` shows every value and its source`,
       ),
     );
     if (ctx.flags.json) ctx.printJson({ ok: false, checks: lines });

@@ -118,7 +118,9 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
   const second = await scheduler.trigger({});
   code = Math.max(code, printOutcome(ctx, "Run 2: nothing is downloaded twice", second, dir));
   ctx.print(
-    `\nFiles are in ${dir}. Settings for a real tenant: settings.toml, then \`ingest check\`.`,
+    `\nFiles are in ${dir}. Settings for a real tenant: settings.toml, then \`${
+      ctx.command("check")
+    }\`.`,
   );
   return code === ExitCode.Ok ? ExitCode.Ok : code;
 }
