@@ -23,4 +23,8 @@ export type Settings =
     schedule: ScheduleMode;
     /** The settings file that was loaded, if any. */
     config_path: string | undefined;
+    /** First line of `proxy_password_file`; never printed or logged. */
+    proxy_password?: string;
+    /** The PEM certificates of `ca_file`, one block each. */
+    ca_certificates?: string[];
   };
