@@ -12,6 +12,7 @@ export interface SimFlags {
   files?: string;
   seedDir?: string;
   port?: string;
+  tls?: boolean;
 }
 
 function wholeNumber(flag: string, text: string, max: number): number {
@@ -28,8 +29,12 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
     ? undefined
     : wholeNumber("--files", flags.files, 1_000_000);
   const port = flags.port === undefined ? undefined : wholeNumber("--port", flags.port, 65_535);
+  const caFile = flags.tls
+    ? await Deno.makeTempFile({ prefix: "ingest-sim-ca-", suffix: ".pem" })
+    : undefined;
   const sim = await runSimulatorCli(
     {
+      ...(caFile !== undefined ? { tlsCaFile: caFile } : {}),
       ...(flags.seedDir !== undefined ? { seedDir: flags.seedDir } : {}),
       ...(files !== undefined ? { files } : {}),
       ingestionDir: "./incoming",
@@ -44,6 +49,7 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
     await watcher.first;
   } finally {
     await sim.close();
+    if (caFile !== undefined) await Deno.remove(caFile).catch(() => {});
   }
   ctx.print("Simulator stopped");
   return ExitCode.Ok;
