@@ -32,16 +32,23 @@ export function proxyPlan(
   return plan;
 }
 
-/** Where the trusted root certificates come from, in words. */
+/**
+ * Where the trusted root certificates come from, in words. `compiled` is true in a binary from
+ * `deno compile`, whose store was chosen at build time (`DENO_TLS_CA_STORE`, see
+ * scripts/compile.ts); `deno run` uses Mozilla's roots unless the environment says otherwise.
+ */
 export function describeTrust(
   settings: NetworkSettings,
   env: Readonly<Record<string, string | undefined>>,
+  compiled = true,
 ): string {
   const store = env.DENO_TLS_CA_STORE?.trim();
   const parts = [
     store
       ? `DENO_TLS_CA_STORE=${store}`
-      : "the roots built into the binary (Mozilla's, plus the OS store when compiled with DENO_TLS_CA_STORE=mozilla,system)",
+      : compiled
+      ? "the store chosen when the binary was built (release builds: Mozilla's roots and the OS store)"
+      : "Mozilla's roots (Deno's default; DENO_TLS_CA_STORE=mozilla,system adds the OS store)",
   ];
   if (env.DENO_CERT) parts.push(`DENO_CERT ${env.DENO_CERT}`);
   if (settings.ca_file !== undefined) {
@@ -56,6 +63,7 @@ export class Network implements Disposable {
   readonly plan: ProxyPlan;
   readonly #routed: RoutedFetch;
   readonly #settings: NetworkSettings;
+  readonly #compiled: boolean;
 
   /**
    * @throws {ConfigError} when Deno refuses `ca_file` or `proxy_url`
@@ -66,9 +74,12 @@ export class Network implements Disposable {
       fetch: typeof fetch;
       env: Readonly<Record<string, string | undefined>>;
       createHttpClient?: CreateHttpClient;
+      /** Running as a `deno compile` binary (for {@link describeTrust}); default true. */
+      compiled?: boolean;
     },
   ) {
     this.#settings = settings;
+    this.#compiled = deps.compiled ?? true;
     this.plan = proxyPlan(settings, deps.env);
     try {
       this.#routed = new RoutedFetch({
@@ -98,7 +109,7 @@ export class Network implements Disposable {
 
   /** Where trusted roots come from. */
   describeTrust(): string {
-    return describeTrust(this.#settings, this.plan.env);
+    return describeTrust(this.#settings, this.plan.env, this.#compiled);
   }
 
   close(): void {

@@ -84,3 +84,65 @@ Deno.test("without ca_file the run fails with exit 1 and one line naming ca_file
   assertNoSecret(run.stdout + run.stderr);
   assert.deepEqual(ws.incomingNames(), []);
 });
+
+Deno.test("check prints each route, the trusted roots and the proxy's answer, never the password", async () => {
+  await using setup = await tlsSetup();
+  const { ws, proxy } = setup;
+  await ws.writeSettings(
+    setup.proxyLines + 'no_proxy = ["*.sharepoint.com"]\nca_file = "corp-root.pem"\n',
+  );
+  const run = await runMain(["--config", ws.settingsPath, "check"]);
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const graph = new URL(ws.sim.graphBaseUrl).host;
+  const proxyShown = `http://${USER}@127.0.0.1:${proxy.port}`;
+  assert.match(
+    run.stdout,
+    new RegExp(`✓ trust: trusted roots: .*ca_file .*corp-root\\.pem \\(1 certificate\\)`),
+  );
+  assert.ok(
+    run.stdout.includes(`✓ route Graph: ${graph} via proxy ${proxyShown} (proxy_url)`),
+    run.stdout,
+  );
+  assert.ok(
+    run.stdout.includes(
+      `✓ route downloads: contoso.sharepoint.com direct (no_proxy "*.sharepoint.com")`,
+    ),
+    run.stdout,
+  );
+  assert.ok(run.stdout.includes(`✓ proxy: ${proxyShown} opens a tunnel to ${graph}`), run.stdout);
+  assert.match(run.stdout, /Verdict: ready/);
+  assertNoSecret(run.stdout + run.stderr);
+});
+
+Deno.test("check names ca_file when the proxy's root is not trusted", async () => {
+  await using setup = await tlsSetup();
+  const { ws } = setup;
+  await ws.writeSettings(setup.proxyLines);
+  const run = await runMain(["--config", ws.settingsPath, "check"]);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /✗ token: .*unknown issuer.*set ca_file/);
+  assertNoSecret(run.stdout + run.stderr);
+});
+
+Deno.test("a 407 asking for NTLM or Negotiate: check recommends a local forwarder, trigger says 407", async () => {
+  await using setup = await tlsSetup({ challenge: ["NTLM", "Negotiate"] });
+  const { ws, proxy } = setup;
+  await ws.writeSettings(setup.proxyLines + 'ca_file = "corp-root.pem"\nmax_retries = 0\n');
+  const check = await runMain(["--config", ws.settingsPath, "check"]);
+  assert.equal(check.code, 1);
+  assert.match(
+    check.stdout,
+    /✗ proxy: http:\/\/svc-ingest@127\.0\.0\.1:\d+ answers 407: it wants NTLM, Negotiate \(Windows\) authentication/,
+  );
+  assert.match(
+    check.stdout,
+    /→ .*local authenticating forwarder \(Px or Cntlm\).*docs\/deployment-windows\.md/,
+  );
+  const trigger = await runMain(["--config", ws.settingsPath, "trigger"]);
+  assert.equal(trigger.code, 1);
+  const lines = trigger.stderr.trim().split("\n").filter((line) => line.startsWith("ingest:"));
+  assert.equal(lines.length, 1, trigger.stderr);
+  assert.match(lines[0]!, /proxy refused the credentials \(407\).*ingest check/);
+  assert.ok(proxy.connects.length >= 2);
+  assertNoSecret(check.stdout + check.stderr + trigger.stdout + trigger.stderr);
+});
