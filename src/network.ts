@@ -6,7 +6,7 @@
  */
 import type { Settings } from "./config/settings.ts";
 import { ConfigError } from "./errors.ts";
-import { describeRoute, type ProxyPlan, routeFor } from "./http/proxy_route.ts";
+import type { ProxyPlan } from "./http/proxy_route.ts";
 import { type CreateHttpClient, RoutedFetch } from "./http/routed_fetch.ts";
 
 /** The settings keys this module reads. */
@@ -100,11 +100,6 @@ export class Network implements Disposable {
   /** The fetch to hand to every component. */
   get fetch(): typeof fetch {
     return this.#routed.fetch;
-  }
-
-  /** "via proxy … (proxy_url)" or "direct (…)" for a request to `url`. */
-  describeRoute(url: string): string {
-    return describeRoute(routeFor(url, this.plan));
   }
 
   /** Where trusted roots come from. */

@@ -32,6 +32,9 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
   const caFile = flags.tls
     ? await Deno.makeTempFile({ prefix: "ingest-sim-ca-", suffix: ".pem" })
     : undefined;
+  const removeCa = async () => {
+    if (caFile !== undefined) await Deno.remove(caFile).catch(() => {});
+  };
   const sim = await runSimulatorCli(
     {
       ...(caFile !== undefined ? { tlsCaFile: caFile } : {}),
@@ -43,13 +46,16 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
         : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } },
     },
     (line) => ctx.print(line),
-  );
+  ).catch(async (error) => {
+    await removeCa();
+    throw error;
+  });
   try {
     using watcher = new ShutdownWatcher({ api: ctx.deps.signals });
     await watcher.first;
   } finally {
     await sim.close();
-    if (caFile !== undefined) await Deno.remove(caFile).catch(() => {});
+    await removeCa();
   }
   ctx.print("Simulator stopped");
   return ExitCode.Ok;

@@ -146,3 +146,18 @@ Deno.test("a 407 asking for NTLM or Negotiate: check recommends a local forwarde
   assert.ok(proxy.connects.length >= 2);
   assertNoSecret(check.stdout + check.stderr + trigger.stdout + trigger.stderr);
 });
+
+Deno.test("a ca_file Deno cannot read: trigger exits 2 naming ca_file, check fails its trust line", async () => {
+  await using ws = await simWorkspace();
+  await Deno.writeTextFile(
+    join(ws.dir, "broken.pem"),
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n",
+  );
+  await ws.writeSettings('ca_file = "broken.pem"\n');
+  const trigger = await runMain(["--config", ws.settingsPath, "trigger"]);
+  assert.equal(trigger.code, 2, trigger.stderr);
+  assert.match(trigger.stderr, /^ingest: Cannot use ca_file .*broken\.pem: .*BadEncoding/m);
+  const check = await runMain(["--config", ws.settingsPath, "check"]);
+  assert.equal(check.code, 1);
+  assert.match(check.stdout, /✗ trust: Cannot use ca_file .*broken\.pem/);
+});
