@@ -122,6 +122,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "--port <port>",
       "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
     )
+    .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",

@@ -94,7 +94,8 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
   ctx.print(
     `Simulated SharePoint: ${sim.siteUrl}${DEFAULT_SIM_FOLDER} (Microsoft Graph at ${sim.graphBaseUrl})`,
   );
-  const { scheduler } = buildRuntime(settings, ctx.deps, "trigger");
+  using runtime = buildRuntime(settings, ctx.deps, "trigger");
+  const { scheduler } = runtime;
 
   const first = await scheduler.trigger({});
   let code = printOutcome(ctx, "Run 1: first sync", first, dir);
