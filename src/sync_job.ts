@@ -155,10 +155,14 @@ export class SyncJob implements SyncRunner {
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
+    options.progress?.phase?.("authenticating");
     await this.#sharepoint.authenticate(signal);
+    options.progress?.phase?.("asking-db");
     const ingested = new Set(await this.#db.listIngested(window, signal));
+    options.progress?.phase?.("listing");
     const folder = await this.#sharepoint.resolveFolder(signal);
-    const selection = await selectCandidates(this.#sharepoint.listFiles(folder, signal), {
+    const listing = this.#sharepoint.listFiles(folder, signal);
+    const selection = await selectCandidates(countListed(listing, options.progress), {
       window,
       filter: this.#filter,
       ingested,
@@ -239,6 +243,7 @@ export class SyncJob implements SyncRunner {
       if (!signal?.aborted) throw error;
     } finally {
       if (signal?.aborted) await staging.removeOwn();
+      progress?.phase?.("placing");
       await staging.flush();
     }
     return outcomes;
@@ -276,6 +281,18 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
     result.bytes += outcome.bytes;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
+}
+
+/** `items`, reporting how many were listed so far to `progress` (when it listens). */
+function countListed<T>(items: AsyncIterable<T>, progress: SyncProgress | undefined) {
+  if (!progress?.listed) return items;
+  return (async function* () {
+    let count = 0;
+    for await (const item of items) {
+      progress.listed?.(++count);
+      yield item;
+    }
+  })();
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

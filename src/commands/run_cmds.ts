@@ -8,7 +8,7 @@ import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
-import { ProgressLine } from "./progress.ts";
+import { SyncDisplay } from "./sync_display.ts";
 import { outcomeJson, summaryLines } from "./summary.ts";
 
 /** Flags of `trigger` / `run-once`. */
@@ -75,18 +75,28 @@ async function oneRun(
   const request = windowRequest(flags);
   const { settings } = await ctx.load();
   const { scheduler } = buildRuntime(settings, ctx.deps, command);
-  const progress = command === "trigger" && ctx.deps.isTty && !ctx.flags.json
-    ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
+  const display = ctx.live
+    ? new SyncDisplay({ terminal: ctx.terminal(), now: () => ctx.deps.clock.now() })
     : undefined;
-  if (progress) request.progress = progress;
-  const { exitCode, outcome, signal } = await runWithShutdown(
-    scheduler,
-    () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
-    { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
-  );
-  progress?.finish();
-  report(ctx, outcome, exitCode, settings.ingestion_dir, signal);
-  return exitCode;
+  if (display) {
+    request.progress = display;
+    ctx.showAbove(display.block);
+    display.block.start();
+  }
+  try {
+    const { exitCode, outcome, signal } = await runWithShutdown(
+      scheduler,
+      () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
+      { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
+    );
+    display?.block.close();
+    ctx.showAbove(undefined);
+    report(ctx, outcome, exitCode, settings.ingestion_dir, signal);
+    return exitCode;
+  } finally {
+    display?.block.close();
+    ctx.showAbove(undefined);
+  }
 }
 
 /** `ingest trigger`: one manual run now. */
