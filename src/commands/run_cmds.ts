@@ -8,6 +8,8 @@ import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
+import { toZonedIso } from "../schedule/schedule_math.ts";
+import { DaemonLine } from "./daemon_line.ts";
 import { SyncDisplay } from "./sync_display.ts";
 import { outcomeJson, summaryLines } from "./summary.ts";
 
@@ -114,8 +116,31 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
 export async function runCommand(ctx: CliContext): Promise<number> {
   const { settings } = await ctx.load();
   const { scheduler } = buildRuntime(settings, ctx.deps, "run");
-  return await runDaemon(scheduler, {
-    timeoutMs: settings.shutdown_timeout_seconds * 1000,
-    signals: ctx.deps.signals,
-  });
+  const line = ctx.live
+    ? new DaemonLine({
+      terminal: ctx.terminal(),
+      source: scheduler,
+      now: () => ctx.deps.clock.now(),
+      formatTime: (date) => shortTime(date, new Date(ctx.deps.clock.now()), settings.timezone),
+    })
+    : undefined;
+  ctx.showAbove(line?.block);
+  line?.block.start();
+  try {
+    return await runDaemon(scheduler, {
+      timeoutMs: settings.shutdown_timeout_seconds * 1000,
+      signals: ctx.deps.signals,
+    });
+  } finally {
+    line?.block.close();
+    ctx.showAbove(undefined);
+  }
+}
+
+/** "14:10:00" today in `timezone`, else "2026-12-01 06:00". */
+function shortTime(date: Date, now: Date, timezone: string): string {
+  const iso = toZonedIso(date, timezone);
+  return iso.slice(0, 10) === toZonedIso(now, timezone).slice(0, 10)
+    ? iso.slice(11, 19)
+    : iso.slice(0, 16).replace("T", " ");
 }

@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-control-regex
 import assert from "node:assert/strict";
 import { generatedFiles } from "../../src/sim/sim_cli.ts";
-import { runMain } from "../helpers/cli_harness.ts";
+import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
 import { VtScreen } from "../helpers/vt_screen.ts";
 
@@ -126,4 +126,58 @@ Deno.test("--json on a terminal prints the result only, no display", async () =>
   assert.equal(run.code, 0);
   assert.equal(JSON.parse(run.stdout).status, "completed");
   assert.doesNotMatch(run.stderr, /\x1b\[\d+A/);
+});
+
+Deno.test("check on a terminal: a live line while each check runs, the report lines whole", async () => {
+  await using ws = await simWorkspace();
+  const screen = new VtScreen();
+  let raw = "";
+  const write = (text: string) => (raw += text, screen.write(text));
+  const run = await runMain(["check"], {
+    cwd: ws.dir,
+    isTty: true,
+    env: { NO_COLOR: "1" },
+    columns: () => 100,
+    stderr: write,
+    stdout: write,
+  });
+  assert.equal(run.code, 0, screen.text().join("\n"));
+  const lines = screen.text();
+  assert.equal(lines.at(-1), "Verdict: ready");
+  assert.deepEqual(
+    lines.filter((line) => line.startsWith("✓ ")).map((line) => line.split(":")[0]),
+    ["✓ settings", "✓ token", "✓ folder", "✓ DB service", "✓ folders", "✓ lock", "✓ clock"],
+  );
+  assert.ok(!lines.some((line) => line.includes("…")), "no live line left on screen");
+  assert.match(raw, /Authenticating… 0:00\n/);
+});
+
+Deno.test("run on a terminal: one status line with the countdown and the last run, removed at shutdown", async () => {
+  await using ws = await simWorkspace();
+  const screen = new VtScreen();
+  let raw = "";
+  const write = (text: string) => (raw += text, screen.write(text));
+  const signals = new ManualSignals();
+  const running = runMain(["run"], {
+    cwd: ws.dir,
+    isTty: true,
+    env: { NO_COLOR: "1" },
+    columns: () => 120,
+    stderr: write,
+    stdout: write,
+    signals,
+  });
+  for (let i = 0; i < 500 && !/last run .*6 downloaded/.test(screen.text().join("\n")); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const status = screen.text().at(-1)!;
+  assert.match(
+    status,
+    /^Next run \d\d:\d\d:\d\d \(in (59:\d\d|1:00:00)\) · last run .*: 6 downloaded, 0 failed$/,
+  );
+  signals.send("SIGINT");
+  assert.equal((await running).code, 0);
+  assert.ok(!screen.text().some((line) => line.startsWith("Next run")), screen.text().join("\n"));
+  assert.doesNotMatch(raw, /Placed /);
+  assert.ok(screen.text().some((line) => /Shutdown complete/.test(line)));
 });
