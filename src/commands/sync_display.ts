@@ -98,6 +98,11 @@ export class SyncDisplay implements SyncProgress {
     this.#inFlight.set(name, { name, size, bytes: 0, placing: false });
   }
 
+  fileRetrying(name: string): void {
+    const file = this.#inFlight.get(name);
+    if (file) Object.assign(file, { bytes: 0, placing: false, retrying: true });
+  }
+
   filePlacing(name: string): void {
     const file = this.#inFlight.get(name);
     if (file) file.placing = true;

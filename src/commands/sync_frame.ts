@@ -16,6 +16,8 @@ export interface InFlightFile {
   bytes: number;
   /** Downloaded; being moved into place. */
   placing: boolean;
+  /** The last attempt failed; waiting for the next. */
+  retrying?: boolean;
 }
 
 /** What the display knows about a run. */
@@ -115,7 +117,9 @@ function header(view: SyncView, options: FrameOptions): string {
 }
 
 function fileLine(file: InFlightFile, options: FrameOptions): string {
-  const state = file.placing
+  const state = file.retrying
+    ? "retrying"
+    : file.placing
     ? "placing"
     : file.size > 0
     ? `${Math.min(100, Math.floor(file.bytes * 100 / file.size))}%`

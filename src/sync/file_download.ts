@@ -88,6 +88,7 @@ export async function downloadWithRetries(
           delay_ms: delayMs,
         },
       );
+      context.progress?.fileRetrying?.(file.name, delayMs);
       await context.clock.sleep(delayMs, context.signal);
     }
   }

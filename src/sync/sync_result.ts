@@ -20,6 +20,8 @@ export interface SyncProgress {
   planned?(files: number, bytes: number): void;
   /** An attempt at `name` (`size` bytes) starts. */
   fileStarted?(name: string, size: number): void;
+  /** The last attempt at `name` failed; the next starts after `delayMs`. */
+  fileRetrying?(name: string, delayMs: number): void;
   /** `name` is downloaded and being verified and moved into place. */
   filePlacing?(name: string): void;
   /** Bytes of `name` written so far in the current attempt. */

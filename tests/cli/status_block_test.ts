@@ -131,8 +131,11 @@ Deno.test("a live run: warnings above the block, no per-file INFO line, the bloc
       display.fileBytes(name, 500);
       if (i === 1500) {
         log.warn("Cannot download {file}: reset; retrying", { file: name });
+        display.fileRetrying(name);
         now += 1000;
         ticker.tick();
+        assert.match(terminal.frames.at(-1)!.at(-1)!, /^ {2}report_1500\.csv +retrying$/);
+        display.fileStarted(name, 1000);
       }
       display.fileBytes(name, 1000);
       display.filePlacing(name);

@@ -69,6 +69,7 @@ Deno.test("renderSyncFrame() shows one line per file in flight with its percenta
         file("report_0001.csv", 1000, 450),
         file("report_0002.csv", 1000, 1000, true),
         file("empty.csv", 0, 0),
+        { ...file("broken.csv", 1000, 0), retrying: true },
       ],
     }),
     { columns: 40, color: false },
@@ -77,6 +78,7 @@ Deno.test("renderSyncFrame() shows one line per file in flight with its percenta
     "  report_0001.csv                    45%",
     "  report_0002.csv                placing",
     "  empty.csv                          0 B",
+    "  broken.csv                    retrying",
   ]);
 });
 
