@@ -16,6 +16,15 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
 }
 
+/** Width of the console; 80 when there is none (stdout and stderr redirected). */
+function consoleColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
 /** Real process facilities. */
 export function processDeps(): CliDeps {
   return {
@@ -27,6 +36,7 @@ export function processDeps(): CliDeps {
     stdout: (text) => writeAll(Deno.stdout, text),
     stderr: (text) => writeAll(Deno.stderr, text),
     isTty: Deno.stderr.isTerminal(),
+    columns: consoleColumns,
     fetch: globalThis.fetch,
     clock: systemClock,
     random: Math.random,

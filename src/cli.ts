@@ -70,6 +70,8 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       ),
     )
     .option("--json", "machine-readable result on stdout")
+    .option("--progress", "live status display on stderr even when it is not a terminal")
+    .option("--no-progress", "no live status display, even on a terminal")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

@@ -30,6 +30,14 @@ export interface LoggingOptions {
   /** Where console records go (stderr). */
   write: (text: string) => void;
   isTty: boolean;
+  /** False when `NO_COLOR` is set: a pretty console on a terminal is then plain text. */
+  color?: boolean;
+  /**
+   * False: INFO records about one file (see {@link isPerFileRecord}) stay off the console, while a
+   * live display shows the files instead. They still go to the log file, and to the console at
+   * DEBUG. Default true.
+   */
+  perFileOnConsole?: boolean;
   file?: { path: string; maxBytes: number; maxFiles: number } | undefined;
 }
 
@@ -51,10 +59,19 @@ export function redactingSink(sink: Sink): Sink {
     });
 }
 
+/**
+ * True for an INFO-or-lower record about a single file ("Placed …", "Skipped … pending"): such
+ * records carry a `file` property. Warnings and errors about a file are not per-file noise.
+ */
+export function isPerFileRecord(record: LogRecord): boolean {
+  return (record.level === "info" || record.level === "debug" || record.level === "trace") &&
+    typeof record.properties.file === "string";
+}
+
 function consoleFormatter(options: LoggingOptions): TextFormatter {
   const pretty = options.format === "pretty" || (options.format === "auto" && options.isTty);
   if (!pretty) return jsonLinesFormatter;
-  return options.isTty
+  return options.isTty && options.color !== false
     ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
     : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" });
 }
@@ -62,8 +79,14 @@ function consoleFormatter(options: LoggingOptions): TextFormatter {
 /** Configures LogTape for the process (idempotent: replaces an earlier configuration). */
 export async function setupLogging(options: LoggingOptions): Promise<void> {
   const formatter = consoleFormatter(options);
+  const quiet = options.perFileOnConsole === false && options.level !== "DEBUG";
+  const toConsole = redactingSink((record) => options.write(formatter(record)));
   const sinks: Record<string, Sink> = {
-    console: redactingSink((record) => options.write(formatter(record))),
+    console: quiet
+      ? (record) => {
+        if (!isPerFileRecord(record)) toConsole(record);
+      }
+      : toConsole,
   };
   if (options.file) {
     sinks.file = redactingSink(getRotatingFileSink(options.file.path, {

@@ -62,6 +62,12 @@ export interface SchedulerOptions {
 
 type RequestKind = "tick" | "run-once" | "manual";
 
+/** The end of the last run requested from a {@link Scheduler}. */
+export interface LastRun {
+  outcome: RunOutcome;
+  endedAt: Date;
+}
+
 interface ActiveRun {
   controller: AbortController;
   phase: "locking" | "running";
@@ -89,6 +95,7 @@ export class Scheduler {
   #abortedRunning = false;
   /** The settings' lookback, derived once (a cron's gap search takes some milliseconds). */
   #defaultLookbackMs: number | undefined;
+  #lastRun: LastRun | undefined;
 
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings;
@@ -116,6 +123,17 @@ export class Scheduler {
   /** Runs in progress in this process (including ones waiting for the lock). */
   get running(): number {
     return this.#active.size;
+  }
+
+  /** The next planned tick; undefined when not scheduling (not started, disabled, stopping). */
+  get nextRun(): Date | undefined {
+    if (!this.#started || this.#stopping) return undefined;
+    return this.#interval?.next ?? this.nextRuns(1)[0];
+  }
+
+  /** How the last requested run of this process ended (completed, skipped, failed), and when. */
+  get lastRun(): LastRun | undefined {
+    return this.#lastRun;
   }
 
   /** The next `count` planned run times from `from` (default: now). */
@@ -321,7 +339,7 @@ export class Scheduler {
     if (request.signal?.aborted) forward();
     request.signal?.addEventListener("abort", forward, { once: true });
     try {
-      return await executeRun({
+      const outcome = await executeRun({
         job: this.#job,
         lock: this.#lock,
         clock: this.#clock,
@@ -336,6 +354,8 @@ export class Scheduler {
           if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
         },
       });
+      this.#lastRun = { outcome, endedAt: new Date(this.#clock.now()) };
+      return outcome;
     } finally {
       request.signal?.removeEventListener("abort", forward);
       await this.#writeMetrics();

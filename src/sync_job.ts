@@ -169,10 +169,14 @@ export class SyncJob implements SyncRunner {
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
     const _saved = await this.#loadState(runId);
+    options.progress?.phase?.("authenticating");
     await this.#sharepoint.authenticate(signal);
+    options.progress?.phase?.("asking-db");
     const ingested = new Set(await this.#db.listIngested(window, signal));
+    options.progress?.phase?.("listing");
     const folder = await this.#sharepoint.resolveFolder(signal);
-    const selection = await selectCandidates(this.#sharepoint.listFiles(folder, signal), {
+    const listing = this.#sharepoint.listFiles(folder, signal);
+    const selection = await selectCandidates(countListed(listing, options.progress), {
       window,
       filter: this.#filter,
       ingested,
@@ -266,6 +270,7 @@ export class SyncJob implements SyncRunner {
       if (!signal?.aborted) throw error;
     } finally {
       if (signal?.aborted) await staging.removeOwn();
+      progress?.phase?.("placing");
       await staging.flush();
     }
     return outcomes;
@@ -303,6 +308,18 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
     result.bytes += outcome.bytes;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
+}
+
+/** `items`, reporting how many were listed so far to `progress` (when it listens). */
+function countListed<T>(items: AsyncIterable<T>, progress: SyncProgress | undefined) {
+  if (!progress?.listed) return items;
+  return (async function* () {
+    let count = 0;
+    for await (const item of items) {
+      progress.listed?.(++count);
+      yield item;
+    }
+  })();
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -24,6 +24,7 @@ import { Network } from "../network.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
 import { networkChecks } from "./check_network.ts";
+import { PhaseLine } from "./phase_line.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -211,6 +212,16 @@ async function checkClock(state: CheckState): Promise<CheckLine> {
   }
 }
 
+/** What the live line says while a check runs. */
+const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
+  [checkToken, "Authenticating"],
+  [checkFolder, "Listing the folder"],
+  [checkDb, "Asking the DB service"],
+  [checkDirs, "Writing to the folders"],
+  [checkLock, "Taking the lock"],
+  [checkClock, "Comparing the clock with Graph"],
+]);
+
 function printLine(ctx: CliContext, line: CheckLine): void {
   ctx.print(`${line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
   if (!line.ok && line.hint) ctx.print(`    → ${line.hint}`);
@@ -271,8 +282,19 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       maxRetries: 1,
     }),
   };
-  for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
-    emit(await check(state));
+  const live = ctx.live
+    ? new PhaseLine({ terminal: ctx.terminal(), now: () => ctx.deps.clock.now() })
+    : undefined;
+  ctx.showAbove(live?.block);
+  try {
+    for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
+      live?.set(CHECK_STEPS.get(check) ?? "Checking");
+      live?.block.start();
+      emit(await check(state));
+    }
+  } finally {
+    live?.block.close();
+    ctx.showAbove(undefined);
   }
   return finish(ctx, lines);
 }

@@ -8,6 +8,8 @@ import type { RawSettings } from "../config/schema.ts";
 import type { LoggingOptions } from "../logging.ts";
 import type { SignalApi } from "../schedule/shutdown.ts";
 import { ingestCommand } from "./invocation.ts";
+import type { StatusBlock } from "./status_block.ts";
+import { colorAllowed, type Terminal } from "./terminal.ts";
 
 /** Process facilities, injected by `main.ts` (real) or by tests (fakes). */
 export interface CliDeps {
@@ -22,6 +24,8 @@ export interface CliDeps {
   stderr: (text: string) => void;
   /** True when stderr is a terminal (pretty logs, progress). */
   isTty: boolean;
+  /** Width of the terminal in columns (live displays). Default 80. */
+  columns?: () => number;
   fetch: typeof fetch;
   clock: Clock;
   random: () => number;
@@ -36,15 +40,48 @@ export interface GlobalFlags {
   logLevel?: string | undefined;
   logFormat?: string | undefined;
   json?: boolean | undefined;
+  /** `--progress` (true) / `--no-progress` (false): overrides the terminal detection. */
+  progress?: boolean | undefined;
 }
 
 /** A command's view of the process. */
 export class CliContext {
   readonly deps: CliDeps;
   readonly flags: GlobalFlags;
+  /** The live display that output goes above, while one is shown. */
+  #block: StatusBlock | undefined;
+
   constructor(deps: CliDeps, flags: GlobalFlags) {
     this.deps = deps;
     this.flags = flags;
+  }
+
+  /**
+   * Whether `trigger`, `run-once`, `check` and `run` show a live display on stderr:
+   * `--progress`/`--no-progress`, else when stderr is a terminal; never with `--json`.
+   */
+  get live(): boolean {
+    return !this.flags.json && (this.flags.progress ?? this.deps.isTty);
+  }
+
+  /** stderr as a terminal for a live display (`NO_COLOR` turns colours off). */
+  terminal(): Terminal {
+    return {
+      write: this.deps.stderr,
+      columns: this.deps.columns ?? (() => 80),
+      color: colorAllowed(this.deps.env),
+    };
+  }
+
+  /** Until {@link StatusBlock.close}, log records and printed lines appear above `block`. */
+  showAbove(block: StatusBlock | undefined): void {
+    this.#block = block;
+  }
+
+  /** Writes `text` on stderr, above the live display when one is shown. */
+  stderr(text: string): void {
+    if (this.#block) this.#block.above(() => this.deps.stderr(text));
+    else this.deps.stderr(text);
   }
 
   /** Loads the settings with CLI flags on top, then configures logging from them. */
@@ -62,8 +99,11 @@ export class CliContext {
     await this.deps.setupLogging({
       level: s.log_level,
       format: s.log_format,
-      write: this.deps.stderr,
+      write: (text) => this.stderr(text),
       isTty: this.deps.isTty,
+      color: colorAllowed(this.deps.env),
+      // The live display shows the files; a pretty console then keeps to run-level records.
+      perFileOnConsole: !(this.live && consolePretty(s.log_format, this.deps.isTty)),
       file: s.log_file
         ? { path: s.log_file, maxBytes: s.log_max_bytes, maxFiles: s.log_max_files }
         : undefined,
@@ -73,7 +113,9 @@ export class CliContext {
 
   /** Prints one line (or a JSON document with `--json`) on stdout. */
   print(text: string): void {
-    this.deps.stdout(text.endsWith("\n") ? text : text + "\n");
+    const line = text.endsWith("\n") ? text : text + "\n";
+    if (this.#block) this.#block.above(() => this.deps.stdout(line));
+    else this.deps.stdout(line);
   }
 
   /** `ingest <args>` as the operator types it here (`deno task ingest <args>` from source). */
@@ -84,4 +126,8 @@ export class CliContext {
   printJson(value: unknown): void {
     this.deps.stdout(JSON.stringify(value, null, 2) + "\n");
   }
+}
+
+function consolePretty(format: string, isTty: boolean): boolean {
+  return format === "pretty" || (format === "auto" && isTty);
 }

@@ -8,7 +8,9 @@ import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
-import { ProgressLine } from "./progress.ts";
+import { toZonedIso } from "../schedule/schedule_math.ts";
+import { DaemonLine } from "./daemon_line.ts";
+import { SyncDisplay } from "./sync_display.ts";
 import { outcomeJson, summaryLines } from "./summary.ts";
 
 /** Flags of `trigger` / `run-once`. */
@@ -76,18 +78,28 @@ async function oneRun(
   const { settings } = await ctx.load();
   using runtime = buildRuntime(settings, ctx.deps, command);
   const { scheduler } = runtime;
-  const progress = command === "trigger" && ctx.deps.isTty && !ctx.flags.json
-    ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
+  const display = ctx.live
+    ? new SyncDisplay({ terminal: ctx.terminal(), now: () => ctx.deps.clock.now() })
     : undefined;
-  if (progress) request.progress = progress;
-  const { exitCode, outcome, signal } = await runWithShutdown(
-    scheduler,
-    () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
-    { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
-  );
-  progress?.finish();
-  report(ctx, outcome, exitCode, settings.ingestion_dir, signal);
-  return exitCode;
+  if (display) {
+    request.progress = display;
+    ctx.showAbove(display.block);
+    display.block.start();
+  }
+  try {
+    const { exitCode, outcome, signal } = await runWithShutdown(
+      scheduler,
+      () => command === "trigger" ? scheduler.trigger(request) : scheduler.runOnce(request),
+      { timeoutMs: settings.shutdown_timeout_seconds * 1000, signals: ctx.deps.signals },
+    );
+    display?.block.close();
+    ctx.showAbove(undefined);
+    report(ctx, outcome, exitCode, settings.ingestion_dir, signal);
+    return exitCode;
+  } finally {
+    display?.block.close();
+    ctx.showAbove(undefined);
+  }
 }
 
 /** `ingest trigger`: one manual run now. */
@@ -106,8 +118,31 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const { settings } = await ctx.load();
   using runtime = buildRuntime(settings, ctx.deps, "run");
   const { scheduler } = runtime;
-  return await runDaemon(scheduler, {
-    timeoutMs: settings.shutdown_timeout_seconds * 1000,
-    signals: ctx.deps.signals,
-  });
+  const line = ctx.live
+    ? new DaemonLine({
+      terminal: ctx.terminal(),
+      source: scheduler,
+      now: () => ctx.deps.clock.now(),
+      formatTime: (date) => shortTime(date, new Date(ctx.deps.clock.now()), settings.timezone),
+    })
+    : undefined;
+  ctx.showAbove(line?.block);
+  line?.block.start();
+  try {
+    return await runDaemon(scheduler, {
+      timeoutMs: settings.shutdown_timeout_seconds * 1000,
+      signals: ctx.deps.signals,
+    });
+  } finally {
+    line?.block.close();
+    ctx.showAbove(undefined);
+  }
+}
+
+/** "14:10:00" today in `timezone`, else "2026-12-01 06:00". */
+function shortTime(date: Date, now: Date, timezone: string): string {
+  const iso = toZonedIso(date, timezone);
+  return iso.slice(0, 10) === toZonedIso(now, timezone).slice(0, 10)
+    ? iso.slice(11, 19)
+    : iso.slice(0, 16).replace("T", " ");
 }

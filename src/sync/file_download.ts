@@ -88,6 +88,7 @@ export async function downloadWithRetries(
           delay_ms: delayMs,
         },
       );
+      context.progress?.fileRetrying?.(file.name, delayMs);
       await context.clock.sleep(delayMs, context.signal);
     }
   }
@@ -95,6 +96,7 @@ export async function downloadWithRetries(
 
 async function attemptOnce(file: RemoteFile, context: FileDownloadContext): Promise<FileOutcome> {
   const temp = context.staging.tempPath();
+  context.progress?.fileStarted?.(file.name, file.size);
   try {
     const result = await context.sharepoint.downloadFile(file, temp, {
       verifyHash: context.verifyHash,
@@ -103,6 +105,7 @@ async function attemptOnce(file: RemoteFile, context: FileDownloadContext): Prom
         ? { onProgress: (bytes: number) => context.progress?.fileBytes?.(file.name, bytes) }
         : {}),
     });
+    context.progress?.filePlacing?.(file.name);
     const placed = await context.staging.place(temp, file.name, file.lastModified);
     return placed === "placed" ? { kind: "placed", bytes: result.bytes } : { kind: "exists" };
   } finally {

@@ -7,10 +7,23 @@ import { ExitCode } from "../errors.ts";
 /** How a run was started. */
 export type RunTrigger = "schedule" | "manual";
 
+/** What a run is doing, in order: the steps before the downloads, then the downloads. */
+export type SyncPhase = "authenticating" | "asking-db" | "listing" | "downloading" | "placing";
+
 /** Progress callbacks of a run, for an interactive display. All are optional. */
 export interface SyncProgress {
+  /** The run entered `phase` ("downloading" comes with {@link planned}). */
+  phase?(phase: SyncPhase): void;
+  /** Items of the folder listed so far. */
+  listed?(items: number): void;
   /** The download plan: how many files and bytes will be fetched. */
   planned?(files: number, bytes: number): void;
+  /** An attempt at `name` (`size` bytes) starts. */
+  fileStarted?(name: string, size: number): void;
+  /** The last attempt at `name` failed; the next starts after `delayMs`. */
+  fileRetrying?(name: string, delayMs: number): void;
+  /** `name` is downloaded and being verified and moved into place. */
+  filePlacing?(name: string): void;
   /** Bytes of `name` written so far in the current attempt. */
   fileBytes?(name: string, bytes: number): void;
   /** `name` is finished: placed (`ok`) or given up. */
