@@ -146,7 +146,20 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
   assert.equal(lines.at(-1), "Verdict: ready");
   assert.deepEqual(
     lines.filter((line) => line.startsWith("✓ ")).map((line) => line.split(":")[0]),
-    ["✓ settings", "✓ token", "✓ folder", "✓ DB service", "✓ folders", "✓ lock", "✓ clock"],
+    [
+      "✓ settings",
+      "✓ trust",
+      "✓ route token",
+      "✓ route Graph",
+      "✓ route downloads",
+      "✓ route DB service",
+      "✓ token",
+      "✓ folder",
+      "✓ DB service",
+      "✓ folders",
+      "✓ lock",
+      "✓ clock",
+    ],
   );
   assert.ok(!lines.some((line) => line.includes("…")), "no live line left on screen");
   assert.match(raw, /Authenticating… 0:00\n/);
