@@ -6,10 +6,17 @@ import { getLogger } from "@logtape/logtape";
 import type { Clock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
-import { AbortedError, describeError } from "./errors.ts";
+import { AbortedError, describeError, ExitCode } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import type { Metrics } from "./metrics.ts";
-import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
+import { type JobState, JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
+import type { PlannedWindow } from "./sync/catch_up.ts";
+import {
+  addInterval,
+  applySuccessfulRun,
+  totalMs,
+  uncoveredIntervals,
+} from "./sync/catch_up_state.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { StagingArea } from "./sync/placement.ts";
@@ -19,16 +26,19 @@ import {
   recordFailedRun,
   recordFinishedRun,
   recordPlacedBeforeAbort,
+  recordUncovered,
+  recordWindow,
   writeMetricsFile,
 } from "./sync/sync_metrics.ts";
-import type {
-  FailedFile,
-  SyncProgress,
-  SyncResult,
-  SyncRunner,
-  SyncRunOptions,
+import {
+  exitCodeForResult,
+  type FailedFile,
+  type SyncProgress,
+  type SyncResult,
+  type SyncRunner,
+  type SyncRunOptions,
 } from "./sync/sync_result.ts";
-import { computeWindow } from "./sync/window.ts";
+import { planRunWindow, warnAboutWindow, windowReport } from "./sync/run_window.ts";
 import { runPool } from "./sync/worker_pool.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -107,32 +117,47 @@ export class SyncJob implements SyncRunner {
 
   /**
    * Runs once. `dryRun` computes the same plan (`downloaded` = the names that would be placed)
-   * and writes nothing: no folders, no files, no metrics file.
+   * and writes nothing: no folders, no files, no state, no metrics file.
+   *
+   * Unless `since`/`lookbackMs` are explicit, the window reaches back to the end of the last run
+   * that finished with exit 0 or 3 (minus an overlap, capped by `max_catch_up_hours`; see
+   * `sync/catch_up.ts`), and such a run records its own end in the job state.
    * @throws {UsageError} for a `since` not before `reference`.
    */
   async run(options: SyncRunOptions): Promise<SyncResult> {
-    const window = computeWindow({
-      reference: options.reference,
-      since: options.since,
-      lookbackMs: options.lookbackMs,
-      lookbackMinutes: this.#settings.lookback_minutes,
+    const runId = this.#random();
+    const saved = await this.#loadState(runId);
+    const window = planRunWindow({
+      run: options,
+      settings: this.#settings,
+      state: saved.state,
       defaultLookbackMs: this.#defaultLookbackMs,
     });
-    const runId = this.#random();
+    const report = windowReport(window, this.#settings);
     const dryRun = options.dryRun ?? false;
     const started = this.#clock.now();
-    log.info("Sync started {run_id} ({trigger}) for {since} .. {until}", {
+    log.info("Sync started {run_id} ({trigger}) for {since} .. {until}: {window}", {
       run_id: runId,
       trigger: options.trigger,
       dry_run: dryRun,
       since: window.since.toISOString(),
       until: window.until.toISOString(),
+      window: report.description,
+      window_reason: report.reason,
+      gap_hours: report.gap_hours,
     });
+    warnAboutWindow(runId, window, report, saved.state.last_success?.until);
+    if (!dryRun) {
+      recordWindow(this.#metrics, window);
+      recordUncovered(this.#metrics, totalMs(pendingUncovered(saved.state, window)));
+    }
     this.#activeRuns++;
     try {
-      const result = await this.#run(runId, window, options);
+      const result = await this.#run(runId, window, saved, options);
+      result.window = report;
       result.duration_ms = this.#clock.now() - started;
       if (!dryRun) recordFinishedRun(this.#metrics, result);
+      if (!dryRun) await this.#recordSuccess(runId, result, window);
       logFinished(result);
       if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       return result;
@@ -157,7 +182,12 @@ export class SyncJob implements SyncRunner {
     }
   }
 
-  async #run(runId: string, window: TimeWindow, options: SyncRunOptions): Promise<SyncResult> {
+  async #run(
+    runId: string,
+    window: TimeWindow,
+    _saved: LoadedState,
+    options: SyncRunOptions,
+  ): Promise<SyncResult> {
     const { signal } = options;
     const dryRun = options.dryRun ?? false;
     const staging = new StagingArea({
@@ -168,7 +198,6 @@ export class SyncJob implements SyncRunner {
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
-    const _saved = await this.#loadState(runId);
     await this.#sharepoint.authenticate(signal);
     const ingested = new Set(await this.#db.listIngested(window, signal));
     const folder = await this.#sharepoint.resolveFolder(signal);
@@ -231,6 +260,31 @@ export class SyncJob implements SyncRunner {
       });
     }
     return loaded;
+  }
+
+  /**
+   * Records a run that finished with exit 0 or 3 as the job's last success (exit 1 leaves the
+   * state as it was). A state that cannot be written is logged; the run's result stands.
+   */
+  async #recordSuccess(runId: string, result: SyncResult, window: PlannedWindow): Promise<void> {
+    const exitCode = exitCodeForResult(result);
+    if (exitCode !== ExitCode.Ok && exitCode !== ExitCode.Partial) return;
+    try {
+      const state = await this.#state.update((state) =>
+        applySuccessfulRun(state, {
+          window,
+          exitCode,
+          finishedAt: new Date(this.#clock.now()),
+        })
+      );
+      recordUncovered(this.#metrics, totalMs(uncoveredIntervals(state)));
+    } catch (error) {
+      log.warn("Cannot save the last successful run to {state_file}: {error}", {
+        run_id: runId,
+        state_file: this.#state.path,
+        error: describeError(error),
+      });
+    }
   }
 
   async #download(
@@ -303,6 +357,12 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
     result.bytes += outcome.bytes;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
+}
+
+/** The uncovered intervals known before the run covers anything: the state's and this run's. */
+function pendingUncovered(state: JobState, window: PlannedWindow): TimeWindow[] {
+  const known = uncoveredIntervals(state);
+  return window.uncovered === undefined ? known : addInterval(known, window.uncovered);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
