@@ -1,6 +1,7 @@
 /**
  * `ingest check`: a doctor that verifies, in order, settings, token, site/library/folder, the DB
- * service, the folders, the lock and the clock, with one ✓/✗ line each and what to do on ✗.
+ * service, the folders, the lock, the clock and the catch-up window, with one ✓/✗ line each and
+ * what to do on ✗.
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
@@ -21,6 +22,7 @@ import { acquireRunLock } from "../schedule/run_lock.ts";
 import { describeSchedule, effectiveLookbackMs } from "../schedule/schedule_math.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
+import { checkWindow } from "./check_window.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -252,7 +254,8 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       maxRetries: 1,
     }),
   };
-  for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
+  const checks = [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock, checkWindow];
+  for (const check of checks) {
     emit(await check(state));
   }
   const failed = lines.filter((line) => !line.ok).length;
