@@ -6,17 +6,11 @@ import { getLogger } from "@logtape/logtape";
 import type { Clock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
-import { AbortedError, describeError, ExitCode } from "./errors.ts";
+import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import type { Metrics } from "./metrics.ts";
-import { type JobState, JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
+import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
 import type { PlannedWindow } from "./sync/catch_up.ts";
-import {
-  addInterval,
-  applySuccessfulRun,
-  totalMs,
-  uncoveredIntervals,
-} from "./sync/catch_up_state.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { StagingArea } from "./sync/placement.ts";
@@ -26,19 +20,22 @@ import {
   recordFailedRun,
   recordFinishedRun,
   recordPlacedBeforeAbort,
-  recordUncovered,
-  recordWindow,
   writeMetricsFile,
 } from "./sync/sync_metrics.ts";
-import {
-  exitCodeForResult,
-  type FailedFile,
-  type SyncProgress,
-  type SyncResult,
-  type SyncRunner,
-  type SyncRunOptions,
+import type {
+  FailedFile,
+  SyncProgress,
+  SyncResult,
+  SyncRunner,
+  SyncRunOptions,
 } from "./sync/sync_result.ts";
-import { planRunWindow, warnAboutWindow, windowReport } from "./sync/run_window.ts";
+import {
+  planRunWindow,
+  recordSuccessfulRun,
+  recordWindowMetrics,
+  warnAboutWindow,
+  windowReport,
+} from "./sync/run_window.ts";
 import { runPool } from "./sync/worker_pool.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -147,10 +144,7 @@ export class SyncJob implements SyncRunner {
       gap_hours: report.gap_hours,
     });
     warnAboutWindow(runId, window, report, saved.state.last_success?.until);
-    if (!dryRun) {
-      recordWindow(this.#metrics, window);
-      recordUncovered(this.#metrics, totalMs(pendingUncovered(saved.state, window)));
-    }
+    if (!dryRun) recordWindowMetrics(this.#metrics, window, saved.state);
     this.#activeRuns++;
     try {
       const result = await this.#run(runId, window, saved, options);
@@ -262,29 +256,16 @@ export class SyncJob implements SyncRunner {
     return loaded;
   }
 
-  /**
-   * Records a run that finished with exit 0 or 3 as the job's last success (exit 1 leaves the
-   * state as it was). A state that cannot be written is logged; the run's result stands.
-   */
+  /** Records a run that finished with exit 0 or 3 as the job's last success. */
   async #recordSuccess(runId: string, result: SyncResult, window: PlannedWindow): Promise<void> {
-    const exitCode = exitCodeForResult(result);
-    if (exitCode !== ExitCode.Ok && exitCode !== ExitCode.Partial) return;
-    try {
-      const state = await this.#state.update((state) =>
-        applySuccessfulRun(state, {
-          window,
-          exitCode,
-          finishedAt: new Date(this.#clock.now()),
-        })
-      );
-      recordUncovered(this.#metrics, totalMs(uncoveredIntervals(state)));
-    } catch (error) {
-      log.warn("Cannot save the last successful run to {state_file}: {error}", {
-        run_id: runId,
-        state_file: this.#state.path,
-        error: describeError(error),
-      });
-    }
+    await recordSuccessfulRun({
+      store: this.#state,
+      metrics: this.#metrics,
+      runId,
+      result,
+      window,
+      finishedAt: new Date(this.#clock.now()),
+    });
   }
 
   async #download(
@@ -357,12 +338,6 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
     result.bytes += outcome.bytes;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
-}
-
-/** The uncovered intervals known before the run covers anything: the state's and this run's. */
-function pendingUncovered(state: JobState, window: PlannedWindow): TimeWindow[] {
-  const known = uncoveredIntervals(state);
-  return window.uncovered === undefined ? known : addInterval(known, window.uncovered);
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

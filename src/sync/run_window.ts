@@ -5,9 +5,19 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
+import { describeError, ExitCode } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
+import type { JobStateStore } from "../state/job_state.ts";
 import type { JobState } from "../state/state_wire.ts";
 import { coverCommand, describeWindow, type PlannedWindow, planWindow } from "./catch_up.ts";
-import type { SyncRunOptions, WindowReport } from "./sync_result.ts";
+import { addInterval, applySuccessfulRun, totalMs, uncoveredIntervals } from "./catch_up_state.ts";
+import { recordUncovered, recordWindow } from "./sync_metrics.ts";
+import {
+  exitCodeForResult,
+  type SyncResult,
+  type SyncRunOptions,
+  type WindowReport,
+} from "./sync_result.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -100,5 +110,50 @@ export function warnAboutWindow(
         "now ({until}); the clock moved backwards, so this run uses the default window",
       { run_id: runId, last_success_until: lastSuccessUntil, until: window.until.toISOString() },
     );
+  }
+}
+
+/**
+ * Sets the window gauges at the start of a run; the uncovered gauge counts the state's intervals
+ * and the one this run's capped window leaves out.
+ */
+export function recordWindowMetrics(
+  metrics: Metrics,
+  window: PlannedWindow,
+  state: JobState,
+): void {
+  recordWindow(metrics, window);
+  let uncovered = uncoveredIntervals(state);
+  if (window.uncovered !== undefined) uncovered = addInterval(uncovered, window.uncovered);
+  recordUncovered(metrics, totalMs(uncovered));
+}
+
+/**
+ * Records a run that finished with exit 0 or 3 as the job's last success (see
+ * `applySuccessfulRun`); exit 1 leaves the state as it was. A state that cannot be written is
+ * logged: the run's result stands, and the next run catches up from the older success.
+ */
+export async function recordSuccessfulRun(options: {
+  store: JobStateStore;
+  metrics: Metrics;
+  runId: string;
+  result: SyncResult;
+  window: PlannedWindow;
+  finishedAt: Date;
+}): Promise<void> {
+  const { store, window, finishedAt } = options;
+  const exitCode = exitCodeForResult(options.result);
+  if (exitCode !== ExitCode.Ok && exitCode !== ExitCode.Partial) return;
+  try {
+    const state = await store.update((s) =>
+      applySuccessfulRun(s, { window, exitCode, finishedAt })
+    );
+    recordUncovered(options.metrics, totalMs(uncoveredIntervals(state)));
+  } catch (error) {
+    log.warn("Cannot save the last successful run to {state_file}: {error}", {
+      run_id: options.runId,
+      state_file: store.path,
+      error: describeError(error),
+    });
   }
 }
