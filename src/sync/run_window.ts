@@ -9,7 +9,13 @@ import { describeError, ExitCode } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { JobStateStore } from "../state/job_state.ts";
 import type { JobState } from "../state/state_wire.ts";
-import { coverCommand, describeWindow, type PlannedWindow, planWindow } from "./catch_up.ts";
+import {
+  coverCommand,
+  describeWindow,
+  formatSpan,
+  type PlannedWindow,
+  planWindow,
+} from "./catch_up.ts";
 import { addInterval, applySuccessfulRun, totalMs, uncoveredIntervals } from "./catch_up_state.ts";
 import { recordUncovered, recordWindow } from "./sync_metrics.ts";
 import {
@@ -93,10 +99,11 @@ export function warnAboutWindow(
 ): void {
   if (report.uncovered !== undefined) {
     log.warn(
-      "Cannot catch up fully after a gap of {gap_hours} h: max_catch_up_hours leaves " +
-        "{uncovered_since} .. {uncovered_until} uncovered; run `{command}` to cover it",
+      "Cannot catch up fully after a gap of {gap}: max_catch_up_hours leaves " +
+        "{uncovered_since} .. {uncovered_until} uncovered; run {command} to cover it",
       {
         run_id: runId,
+        gap: formatSpan(window.gapMs ?? 0),
         gap_hours: report.gap_hours,
         uncovered_since: report.uncovered.since,
         uncovered_until: report.uncovered.until,
