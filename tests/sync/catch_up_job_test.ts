@@ -13,6 +13,7 @@ import { SyncJob } from "../../src/sync_job.ts";
 import { type Clock, sleep } from "../../src/clock.ts";
 import { fixture, REFERENCE } from "./fixture.ts";
 import { simFixture } from "./sim_fixture.ts";
+import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -158,4 +159,21 @@ Deno.test("SyncJob: a gap beyond max_catch_up_hours is reported with the command
   assert.equal(covering.window?.reason, "explicit");
   assert.equal((await readState(f.settings.state_file)).uncovered, undefined);
   assert.equal(f.metrics.value("syncjob.window.uncovered.seconds"), 0);
+});
+
+Deno.test("SyncJob logs its window and why, and warns when the clock moved backwards", async () => {
+  await using f = await fixture([]);
+  await using logs = await recordLogs();
+  await f.run({ reference: new Date(REFERENCE.getTime() + 5 * HOUR) });
+  await f.run();
+  await f.run({ reference: new Date(REFERENCE.getTime() + 3 * HOUR) });
+  const lines = messages(logs).filter((m) => /^Sync started|clock moved/.test(m));
+  assert.equal(lines.length, 4, lines.join("\n"));
+  assert.match(lines[0]!, /: first run: default window of 2 h$/);
+  assert.match(lines[1]!, /: default window of 2 h: the last success is recorded in the future$/);
+  assert.match(
+    lines[2]!,
+    /^Cannot catch up from the last successful run: it ended at .*clock moved backwards/,
+  );
+  assert.match(lines[3]!, /: catching up after a gap of 3 h: window of 4 h$/);
 });
