@@ -22,6 +22,7 @@ export function processDeps(): CliDeps {
     env: Deno.env.toObject(),
     cwd: Deno.cwd(),
     execPath: Deno.execPath(),
+    denoVersion: Deno.version.deno,
     mainModule: Deno.mainModule,
     stdout: (text) => writeAll(Deno.stdout, text),
     stderr: (text) => writeAll(Deno.stderr, text),

@@ -8,6 +8,11 @@
  * DENORT_BIN=/path/denort deno task compile --target x86_64-unknown-linux-gnu
  * ```
  *
+ * Trusted roots: the binaries are built with `DENO_TLS_CA_STORE=mozilla,system`, which
+ * `deno compile` bakes in, so they trust Mozilla's roots and the OS store (on Windows the
+ * certificate store, where group policy puts a TLS-inspecting proxy's root). Opt out with
+ * `DENO_TLS_CA_STORE=mozilla deno task compile` (Mozilla's roots only).
+ *
  * Output: `dist/ingest-<target>` (`.exe` for Windows). Exit codes: 0 built, 1 compile failed,
  * 2 usage error. `deno compile` needs the Deno runtime (`denort-<target>.zip`) from
  * dl.deno.land, or `DENORT_BIN`, or a pre-seeded copy in `$DENO_DIR`; when none is reachable
@@ -29,6 +34,23 @@ export const TARGETS = [
 export type Target = typeof TARGETS[number];
 
 export { RUNTIME_PERMISSIONS };
+
+/** Root stores baked into release binaries unless `DENO_TLS_CA_STORE` says otherwise. */
+export const DEFAULT_CA_STORE = "mozilla,system";
+
+/** The store to bake in: `DENO_TLS_CA_STORE` when set, else {@link DEFAULT_CA_STORE}. */
+export function caStoreFor(value: string | undefined): string {
+  const store = value?.trim() || DEFAULT_CA_STORE;
+  const unknown = store.split(",").map((s) => s.trim()).filter((s) =>
+    s !== "mozilla" && s !== "system"
+  );
+  if (unknown.length > 0) {
+    throw new CompileUsageError(
+      `Cannot use DENO_TLS_CA_STORE="${store}": allowed are "mozilla", "system" or both`,
+    );
+  }
+  return store;
+}
 
 /** Exit codes of this script. */
 export const CompileExit = { Ok: 0, Failed: 1, Usage: 2 } as const;
@@ -154,6 +176,8 @@ export const USAGE = [
   `Targets: ${TARGETS.join(", ")}`,
   "Default: the host's target. Output: dist/ingest-<target>[.exe].",
   "DENORT_BIN=<path to denort for that target> builds without downloading (one target per call).",
+  `Trusted roots: DENO_TLS_CA_STORE=${DEFAULT_CA_STORE} is baked in by default; ` +
+  "DENO_TLS_CA_STORE=mozilla opts out of the OS store.",
 ].join("\n");
 
 /** Removes ANSI colour codes from Deno's output. */
@@ -202,8 +226,11 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `deno <args>`; injected so tests never run a real compile. */
-export type CommandRunner = (args: string[]) => Promise<CommandResult>;
+/** Runs `deno <args>` with `env` added; injected so tests never run a real compile. */
+export type CommandRunner = (
+  args: string[],
+  env: Record<string, string>,
+) => Promise<CommandResult>;
 
 /** Everything {@link runCompile} touches outside its arguments. */
 export interface CompileDeps {
@@ -240,18 +267,25 @@ export async function runCompile(args: readonly string[], deps: CompileDeps): Pr
     deps.err(`Cannot compile: DENORT_BIN points to "${denortBin}", which does not exist`);
     return CompileExit.Usage;
   }
-  if (deps.env("DENO_TLS_CA_STORE")) {
-    deps.out(
-      "Note: DENO_TLS_CA_STORE is set; deno compile bakes it into the binaries, which then " +
-        "ignore DENO_TLS_CA_STORE at run time",
-    );
+  let store: string;
+  try {
+    store = caStoreFor(deps.env("DENO_TLS_CA_STORE"));
+  } catch (error) {
+    deps.err((error as Error).message);
+    return CompileExit.Usage;
   }
+  deps.out(
+    `Trusted roots baked into the binaries: DENO_TLS_CA_STORE=${store}` +
+      (store === DEFAULT_CA_STORE
+        ? " (Mozilla's roots and the OS store; DENO_TLS_CA_STORE=mozilla opts out of the OS store)"
+        : " (from the environment)"),
+  );
   const context = { denoVersion: deps.denoVersion, denoDir: deps.env("DENO_DIR") || undefined };
   for (const target of plan.targets) {
     deps.out(`Compiling ${outputPath(target)} (${target})`);
     let result: CommandResult;
     try {
-      result = await deps.run(compileArgs(target));
+      result = await deps.run(compileArgs(target), { DENO_TLS_CA_STORE: store });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       deps.err(`Cannot compile for ${target}: cannot start deno: ${reason}`);
@@ -266,13 +300,13 @@ export async function runCompile(args: readonly string[], deps: CompileDeps): Pr
   return CompileExit.Ok;
 }
 
-async function runDeno(args: string[]): Promise<CommandResult> {
+async function runDeno(args: string[], env: Record<string, string>): Promise<CommandResult> {
   const output = await new Deno.Command(Deno.execPath(), {
     args,
     stdin: "null",
     stdout: "inherit",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { ...env, NO_COLOR: "1" },
   }).output();
   return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
 }

@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
 import { commandHandlers } from "./commands/handlers.ts";
+import { ingestCommand, type Invocation } from "./commands/invocation.ts";
 import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -19,16 +20,24 @@ Exit codes:
   130  interrupted (SIGINT/Ctrl+C, SIGBREAK) after an abort
   143  terminated (SIGTERM) after an abort`;
 
-const EXAMPLES_HELP = `
-Examples:
-  ingest demo                              try it against the built-in simulator
-  ingest check --config settings.toml      verify settings, credentials, folder, DB service
-  ingest trigger --lookback 36h            catch up after downtime
-  ingest trigger --dry-run --json          show what would be downloaded
-  ingest run-once                          one scheduled iteration (Task Scheduler, cron)
-  ingest run                               the scheduler daemon
-  ingest next --count 8                    next planned run times
-  ingest schedule print --task-scheduler   Task Scheduler XML from the settings`;
+const EXAMPLES: readonly (readonly [args: string, what: string])[] = [
+  ["demo", "try it against the built-in simulator"],
+  ["check --config settings.toml", "verify settings, credentials, folder, DB service"],
+  ["trigger --lookback 36h", "catch up after downtime"],
+  ["trigger --dry-run --json", "show what would be downloaded"],
+  ["run-once", "one scheduled iteration (Task Scheduler, cron)"],
+  ["run", "the scheduler daemon"],
+  ["next --count 8", "next planned run times"],
+  ["schedule print --task-scheduler", "Task Scheduler XML from the settings"],
+];
+
+/** The examples as the operator types them here (`deno task ingest …` from source). */
+function examplesHelp(invocation: Invocation): string {
+  const rows = EXAMPLES.map(([args, what]) => [ingestCommand(invocation, args), what] as const);
+  const width = Math.max(...rows.map(([command]) => command.length)) + 3;
+  return "\nExamples:\n" + rows.map(([command, what]) => `  ${command.padEnd(width)}${what}`)
+    .join("\n");
+}
 
 const SINCE_HELP = "window start, RFC 3339 (e.g. 2026-11-25T00:00:00Z)";
 const LOOKBACK_HELP = "window length ending now, e.g. 90m, 36h, 7d";
@@ -71,7 +80,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       getOutHelpWidth: () => 100,
       getErrHelpWidth: () => 100,
     })
-    .addHelpText("after", EXAMPLES_HELP + "\n" + EXIT_CODES_HELP);
+    .addHelpText("after", examplesHelp(deps) + "\n" + EXIT_CODES_HELP);
 
   const run = async (
     action: (ctx: CliContext) => Promise<number>,
@@ -113,6 +122,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "--port <port>",
       "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
     )
+    .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",

@@ -8,6 +8,7 @@ import type { Settings } from "./config/settings.ts";
 import { dbClientFromSettings } from "./db/http_db_client.ts";
 import { GraphSharePointClient } from "./graph/graph_client.ts";
 import { Metrics } from "./metrics.ts";
+import { Network } from "./network.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
@@ -17,6 +18,8 @@ export interface RuntimeDeps {
   fetch: typeof fetch;
   clock: Clock;
   random: () => number;
+  /** The process environment, for `HTTPS_PROXY`/`NO_PROXY` beneath the settings (default none). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The wired components of one process. */
@@ -25,21 +28,28 @@ export interface Runtime {
   job: SyncJob;
   scheduler: Scheduler;
   metrics: Metrics;
+  /** The routed fetch's clients; closed with the runtime. */
+  network: Network;
+  /** Closes the HTTP clients; call it when the run or the process ends. */
+  close(): void;
+  [Symbol.dispose](): void;
 }
 
 /**
- * Wires the components for `settings`.
+ * Wires the components for `settings`. Every request (token, Graph, downloads, DB service) goes
+ * through one {@link Network}: close the runtime (or `using`) when the run or process ends.
  * @param command recorded as lock holder: "run", "run-once" or "trigger"
  */
 export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: string): Runtime {
   const metrics = new Metrics();
+  const network = new Network(settings, { fetch: deps.fetch, env: deps.env ?? {} });
   const sharepoint = new GraphSharePointClient({
     settings,
-    fetch: deps.fetch,
+    fetch: network.fetch,
     clock: deps.clock,
     random: deps.random,
   });
-  const db = dbClientFromSettings(settings, deps.fetch);
+  const db = dbClientFromSettings(settings, network.fetch);
   const job = new SyncJob({
     settings,
     sharepoint,
@@ -56,5 +66,6 @@ export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: str
     metrics,
     command,
   });
-  return { sharepoint, job, scheduler, metrics };
+  const close = () => network.close();
+  return { sharepoint, job, scheduler, metrics, network, close, [Symbol.dispose]: close };
 }

@@ -5,7 +5,7 @@
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
-import { join } from "../path_util.ts";
+import { basename, join } from "../path_util.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
 import {
@@ -20,8 +20,11 @@ import { GraphSharePointClient } from "../graph/graph_client.ts";
 import type { RemoteFolder } from "../graph/sharepoint_client.ts";
 import { acquireRunLock } from "../schedule/run_lock.ts";
 import { describeSchedule, effectiveLookbackMs } from "../schedule/schedule_math.ts";
+import { networkAdvice } from "../http/network_diagnosis.ts";
+import { Network } from "../network.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
+import { networkChecks } from "./check_network.ts";
 import { checkWindow } from "./check_window.ts";
 
 /** One line of the report. */
@@ -39,17 +42,16 @@ interface CheckState {
   settings: Settings;
   client: GraphSharePointClient;
   ctx: CliContext;
+  /** The routed fetch every check uses. */
+  network: Network;
   tokenOk: boolean;
   folder?: RemoteFolder;
 }
 
 function failure(name: string, error: unknown, hint?: string): CheckLine {
-  return {
-    ok: false,
-    name,
-    detail: describeError(error).split("\n")[0]!,
-    ...(hint ? { hint } : {}),
-  };
+  const detail = describeError(error).split("\n")[0]!;
+  // Network errors already carry their advice in the message: do not print it twice.
+  return { ok: false, name, detail, ...(hint && !detail.includes(hint) ? { hint } : {}) };
 }
 
 async function checkToken(state: CheckState): Promise<CheckLine> {
@@ -66,7 +68,8 @@ async function checkToken(state: CheckState): Promise<CheckLine> {
   } catch (error) {
     const unreachable = !(error instanceof AuthError) || error.status === undefined;
     const hint = unreachable
-      ? `cannot reach ${settings.authority_host}: check network, proxy (HTTPS_PROXY) and authority_host`
+      ? networkAdvice(error) ??
+        `cannot reach ${settings.authority_host}: check the network, proxy_url (or HTTPS_PROXY), no_proxy and authority_host`
       : authHint(error as AuthError);
     return failure("token", error, hint);
   }
@@ -97,7 +100,7 @@ async function checkDb(state: CheckState): Promise<CheckLine> {
   const until = new Date(ctx.deps.clock.now());
   const since = new Date(until.getTime() - effectiveLookbackMs(settings, until));
   try {
-    const names = await dbClientFromSettings(settings, ctx.deps.fetch).listIngested({
+    const names = await dbClientFromSettings(settings, state.network.fetch).listIngested({
       since,
       until,
     });
@@ -111,7 +114,8 @@ async function checkDb(state: CheckState): Promise<CheckLine> {
     return failure(
       "DB service",
       error,
-      "check db_service_url and db_service_token, and that the service answers GET ?since=&until= (docs/db-service.md)",
+      networkAdvice(error) ??
+        "check db_service_url and db_service_token, and that the service answers GET ?since=&until= (docs/db-service.md)",
     );
   }
 }
@@ -178,7 +182,7 @@ async function checkLock(state: CheckState): Promise<CheckLine> {
 async function checkClock(state: CheckState): Promise<CheckLine> {
   const { settings, ctx } = state;
   try {
-    const response = await ctx.deps.fetch(settings.graph_base_url, {
+    const response = await state.network.fetch(settings.graph_base_url, {
       method: "HEAD",
       signal: AbortSignal.timeout(settings.request_timeout_seconds * 1000),
     });
@@ -203,7 +207,8 @@ async function checkClock(state: CheckState): Promise<CheckLine> {
     return failure(
       "clock",
       error,
-      "Graph is not reachable: check proxy (HTTPS_PROXY) and firewall",
+      networkAdvice(error) ??
+        "Graph is not reachable: check proxy_url (or HTTPS_PROXY), no_proxy and the firewall",
     );
   }
 }
@@ -229,7 +234,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       failure(
         "settings",
         error,
-        "fix the key named above; `ingest config` shows every value and its source",
+        `fix the key named above; \`${ctx.command("config")}\` shows every value and its source`,
       ),
     );
     if (ctx.flags.json) ctx.printJson({ ok: false, checks: lines });
@@ -243,13 +248,27 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       describeSchedule(settings.schedule, settings.timezone)
     }`,
   });
+  let network: Network;
+  try {
+    network = new Network(settings, {
+      fetch: ctx.deps.fetch,
+      env: ctx.deps.env,
+      compiled: !/^deno(\.exe)?$/i.test(basename(ctx.deps.execPath)),
+    });
+  } catch (error) {
+    emit(failure("trust", error, "ca_file must hold PEM certificates (BEGIN CERTIFICATE)"));
+    return finish(ctx, lines);
+  }
+  using _network = network;
+  for (const line of await networkChecks(settings, network)) emit(line);
   const state: CheckState = {
     settings,
     ctx,
+    network,
     tokenOk: false,
     client: new GraphSharePointClient({
       settings,
-      fetch: ctx.deps.fetch,
+      fetch: network.fetch,
       clock: ctx.deps.clock,
       maxRetries: 1,
     }),
@@ -258,6 +277,10 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
   for (const check of checks) {
     emit(await check(state));
   }
+  return finish(ctx, lines);
+}
+
+function finish(ctx: CliContext, lines: CheckLine[]): number {
   const failed = lines.filter((line) => !line.ok).length;
   if (ctx.flags.json) ctx.printJson({ ok: failed === 0, checks: lines });
   else ctx.print(failed === 0 ? "Verdict: ready" : `Verdict: ${failed} check(s) failed`);

@@ -7,12 +7,15 @@ import { type LoadedSettings, loadSettings } from "../config/load.ts";
 import type { RawSettings } from "../config/schema.ts";
 import type { LoggingOptions } from "../logging.ts";
 import type { SignalApi } from "../schedule/shutdown.ts";
+import { ingestCommand } from "./invocation.ts";
 
 /** Process facilities, injected by `main.ts` (real) or by tests (fakes). */
 export interface CliDeps {
   env: Record<string, string | undefined>;
   cwd: string;
   execPath: string;
+  /** Version of the Deno runtime (`Deno.version.deno`), for hints when running from source. */
+  denoVersion: string;
   /** URL of the main module (`Deno.mainModule`). */
   mainModule: string;
   stdout: (text: string) => void;
@@ -71,6 +74,11 @@ export class CliContext {
   /** Prints one line (or a JSON document with `--json`) on stdout. */
   print(text: string): void {
     this.deps.stdout(text.endsWith("\n") ? text : text + "\n");
+  }
+
+  /** `ingest <args>` as the operator types it here (`deno task ingest <args>` from source). */
+  command(args: string): string {
+    return ingestCommand(this.deps, args);
   }
 
   printJson(value: unknown): void {

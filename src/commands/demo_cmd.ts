@@ -94,7 +94,8 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
   ctx.print(
     `Simulated SharePoint: ${sim.siteUrl}${DEFAULT_SIM_FOLDER} (Microsoft Graph at ${sim.graphBaseUrl})`,
   );
-  const { scheduler } = buildRuntime(settings, ctx.deps, "trigger");
+  using runtime = buildRuntime(settings, ctx.deps, "trigger");
+  const { scheduler } = runtime;
 
   const first = await scheduler.trigger({});
   let code = printOutcome(ctx, "Run 1: first sync", first, dir);
@@ -118,7 +119,9 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
   const second = await scheduler.trigger({});
   code = Math.max(code, printOutcome(ctx, "Run 2: nothing is downloaded twice", second, dir));
   ctx.print(
-    `\nFiles are in ${dir}. Settings for a real tenant: settings.toml, then \`ingest check\`.`,
+    `\nFiles are in ${dir}. Settings for a real tenant: settings.toml, then \`${
+      ctx.command("check")
+    }\`.`,
   );
   return code === ExitCode.Ok ? ExitCode.Ok : code;
 }

@@ -32,7 +32,9 @@ export async function nextCommand(ctx: CliContext, opts: { count: string }): Pro
   }
   ctx.print(`Schedule: ${describeSchedule(settings.schedule, settings.timezone)}`);
   if (!settings.enabled) {
-    ctx.print("Scheduling is disabled (enabled = false): `ingest run` will not run these.");
+    ctx.print(
+      `Scheduling is disabled (enabled = false): \`${ctx.command("run")}\` will not run these.`,
+    );
   }
   for (const run of runs) {
     ctx.print(`  ${toZonedIso(run, settings.timezone)}  (${run.toISOString()})`);

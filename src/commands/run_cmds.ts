@@ -74,7 +74,8 @@ async function oneRun(
 ): Promise<number> {
   const request = windowRequest(flags);
   const { settings } = await ctx.load();
-  const { scheduler } = buildRuntime(settings, ctx.deps, command);
+  using runtime = buildRuntime(settings, ctx.deps, command);
+  const { scheduler } = runtime;
   const progress = command === "trigger" && ctx.deps.isTty && !ctx.flags.json
     ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
     : undefined;
@@ -103,7 +104,8 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
 /** `ingest run`: the scheduler daemon, until SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows). */
 export async function runCommand(ctx: CliContext): Promise<number> {
   const { settings } = await ctx.load();
-  const { scheduler } = buildRuntime(settings, ctx.deps, "run");
+  using runtime = buildRuntime(settings, ctx.deps, "run");
+  const { scheduler } = runtime;
   return await runDaemon(scheduler, {
     timeoutMs: settings.shutdown_timeout_seconds * 1000,
     signals: ctx.deps.signals,

@@ -3,7 +3,7 @@
  * @module
  */
 import { posix, win32 } from "node:path";
-import { basename, fromFileUrl } from "../path_util.ts";
+import { fromFileUrl } from "../path_util.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import {
   crontabLine,
@@ -14,6 +14,7 @@ import {
 import type { SchedulePrintInput } from "../ops/schedule_input.ts";
 import { RUNTIME_PERMISSIONS, RUNTIME_V8_FLAGS } from "../permissions.ts";
 import type { CliContext } from "./context.ts";
+import { runsUnderDeno } from "./invocation.ts";
 
 /** Flags of `schedule print`. */
 export interface SchedulePrintFlags {
@@ -31,7 +32,7 @@ function folderOf(path: string): string {
 
 /** Under `deno run` the executable is deno itself: the task must start `deno run … main.ts`. */
 function launcher(execPath: string, mainModule: string): readonly string[] | undefined {
-  if (!/^deno(\.exe)?$/i.test(basename(execPath)) || !mainModule.startsWith("file:")) {
+  if (!runsUnderDeno(execPath) || !mainModule.startsWith("file:")) {
     return undefined;
   }
   return ["run", ...RUNTIME_PERMISSIONS, ...RUNTIME_V8_FLAGS, fromFileUrl(mainModule)];

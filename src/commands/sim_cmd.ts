@@ -12,6 +12,7 @@ export interface SimFlags {
   files?: string;
   seedDir?: string;
   port?: string;
+  tls?: boolean;
 }
 
 function wholeNumber(flag: string, text: string, max: number): number {
@@ -28,8 +29,15 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
     ? undefined
     : wholeNumber("--files", flags.files, 1_000_000);
   const port = flags.port === undefined ? undefined : wholeNumber("--port", flags.port, 65_535);
+  const caFile = flags.tls
+    ? await Deno.makeTempFile({ prefix: "ingest-sim-ca-", suffix: ".pem" })
+    : undefined;
+  const removeCa = async () => {
+    if (caFile !== undefined) await Deno.remove(caFile).catch(() => {});
+  };
   const sim = await runSimulatorCli(
     {
+      ...(caFile !== undefined ? { tlsCaFile: caFile } : {}),
       ...(flags.seedDir !== undefined ? { seedDir: flags.seedDir } : {}),
       ...(files !== undefined ? { files } : {}),
       ingestionDir: "./incoming",
@@ -38,12 +46,16 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
         : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } },
     },
     (line) => ctx.print(line),
-  );
+  ).catch(async (error) => {
+    await removeCa();
+    throw error;
+  });
   try {
     using watcher = new ShutdownWatcher({ api: ctx.deps.signals });
     await watcher.first;
   } finally {
     await sim.close();
+    await removeCa();
   }
   ctx.print("Simulator stopped");
   return ExitCode.Ok;

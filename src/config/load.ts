@@ -230,6 +230,73 @@ async function loadSecret(
   }
 }
 
+async function readSettingFile(
+  key: "proxy_password_file" | "ca_file",
+  path: string,
+  options: LoadOptions,
+): Promise<string> {
+  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
+  try {
+    return await read(path);
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${key} ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The proxy password from `proxy_password_file` (first line, trimmed). The user name comes from
+ * `proxy_url`; one without the other is an error.
+ */
+async function loadProxyPassword(
+  raw: RawSettings,
+  sources: Record<string, ValueSource>,
+  options: LoadOptions,
+): Promise<string | undefined> {
+  const file = raw.proxy_password_file;
+  const user = raw.proxy_url === undefined ? "" : new URL(raw.proxy_url).username;
+  if (file === undefined) {
+    if (user === "") return undefined;
+    throw new ConfigError(
+      `Cannot use ${describeSource("proxy_url", sources.proxy_url)}: it names user "${
+        decodeURIComponent(user)
+      }" but proxy_password_file is not set`,
+    );
+  }
+  if (user === "") {
+    throw new ConfigError(
+      `Cannot use ${describeSource("proxy_password_file", sources.proxy_password_file)}: ` +
+        'proxy_url names no user (write it as "http://USER@proxy:8080")',
+    );
+  }
+  const password = (await readSettingFile("proxy_password_file", file, options)).split(/\r?\n/)[0]!
+    .trim();
+  if (password === "") {
+    throw new ConfigError(`Cannot read proxy_password_file ${file}: the file is empty`);
+  }
+  return password;
+}
+
+/** Every "CERTIFICATE" PEM block of `ca_file`; a file without one is an error. */
+async function loadCaCertificates(
+  raw: RawSettings,
+  options: LoadOptions,
+): Promise<string[] | undefined> {
+  if (raw.ca_file === undefined) return undefined;
+  const text = await readSettingFile("ca_file", raw.ca_file, options);
+  const blocks = text.match(
+    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+  ) ?? [];
+  if (blocks.length === 0) {
+    throw new ConfigError(
+      `Cannot use ca_file ${raw.ca_file}: it holds no "BEGIN CERTIFICATE" block ` +
+        "(export the root CA as Base-64 encoded X.509 .cer/.pem)",
+    );
+  }
+  return blocks.map((block) => `${block}\n`);
+}
+
 function checkCredentials(
   raw: RawSettings,
   secret: string | undefined,
@@ -330,6 +397,8 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
   const raw = resolvePaths(validate(values, sources), sources, options.cwd);
   const secret = await loadSecret(raw, sources, options);
   checkCredentials(raw, secret, sources);
+  const proxyPassword = await loadProxyPassword(raw, sources, options);
+  const caCertificates = await loadCaCertificates(raw, options);
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
   const lockFile = raw.lock_file ?? join(staging, "ingest.lock");
@@ -338,6 +407,8 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
   const settings: Settings = {
     ...rest,
     ...(secret !== undefined ? { client_secret: secret } : {}),
+    ...(proxyPassword !== undefined ? { proxy_password: proxyPassword } : {}),
+    ...(caCertificates !== undefined ? { ca_certificates: caCertificates } : {}),
     staging_dir: staging,
     lock_file: lockFile,
     schedule: chooseSchedule(raw),

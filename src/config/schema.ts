@@ -50,6 +50,48 @@ const nonNegative = () => z.number().nonnegative();
 const nonEmpty = () => z.string().trim().min(1, { error: "must not be empty" });
 const globList = () => z.array(nonEmpty());
 
+/**
+ * `proxy_url`: an http(s) URL of a proxy, optionally with a user name. A password in the URL is
+ * refused (it would show in `ingest config`, logs and process listings): it belongs in
+ * `proxy_password_file`.
+ */
+function checkProxyUrl(value: string, ctx: z.RefinementCtx): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'must be a URL like "http://proxy.corp:8080"' });
+    return;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: "must start with http:// or https://" });
+  } else if (url.password !== "") {
+    ctx.addIssue({
+      code: "custom",
+      message: "must not contain a password: put it in the file named by proxy_password_file",
+    });
+  } else if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash) {
+    ctx.addIssue({ code: "custom", message: "must be scheme, host and port only, with no path" });
+  }
+}
+
+/** A `no_proxy` entry: "host", ".suffix", "*.suffix", "*", an IP address or a CIDR range. */
+function checkNoProxyEntry(value: string, ctx: z.RefinementCtx): void {
+  if (value === "") ctx.addIssue({ code: "custom", message: "must not be empty" });
+  else if (value.includes("://") || value.includes("/") && !/^[\d.:a-f]+\/\d+$/.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        `"${value}" must be a host name, ".suffix", an IP address or a CIDR range, not a URL`,
+    });
+  } else if (/^[^\[\]:]+:\d+$/.test(value)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${value}" must not name a port: list the host only`,
+    });
+  }
+}
+
 /** Log levels accepted in settings (case-insensitive in the file, normalised here). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
@@ -106,6 +148,10 @@ export const settingsSchema = z.strictObject({
   log_max_files: positiveInt().max(100).default(5),
   metrics_file: nonEmpty().optional(),
   cron: nonEmpty().optional(),
+  proxy_url: z.string().trim().superRefine(checkProxyUrl).optional(),
+  proxy_password_file: nonEmpty().optional(),
+  no_proxy: z.array(z.string().trim().toLowerCase().superRefine(checkNoProxyEntry)).optional(),
+  ca_file: nonEmpty().optional(),
   max_catch_up_hours: z.number().positive().max(87_600).default(168),
   initial_lookback_hours: z.number().positive().max(87_600).optional(),
 });
@@ -128,6 +174,8 @@ export const PATH_KEYS = [
   "metrics_file",
   "client_certificate_path",
   "client_secret_file",
+  "proxy_password_file",
+  "ca_file",
 ] as const satisfies readonly (keyof RawSettings)[];
 
 /** How a string from the environment is turned into a typed value, per key. */
@@ -135,7 +183,7 @@ export type KeyKind = "string" | "number" | "boolean" | "list";
 
 /** The value kind of each key, used to parse `INGEST_<KEY>` environment variables. */
 export function keyKind(key: keyof RawSettings): KeyKind {
-  const listKeys = ["quad_daily_times", "include", "exclude"];
+  const listKeys = ["quad_daily_times", "include", "exclude", "no_proxy"];
   const boolKeys = ["enabled", "allow_overlap", "verify_hash"];
   const numberKeys = [
     "max_retries",

@@ -27,4 +27,8 @@ export type Settings =
     job: string;
     /** The job's state file (see `src/state/job_state.ts`), in `staging_dir`. */
     state_file: string;
+    /** First line of `proxy_password_file`; never printed or logged. */
+    proxy_password?: string;
+    /** The PEM certificates of `ca_file`, one block each. */
+    ca_certificates?: string[];
   };

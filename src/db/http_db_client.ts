@@ -2,6 +2,7 @@
  * `HttpDbServiceClient`: the {@link DBServiceClient} over HTTP, per docs/db-service.md.
  * @module
  */
+import { networkAdvice } from "../http/network_diagnosis.ts";
 import { getLogger } from "@logtape/logtape";
 import { AbortedError, DbServiceError } from "../errors.ts";
 import type { Settings } from "../config/settings.ts";
@@ -93,7 +94,7 @@ export class HttpDbServiceClient implements DBServiceClient {
         );
       }
       if (error instanceof DbServiceError) throw error;
-      const detail = oneLine(withoutQueries(messageOf(error)));
+      const detail = networkAdvice(error) ?? oneLine(withoutQueries(messageOf(error)));
       throw new DbServiceError(`Cannot query DB service ${where}: ${detail}`, {
         cause: error,
       });

@@ -5,6 +5,7 @@
  */
 import { GraphError, TimeoutError } from "../errors.ts";
 import { graphErrorEnvelopeSchema, innerDetails } from "../graph/wire_types.ts";
+import { networkAdvice } from "./network_diagnosis.ts";
 
 /** Longest error body read from a failed answer. */
 const MAX_ERROR_BODY = 64 * 1024;
@@ -112,7 +113,7 @@ export async function decodeErrorResponse(
 /** The error for a request that got no answer because of a network failure. */
 export function networkError(error: unknown, context: RequestContext): GraphError {
   const origin = safeOrigin(context.url);
-  const reason = sanitizeText(deepestMessage(error), context.url);
+  const reason = networkAdvice(error) ?? sanitizeText(deepestMessage(error), context.url);
   return new GraphError(`Cannot ${context.action}: cannot reach ${origin}: ${reason}`, {
     cause: sanitizeError(error, context.url),
     method: context.method,

@@ -16,6 +16,7 @@ import {
   type RequestContext,
   timeoutError,
 } from "./http_error.ts";
+import { networkProblem } from "./network_diagnosis.ts";
 import {
   backoffDelayMs,
   type BackoffOptions,
@@ -267,7 +268,13 @@ export class Transport {
         const error = failure === "timeout"
           ? timeoutError(this.#timeoutMs, context, phase)
           : networkError(cause, context);
-        return { ok: false, error, decision: classify({ failure, authenticated: false, now: 0 }) };
+        // A refused certificate or proxy login fails the same way on every retry.
+        const settled = failure === "network" &&
+          ["tls", "proxy-auth"].includes(networkProblem(cause)?.kind ?? "");
+        const decision: RetryDecision = settled
+          ? { kind: "fatal" }
+          : classify({ failure, authenticated: false, now: 0 });
+        return { ok: false, error, decision };
       }
     } finally {
       timer.cancel();

@@ -101,7 +101,8 @@ export function certificateSpki(der: Uint8Array): Uint8Array {
   return der.slice(spki.start, spki.end);
 }
 
-async function digest(algorithm: string, bytes: Uint8Array): Promise<string> {
+/** Base64url digest of `bytes`. */
+export async function digest(algorithm: string, bytes: Uint8Array): Promise<string> {
   return base64Url(new Uint8Array(await crypto.subtle.digest(algorithm, bytes as BufferSource)));
 }
 
@@ -123,7 +124,8 @@ export async function readCertificate(pem: string): Promise<CertificateInfo> {
   throw new RangeError("Cannot read certificate: no CERTIFICATE or PUBLIC KEY PEM block");
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+/** Concatenates byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -133,14 +135,16 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function der(tag: number, ...parts: Uint8Array[]): Uint8Array {
+/** A DER tag-length-value with `parts` as content (lengths below 64 KiB). */
+export function der(tag: number, ...parts: Uint8Array[]): Uint8Array {
   const content = concat(parts);
   const n = content.length;
   const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
   return concat([Uint8Array.of(tag, ...length), content]);
 }
 
-function oid(dotted: string): Uint8Array {
+/** A DER OBJECT IDENTIFIER. */
+export function oid(dotted: string): Uint8Array {
   const [a, b, ...rest] = dotted.split(".").map(Number);
   const bytes = [a! * 40 + b!];
   for (const value of rest) {
@@ -151,12 +155,14 @@ function oid(dotted: string): Uint8Array {
   return der(0x06, Uint8Array.from(bytes));
 }
 
-function utcTime(date: Date): Uint8Array {
+/** A DER UTCTime (years 1950–2049). */
+export function utcTime(date: Date): Uint8Array {
   const text = date.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
   return der(0x17, new TextEncoder().encode(text));
 }
 
-function name(commonName: string): Uint8Array {
+/** An X.501 Name holding only a common name. */
+export function name(commonName: string): Uint8Array {
   const cn = der(0x30, oid("2.5.4.3"), der(0x0c, new TextEncoder().encode(commonName)));
   return der(0x30, der(0x31, cn));
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { startSimulator } from "./simulator.ts";
+import { createTestCa, issueServerCertificate } from "./tls_certificates.ts";
 import { splitPath } from "./names.ts";
 import type { SimFileSpec, SimOptions, Simulator } from "./types.ts";
 
@@ -27,6 +28,11 @@ export interface SimulatorCliOptions {
   ingestionDir?: string;
   /** Any other simulator option (ports, credentials, faults seed, clock). */
   simulator?: SimOptions;
+  /**
+   * Serve HTTPS with a CA generated for this run, written to this PEM file (the snippet's
+   * `ca_file`); the caller removes it when the simulator stops.
+   */
+  tlsCaFile?: string;
 }
 
 /** Splits `sharepoint_folder` into the library URL segment and the path inside the library. */
@@ -156,8 +162,17 @@ export async function runSimulatorCli(
       ...(options.fileSize === undefined ? {} : { size: options.fileSize }),
     })
     : defaultDemoFiles(now);
+  let tls: SimOptions["tls"];
+  if (options.tlsCaFile !== undefined) {
+    const ca = await createTestCa();
+    tls = await issueServerCertificate(ca, {
+      names: ["localhost", "127.0.0.1", options.simulator?.downloadHost ?? "localhost"],
+    });
+    await Deno.writeTextFile(options.tlsCaFile, ca.certificatePem);
+  }
   const sim = await startSimulator({
     ...options.simulator,
+    ...(tls ? { tls } : {}),
     files: [...(options.simulator?.files ?? []), ...files],
   });
   const settings = {
@@ -171,8 +186,12 @@ export async function runSimulatorCli(
   write(`  db_service_url   ${sim.dbServiceUrl}`);
   write(`  site             ${sim.siteUrl}`);
   write(`  folder           ${folder} (${files.length} files seeded)`);
+  if (options.tlsCaFile !== undefined) {
+    write(`  TLS              HTTPS with a CA made for this run: ${options.tlsCaFile}`);
+  }
   write("");
   write("Settings snippet:");
   for (const line of sim.settingsSnippet(settings).trimEnd().split("\n")) write(line);
+  if (options.tlsCaFile !== undefined) write(`ca_file = ${JSON.stringify(options.tlsCaFile)}`);
   return sim;
 }

@@ -39,6 +39,8 @@ export interface HostOptions {
   faults: FaultPlan;
   now: () => number;
   closing: AbortSignal;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  tls?: { certificatePem: string; privateKeyPem: string } | undefined;
 }
 
 function decodedPath(url: URL): string {
@@ -64,7 +66,10 @@ async function answer(
   return fault && isBodyFault(fault) ? withBodyFault(response, fault, context.closing) : response;
 }
 
-/** Starts `endpoint` on 127.0.0.1 (port 0 = any free port); stop it with `shutdown()`. */
+/**
+ * Starts `endpoint` on 127.0.0.1 (port 0 = any free port), over HTTPS when `options.tls` is
+ * given; stop it with `shutdown()`.
+ */
 export function serveEndpoint(
   endpoint: Endpoint,
   options: HostOptions,
@@ -72,6 +77,7 @@ export function serveEndpoint(
   return Deno.serve({
     hostname: "127.0.0.1",
     port: options.port,
+    ...(options.tls ? { cert: options.tls.certificatePem, key: options.tls.privateKeyPem } : {}),
     onListen: () => {},
     // Body streams that a fault breaks on purpose end up here; they are not errors of the simulator.
     onError: () => new Response(null, { status: 500 }),

@@ -186,11 +186,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       faults,
       now,
       closing: closing.signal,
+      tls: options.tls,
     });
     servers.push(server);
     return server.addr.port;
   };
   const graphBaseUrl = () => `${origins.graph}/v1.0`;
+  const scheme = options.tls ? "https" : "http";
   let ports: { login: number; db: number };
   try {
     const graphPort = host(
@@ -203,8 +205,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       }),
       options.ports?.graph,
     );
-    origins.graph = `http://127.0.0.1:${graphPort}`;
-    origins.download = `http://${downloadHost}:${host(download, options.ports?.download)}`;
+    origins.graph = `${scheme}://127.0.0.1:${graphPort}`;
+    origins.download = `${scheme}://${downloadHost}:${host(download, options.ports?.download)}`;
     const login = new LoginEndpoint({
       tenantId,
       tenantAliases: [`${hostname.split(".")[0]}.onmicrosoft.com`],
@@ -238,8 +240,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   };
   const simulator = new RunningSimulator(parts, {
     graph: graphBaseUrl(),
-    login: `http://127.0.0.1:${ports.login}`,
-    db: `http://127.0.0.1:${ports.db}${DB_PATH}`,
+    login: `${scheme}://127.0.0.1:${ports.login}`,
+    db: `${scheme}://127.0.0.1:${ports.db}${DB_PATH}`,
     download: origins.download,
   });
   return simulator;

@@ -122,6 +122,11 @@ export interface SimOptions {
    * Graph server, so `fetch` drops `Authorization` when following the `/content` redirect.
    */
   downloadHost?: string;
+  /**
+   * Serve every endpoint over HTTPS with this certificate (valid for 127.0.0.1 and the download
+   * host); see `tls_certificates.ts`. Clients must trust its CA (`ca_file`).
+   */
+  tls?: { certificatePem: string; privateKeyPem: string };
 }
 
 /** A running simulator. */

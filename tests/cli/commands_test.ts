@@ -196,6 +196,7 @@ Deno.test("ingest demo runs twice into a temp folder and never downloads a file 
       /Run 2: nothing is downloaded twice\nDownloaded 1 file\(s\)[^\n]*\n {2}late_arrival\.csv/,
     );
     assert.match(run.stdout, /skipped: 3 already ingested, 3 pending/);
+    assert.match(run.stdout, /then `ingest check`\.\n$/, "the compiled binary's own command");
     const names = [...Deno.readDirSync(join(dir, "out/incoming"))].map((e) => e.name);
     assert.equal(names.filter((n) => !n.startsWith(".")).length, 7);
     const again = await runMain(["demo", "--dir", "out/incoming"], { cwd: dir });

@@ -47,6 +47,7 @@ export async function runMain(args: string[], overrides: Partial<CliDeps> = {}):
     env: {},
     cwd: Deno.cwd(),
     execPath: "/nonexistent/bin/ingest",
+    denoVersion: Deno.version.deno,
     mainModule: new URL("../../main.ts", import.meta.url).href,
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),

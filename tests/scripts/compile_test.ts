@@ -31,6 +31,7 @@ const OFFLINE_STDERR = [
 
 interface FakeDeps extends CompileDeps {
   calls: string[][];
+  envs: Record<string, string>[];
   stdout: string[];
   stderr: string[];
 }
@@ -44,15 +45,18 @@ function fakeDeps(
   } = {},
 ): FakeDeps {
   const calls: string[][] = [];
+  const envs: Record<string, string>[] = [];
   const stdout: string[] = [];
   const stderr: string[] = [];
   const results = [...(options.results ?? [])];
   return {
     calls,
+    envs,
     stdout,
     stderr,
-    run: (args) => {
+    run: (args, env) => {
       calls.push(args);
+      envs.push(env);
       return Promise.resolve(results.shift() ?? { code: 0, stderr: "" });
     },
     env: (name) => options.env?.[name],
@@ -233,8 +237,31 @@ Deno.test("runCompile() prints usage for --help and compiles nothing", async () 
   assert.ok(deps.stdout[0]?.startsWith("Usage:"));
 });
 
-Deno.test("runCompile() warns that a set DENO_TLS_CA_STORE gets baked in", async () => {
-  const deps = fakeDeps({ env: { DENO_TLS_CA_STORE: "system" } });
+Deno.test("runCompile() bakes in DENO_TLS_CA_STORE=mozilla,system by default and says so", async () => {
+  const deps = fakeDeps();
+  assert.equal(await runCompile(["--all"], deps), 0);
+  assert.deepEqual(deps.envs, TARGETS.map(() => ({ DENO_TLS_CA_STORE: "mozilla,system" })));
+  assert.ok(
+    deps.stdout.some((l) =>
+      l.includes("DENO_TLS_CA_STORE=mozilla,system") &&
+      l.includes("DENO_TLS_CA_STORE=mozilla opts out")
+    ),
+    deps.stdout.join("\n"),
+  );
+});
+
+Deno.test("runCompile() keeps a DENO_TLS_CA_STORE from the environment (the opt-out)", async () => {
+  const deps = fakeDeps({ env: { DENO_TLS_CA_STORE: "mozilla" } });
   assert.equal(await runCompile([], deps), 0);
-  assert.ok(deps.stdout.some((l) => l.includes("DENO_TLS_CA_STORE")));
+  assert.deepEqual(deps.envs, [{ DENO_TLS_CA_STORE: "mozilla" }]);
+  assert.ok(
+    deps.stdout.some((l) => l.includes("DENO_TLS_CA_STORE=mozilla (from the environment)")),
+  );
+});
+
+Deno.test("runCompile() exits 2 for an unknown DENO_TLS_CA_STORE, before running deno", async () => {
+  const deps = fakeDeps({ env: { DENO_TLS_CA_STORE: "windows" } });
+  assert.equal(await runCompile([], deps), 2);
+  assert.equal(deps.calls.length, 0);
+  assert.match(deps.stderr[0] ?? "", /DENO_TLS_CA_STORE="windows".*mozilla.*system/);
 });
