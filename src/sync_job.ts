@@ -10,6 +10,7 @@ import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import type { Metrics } from "./metrics.ts";
 import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
+import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { StagingArea } from "./sync/placement.ts";
@@ -28,7 +29,13 @@ import type {
   SyncRunner,
   SyncRunOptions,
 } from "./sync/sync_result.ts";
-import { computeWindow } from "./sync/window.ts";
+import {
+  planRunWindow,
+  recordSuccessfulRun,
+  recordWindowMetrics,
+  warnAboutWindow,
+  windowReport,
+} from "./sync/run_window.ts";
 import { runPool } from "./sync/worker_pool.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -107,32 +114,44 @@ export class SyncJob implements SyncRunner {
 
   /**
    * Runs once. `dryRun` computes the same plan (`downloaded` = the names that would be placed)
-   * and writes nothing: no folders, no files, no metrics file.
+   * and writes nothing: no folders, no files, no state, no metrics file.
+   *
+   * Unless `since`/`lookbackMs` are explicit, the window reaches back to the end of the last run
+   * that finished with exit 0 or 3 (minus an overlap, capped by `max_catch_up_hours`; see
+   * `sync/catch_up.ts`), and such a run records its own end in the job state.
    * @throws {UsageError} for a `since` not before `reference`.
    */
   async run(options: SyncRunOptions): Promise<SyncResult> {
-    const window = computeWindow({
-      reference: options.reference,
-      since: options.since,
-      lookbackMs: options.lookbackMs,
-      lookbackMinutes: this.#settings.lookback_minutes,
+    const runId = this.#random();
+    const saved = await this.#loadState(runId);
+    const window = planRunWindow({
+      run: options,
+      settings: this.#settings,
+      state: saved.state,
       defaultLookbackMs: this.#defaultLookbackMs,
     });
-    const runId = this.#random();
+    const report = windowReport(window, this.#settings);
     const dryRun = options.dryRun ?? false;
     const started = this.#clock.now();
-    log.info("Sync started {run_id} ({trigger}) for {since} .. {until}", {
+    log.info("Sync started {run_id} ({trigger}) for {since} .. {until}: {window}", {
       run_id: runId,
       trigger: options.trigger,
       dry_run: dryRun,
       since: window.since.toISOString(),
       until: window.until.toISOString(),
+      window: report.description,
+      window_reason: report.reason,
+      gap_hours: report.gap_hours,
     });
+    warnAboutWindow(runId, window, report, saved.state.last_success?.until);
+    if (!dryRun) recordWindowMetrics(this.#metrics, window, saved.state);
     this.#activeRuns++;
     try {
-      const result = await this.#run(runId, window, options);
+      const result = await this.#run(runId, window, saved, options);
+      result.window = report;
       result.duration_ms = this.#clock.now() - started;
       if (!dryRun) recordFinishedRun(this.#metrics, result);
+      if (!dryRun) await this.#recordSuccess(runId, result, window);
       logFinished(result);
       if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       return result;
@@ -157,7 +176,12 @@ export class SyncJob implements SyncRunner {
     }
   }
 
-  async #run(runId: string, window: TimeWindow, options: SyncRunOptions): Promise<SyncResult> {
+  async #run(
+    runId: string,
+    window: TimeWindow,
+    _saved: LoadedState,
+    options: SyncRunOptions,
+  ): Promise<SyncResult> {
     const { signal } = options;
     const dryRun = options.dryRun ?? false;
     const staging = new StagingArea({
@@ -168,7 +192,6 @@ export class SyncJob implements SyncRunner {
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
-    const _saved = await this.#loadState(runId);
     options.progress?.phase?.("authenticating");
     await this.#sharepoint.authenticate(signal);
     options.progress?.phase?.("asking-db");
@@ -235,6 +258,18 @@ export class SyncJob implements SyncRunner {
       });
     }
     return loaded;
+  }
+
+  /** Records a run that finished with exit 0 or 3 as the job's last success. */
+  async #recordSuccess(runId: string, result: SyncResult, window: PlannedWindow): Promise<void> {
+    await recordSuccessfulRun({
+      store: this.#state,
+      metrics: this.#metrics,
+      runId,
+      result,
+      window,
+      finishedAt: new Date(this.#clock.now()),
+    });
   }
 
   async #download(

@@ -1,6 +1,7 @@
 /**
  * `ingest check`: a doctor that verifies, in order, settings, token, site/library/folder, the DB
- * service, the folders, the lock and the clock, with one ✓/✗ line each and what to do on ✗.
+ * service, the folders, the lock, the clock and the catch-up window, with one ✓/✗ line each and
+ * what to do on ✗.
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
@@ -25,6 +26,7 @@ import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
 import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
+import { checkWindow } from "./check_window.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -220,6 +222,7 @@ const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
   [checkDirs, "Writing to the folders"],
   [checkLock, "Taking the lock"],
   [checkClock, "Comparing the clock with Graph"],
+  [checkWindow, "Reading the job state"],
 ]);
 
 function printLine(ctx: CliContext, line: CheckLine): void {
@@ -287,7 +290,16 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
     : undefined;
   ctx.showAbove(live?.block);
   try {
-    for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
+    const checks = [
+      checkToken,
+      checkFolder,
+      checkDb,
+      checkDirs,
+      checkLock,
+      checkClock,
+      checkWindow,
+    ];
+    for (const check of checks) {
       live?.set(CHECK_STEPS.get(check) ?? "Checking");
       live?.block.start();
       emit(await check(state));

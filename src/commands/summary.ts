@@ -33,6 +33,11 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
     `${result.skipped_filtered} filtered`,
   ];
+  if (result.window !== undefined) lines.push(`Window: ${result.window.description}`);
+  if (result.window?.uncovered !== undefined) {
+    const { since, until, command } = result.window.uncovered;
+    lines.push(`Not covered: ${since} .. ${until}; run \`${command}\` to cover it`);
+  }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
     lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));

@@ -152,6 +152,8 @@ export const settingsSchema = z.strictObject({
   proxy_password_file: nonEmpty().optional(),
   no_proxy: z.array(z.string().trim().toLowerCase().superRefine(checkNoProxyEntry)).optional(),
   ca_file: nonEmpty().optional(),
+  max_catch_up_hours: z.number().positive().max(87_600).default(168),
+  initial_lookback_hours: z.number().positive().max(87_600).optional(),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -197,6 +199,8 @@ export function keyKind(key: keyof RawSettings): KeyKind {
     "min_age_seconds",
     "log_max_bytes",
     "log_max_files",
+    "max_catch_up_hours",
+    "initial_lookback_hours",
   ];
   if (listKeys.includes(key)) return "list";
   if (boolKeys.includes(key)) return "boolean";

@@ -41,9 +41,8 @@ export interface ExecuteRunOptions {
 function runOptions(options: ExecuteRunOptions): SyncRunOptions {
   const { request, trigger, kind } = options;
   const reference = new Date(options.clock.now());
-  const lookbackMs = request.since || request.lookbackMs !== undefined
-    ? request.lookbackMs
-    : options.defaultLookbackMs(reference);
+  const explicitWindow = request.since !== undefined || request.lookbackMs !== undefined;
+  const lookbackMs = explicitWindow ? request.lookbackMs : options.defaultLookbackMs(reference);
   const dryRun = request.dryRun ?? false;
   log.info("Run started ({trigger})", {
     trigger,
@@ -57,6 +56,7 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
     reference,
     since: request.since,
     lookbackMs,
+    explicitWindow,
     dryRun,
     signal: options.signal,
     trigger,

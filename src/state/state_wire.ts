@@ -48,6 +48,14 @@ export const lastSuccessSchema = z.object({
   exit_code: z.union([z.literal(0), z.literal(3)]),
 });
 
+/** A stretch of time no run looked at: a catch-up capped by `max_catch_up_hours`. */
+export const uncoveredIntervalSchema = z.object({
+  since: isoInstant(),
+  until: isoInstant(),
+  /** When a run first left it out. */
+  found_at: isoInstant(),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -58,6 +66,8 @@ export const jobStateSchema = z.object({
   listing: listingStateSchema.optional(),
   retry: z.array(retryEntrySchema).optional(),
   last_success: lastSuccessSchema.optional(),
+  /** Intervals left out by capped catch-ups, until a run's window covers them. */
+  uncovered: z.array(uncoveredIntervalSchema).optional(),
 });
 
 /** What a job remembers between runs. */
@@ -66,3 +76,4 @@ export type ResolvedIds = z.infer<typeof resolvedIdsSchema>;
 export type ListingState = z.infer<typeof listingStateSchema>;
 export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
+export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;

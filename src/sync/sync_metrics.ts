@@ -83,3 +83,43 @@ export async function writeMetricsFile(metrics: Metrics, path: string | undefine
     });
   }
 }
+
+/** Gauges of the catch-up window (`ingest_syncjob_window_*` in the metrics file). */
+export const WINDOW_METRICS = {
+  seconds: "syncjob.window.seconds",
+  catchUpSeconds: "syncjob.window.catch_up.seconds",
+  gapSeconds: "syncjob.window.gap.seconds",
+  uncoveredSeconds: "syncjob.window.uncovered.seconds",
+} as const;
+
+/** Records the last run's window: its length, how far it caught up, and the gap it followed. */
+export function recordWindow(
+  metrics: Metrics,
+  window: { since: Date; until: Date; catchUpMs: number; gapMs?: number },
+): void {
+  const seconds = (ms: number) => Math.round(ms / 1000);
+  metrics.set(
+    WINDOW_METRICS.seconds,
+    seconds(window.until.getTime() - window.since.getTime()),
+    "Length of the last sync run's window in seconds",
+  );
+  metrics.set(
+    WINDOW_METRICS.catchUpSeconds,
+    seconds(window.catchUpMs),
+    "Seconds the last window reached back beyond the default lookback to catch up",
+  );
+  metrics.set(
+    WINDOW_METRICS.gapSeconds,
+    seconds(window.gapMs ?? 0),
+    "Seconds between the last successful run's window end and the last run",
+  );
+}
+
+/** Records how much time no run has looked at (capped catch-ups); alert when above 0. */
+export function recordUncovered(metrics: Metrics, uncoveredMs: number): void {
+  metrics.set(
+    WINDOW_METRICS.uncoveredSeconds,
+    Math.round(uncoveredMs / 1000),
+    "Seconds no run looked at (max_catch_up_hours); run the trigger --since that check shows",
+  );
+}

@@ -3,6 +3,7 @@
  * @module
  */
 import { ExitCode } from "../errors.ts";
+import type { WindowReason } from "./catch_up.ts";
 
 /** How a run was started. */
 export type RunTrigger = "schedule" | "manual";
@@ -38,6 +39,12 @@ export interface SyncRunOptions {
   since?: Date;
   /** Explicit lookback (`--lookback`), else the settings' derived lookback. */
   lookbackMs?: number;
+  /**
+   * True when `since`/`lookbackMs` came from the operator: the window is exactly that. False when
+   * `lookbackMs` is only the schedule's default: the run may widen it to catch up from the last
+   * successful run. Default: true when `since` or `lookbackMs` is given.
+   */
+  explicitWindow?: boolean;
   /** Compute the plan, download nothing. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -69,6 +76,21 @@ export interface SyncResult {
   failed: FailedFile[];
   bytes: number;
   duration_ms: number;
+  /** Why the window is what it is (set by `SyncJob.run`). */
+  window?: WindowReport;
+}
+
+/** How a run's window was chosen, for `--json`, logs and the summary. */
+export interface WindowReport {
+  reason: WindowReason;
+  /** One phrase: "default window of 2 h", "catching up after a gap of 3 h: window of 4 h". */
+  description: string;
+  /** Hours since the end of the last successful run, when one is recorded. */
+  gap_hours?: number;
+  /** Seconds the window reaches back beyond the default lookback. */
+  catch_up_seconds: number;
+  /** What a capped catch-up left out, and the command that covers it. */
+  uncovered?: { since: string; until: string; command: string };
 }
 
 /** Runs one sync; what the scheduler drives. */

@@ -8,7 +8,7 @@ import { VtScreen } from "../helpers/vt_screen.ts";
 const RECORD = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[?(DBG|INF|WRN|ERR)\]? ingest\./;
 const BLOCK =
   /^(Starting|Authenticating|Asking the DB service|Listing|Downloading|Placing)\b|^ {2}\S/;
-const SUMMARY = /^(Downloaded|Listed|Failed) /;
+const SUMMARY = /^(Downloaded|Listed|Failed|Window:|Not covered:) /;
 
 /**
  * Runs the CLI with stderr and stdout on one emulated terminal, checking after every write that
@@ -159,6 +159,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ folders",
       "✓ lock",
       "✓ clock",
+      "✓ window",
     ],
   );
   assert.ok(!lines.some((line) => line.includes("…")), "no live line left on screen");

@@ -33,7 +33,7 @@ export interface Fixture extends AsyncDisposable {
   run(options?: Partial<SyncRunOptions>): Promise<SyncResult>;
   /** Names in ingestion_dir, sorted. */
   incoming(): Promise<string[]>;
-  /** Names in staging_dir, sorted ([] when it does not exist). */
+  /** Names in staging_dir but the state file, sorted ([] when it does not exist). */
   staged(): Promise<string[]>;
 }
 
@@ -66,9 +66,15 @@ export async function fixture(
     job,
     run: (options = {}) => job.run({ reference: REFERENCE, trigger: "manual", ...options }),
     incoming: () => listNames(settings.ingestion_dir),
-    staged: () => listNames(settings.staging_dir),
+    staged: () => stagedNames(settings),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
+}
+
+/** Sorted names in `staging_dir` other than the job's state file (not a leftover). */
+export async function stagedNames(settings: Settings): Promise<string[]> {
+  const state = settings.state_file.split(/[\\/]/).at(-1);
+  return (await listNames(settings.staging_dir)).filter((name) => name !== state);
 }
 
 /** Sorted entry names of `dir`, [] when it does not exist. */

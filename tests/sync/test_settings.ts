@@ -49,6 +49,8 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     log_max_files: 5,
     metrics_file: undefined,
     cron: undefined,
+    max_catch_up_hours: 168,
+    initial_lookback_hours: undefined,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
