@@ -12,6 +12,7 @@ import type { Metrics } from "./metrics.ts";
 import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
+import { FolderLister } from "./sync/listing.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
 import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
@@ -54,8 +55,10 @@ interface Plan {
   counts: SelectionCounts;
   toDownload: RemoteFile[];
   /** Already in `ingestion_dir` at planning time. */
-  pending: number;
+  pending: RemoteFile[];
   unsafe: FailedFile[];
+  /** The files behind `unsafe`. */
+  unsafeFiles: RemoteFile[];
 }
 
 /**
@@ -78,6 +81,7 @@ export class SyncJob implements SyncRunner {
   #random: () => string;
   #filter: FileFilter;
   #state: JobStateStore;
+  #lister: FolderLister;
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -96,6 +100,12 @@ export class SyncJob implements SyncRunner {
         siteUrl: options.settings.sharepoint_site_url,
         folder: options.settings.sharepoint_folder,
       }),
+      now: () => options.clock.now(),
+    });
+    this.#lister = new FolderLister({
+      settings: options.settings,
+      sharepoint: options.sharepoint,
+      state: this.#state,
       now: () => options.clock.now(),
     });
     this.#filter = new FileFilter({
@@ -130,11 +140,13 @@ export class SyncJob implements SyncRunner {
     });
     this.#activeRuns++;
     try {
-      const result = await this.#run(runId, window, options);
+      const { result, commit } = await this.#run(runId, window, options);
       result.duration_ms = this.#clock.now() - started;
       if (!dryRun) recordFinishedRun(this.#metrics, result);
       logFinished(result);
       if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
+      // The saved link advances only once the outcome is recorded.
+      await commit?.();
       return result;
     } catch (error) {
       const thrown = options.signal?.aborted && !(error instanceof AbortedError)
@@ -157,7 +169,11 @@ export class SyncJob implements SyncRunner {
     }
   }
 
-  async #run(runId: string, window: TimeWindow, options: SyncRunOptions): Promise<SyncResult> {
+  async #run(
+    runId: string,
+    window: TimeWindow,
+    options: SyncRunOptions,
+  ): Promise<{ result: SyncResult; commit?: () => Promise<void> }> {
     const { signal } = options;
     const dryRun = options.dryRun ?? false;
     const staging = new StagingArea({
@@ -168,17 +184,25 @@ export class SyncJob implements SyncRunner {
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
-    const _saved = await this.#loadState(runId);
+    const saved = await this.#loadState(runId);
     await this.#sharepoint.authenticate(signal);
+    const usageBefore = this.#sharepoint.usage();
     const ingested = new Set(await this.#db.listIngested(window, signal));
-    const folder = await this.#sharepoint.resolveFolder(signal);
-    const selection = await selectCandidates(this.#sharepoint.listFiles(folder, signal), {
+    const listing = await this.#lister.list({
+      saved: saved.state,
+      full: options.fullListing ?? false,
+      window,
+      runId,
+      signal,
+    });
+    const selection = await selectCandidates(listing.files, {
       window,
       filter: this.#filter,
       ingested,
       now: this.#clock.now(),
       runId,
     });
+    selection.counts.listed += listing.before();
     throwIfAborted(signal);
     const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
     const result: SyncResult = {
@@ -188,15 +212,26 @@ export class SyncJob implements SyncRunner {
       since: window.since.toISOString(),
       until: window.until.toISOString(),
       ...plan.counts,
-      skipped_pending: plan.pending,
+      skipped_pending: plan.pending.length,
       downloaded: [],
       failed: [...plan.unsafe],
       bytes: 0,
       duration_ms: 0,
+      listing: listing.mode,
+      graph_requests: 0,
+      graph_resource_units: 0,
+      graph_download_requests: 0,
+    };
+    const countUsage = () => {
+      const after = this.#sharepoint.usage();
+      result.graph_requests = after.requests - usageBefore.requests;
+      result.graph_resource_units = after.resourceUnits - usageBefore.resourceUnits;
+      result.graph_download_requests = after.downloads - usageBefore.downloads;
     };
     if (dryRun) {
       result.downloaded = plan.toDownload.map((f) => f.name);
-      return result;
+      countUsage();
+      return { result };
     }
     const outcomes = await this.#download(
       plan.toDownload,
@@ -206,6 +241,7 @@ export class SyncJob implements SyncRunner {
       options.progress,
     );
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
+    countUsage();
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
         run_id: runId,
@@ -217,7 +253,19 @@ export class SyncJob implements SyncRunner {
       recordPlacedBeforeAbort(this.#metrics, result);
       throwIfAborted(signal);
     }
-    return result;
+    const commit = () =>
+      listing.commit({
+        failed: [
+          ...plan.unsafeFiles,
+          ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "failed"),
+        ],
+        pending: [
+          ...plan.pending,
+          ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "exists"),
+        ],
+        held: selection.held,
+      });
+    return { result, commit };
   }
 
   /** Reads the job's state; an unusable file is logged once and the run starts fresh. */
@@ -279,18 +327,19 @@ function planDownloads(
   staging: StagingArea,
   runId: string,
 ): Plan {
-  const plan: Plan = { counts, toDownload: [], pending: 0, unsafe: [] };
+  const plan: Plan = { counts, toDownload: [], pending: [], unsafe: [], unsafeFiles: [] };
   for (const file of candidates) {
     const reason = unsafeNameReason(file.name);
     if (reason !== undefined) {
       log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
       plan.unsafe.push({ name: file.name, reason: `Cannot write this name: ${reason}` });
+      plan.unsafeFiles.push(file);
     } else if (staging.isPending(file.name)) {
       log.info("Skipped {file}: still in ingestion_dir, not yet consumed", {
         run_id: runId,
         file: file.name,
       });
-      plan.pending++;
+      plan.pending.push(file);
     } else plan.toDownload.push(file);
   }
   return plan;
@@ -321,7 +370,8 @@ function logFinished(result: SyncResult): void {
   };
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
-    "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms";
+    "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms, " +
+    "{graph_requests} Graph requests ({graph_resource_units} resource units, {listing})";
   if (result.failed.length > 0) log.warn(message, properties);
   else log.info(message, properties);
 }

@@ -106,6 +106,7 @@ export const settingsSchema = z.strictObject({
   log_max_files: positiveInt().max(100).default(5),
   metrics_file: nonEmpty().optional(),
   cron: nonEmpty().optional(),
+  listing: z.enum(["delta", "children"]).default("delta"),
 });
 
 /** Settings as validated, before paths are resolved. */

@@ -31,6 +31,11 @@ export interface SyncRunOptions {
   trigger: RunTrigger;
   /** Progress callbacks (interactive `trigger`). */
   progress?: SyncProgress;
+  /**
+   * List the folder in full, ignoring the saved delta link (`--full`; also implied by `--since`
+   * and `--lookback`), then save a fresh link.
+   */
+  fullListing?: boolean;
 }
 
 /** A file that could not be placed, and why. */
@@ -56,6 +61,17 @@ export interface SyncResult {
   failed: FailedFile[];
   bytes: number;
   duration_ms: number;
+  /** How the folder was listed: `children`, `folder_delta` or `root_delta`. */
+  listing: string;
+  /**
+   * Graph requests of the run (token and DB calls aside, downloads counted apart). With
+   * overlapping runs of one process (allow_overlap, trigger --force) each run counts them all.
+   */
+  graph_requests: number;
+  /** SharePoint resource units of those requests: delta with a token 1, other pages 2, others 1. */
+  graph_resource_units: number;
+  /** `GET …/content` calls (one per download attempt). */
+  graph_download_requests: number;
 }
 
 /** Runs one sync; what the scheduler drives. */

@@ -66,12 +66,17 @@ export async function fixture(
     job,
     run: (options = {}) => job.run({ reference: REFERENCE, trigger: "manual", ...options }),
     incoming: () => listNames(settings.ingestion_dir),
-    staged: () => listNames(settings.staging_dir),
+    staged: () => stagedNames(settings.staging_dir),
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 
 /** Sorted entry names of `dir`, [] when it does not exist. */
+/** Names in the staging folder other than the job's state file (which lives there by design). */
+export async function stagedNames(dir: string): Promise<string[]> {
+  return (await listNames(dir)).filter((name) => !/\.state\.json$/.test(name));
+}
+
 export async function listNames(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {

@@ -13,7 +13,7 @@ import { startSimulator } from "../../src/sim/simulator.ts";
 import type { RequestLogEntry, SimFileSpec, SimOptions, Simulator } from "../../src/sim/types.ts";
 import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
-import { listNames } from "./fixture.ts";
+import { listNames, stagedNames } from "./fixture.ts";
 import { testSettings } from "./test_settings.ts";
 
 /** The folder every simulator fixture syncs. */
@@ -106,7 +106,7 @@ export async function simFixture(
     job,
     run: (options = {}) => job.run({ reference: new Date(), trigger: "manual", ...options }),
     incoming: () => listNames(settings.ingestion_dir),
-    staged: () => listNames(settings.staging_dir),
+    staged: () => stagedNames(settings.staging_dir),
     downloads: () => sim.requestLog.filter((e) => e.server === "download"),
     async [Symbol.asyncDispose]() {
       await sim.close();
