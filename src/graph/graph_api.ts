@@ -279,7 +279,9 @@ export class GraphApi {
   deltaUrl(driveId: string, itemId: string | undefined): string {
     const item = itemId === undefined ? "root" : `items/${encodeId(itemId)}`;
     return this.#url(
-      `/drives/${encodeId(driveId)}/${item}/delta?$select=${DELTA_SELECT}&$top=${CHILDREN_PAGE_SIZE}`,
+      `/drives/${
+        encodeId(driveId)
+      }/${item}/delta?$select=${DELTA_SELECT}&$top=${CHILDREN_PAGE_SIZE}`,
     );
   }
 
@@ -291,7 +293,10 @@ export class GraphApi {
   async deltaPage(url: string, what: string, signal?: AbortSignal): Promise<DeltaPage> {
     const target = this.#sameOrigin(url, `list ${what}`);
     this.#meter.record(hasDeltaToken(target) ? "delta_token" : "multi_item");
-    const spec: RequestSpec = { ...this.#spec(target, `list ${what}`, signal), passStatuses: [410] };
+    const spec: RequestSpec = {
+      ...this.#spec(target, `list ${what}`, signal),
+      passStatuses: [410],
+    };
     const answer = await this.#transport.text(spec);
     if (answer.status === 410) {
       const error = graphErrorFromBody(answer, answer.text, {
@@ -348,7 +353,8 @@ export class GraphApi {
 /** True when a delta URL carries a state token (`?token=…` or `delta(token='…')`). */
 export function hasDeltaToken(url: string): boolean {
   const parsed = new URL(url);
-  return parsed.searchParams.has("token") || /delta\(token=/i.test(decodeURIComponent(parsed.pathname));
+  return parsed.searchParams.has("token") ||
+    /delta\(token=/i.test(decodeURIComponent(parsed.pathname));
 }
 
 function parseAnswer<S extends z.ZodType>(text: string, schema: S, spec: RequestSpec): z.infer<S> {

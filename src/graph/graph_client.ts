@@ -173,7 +173,9 @@ export class GraphSharePointClient implements SharePointClient {
       }
       const next = page["@odata.nextLink"];
       if (next === undefined) {
-        throw new GraphError(`Cannot list ${what}: a delta page has neither a next nor a delta link`);
+        throw new GraphError(
+          `Cannot list ${what}: a delta page has neither a next nor a delta link`,
+        );
       }
       url = next;
     }
@@ -204,7 +206,9 @@ export class GraphSharePointClient implements SharePointClient {
  * `file`; a tombstone of the folder itself is `folder_gone`; anything else is `gone`.
  */
 export function toFolderChange(item: DriveItem, folder: RemoteFolder, what: string): FolderChange {
-  if (item.id === folder.itemId) return item.deleted ? { kind: "folder_gone" } : { kind: "gone", id: item.id };
+  if (item.id === folder.itemId) {
+    return item.deleted ? { kind: "folder_gone" } : { kind: "gone", id: item.id };
+  }
   const inFolder = item.parentReference?.id === folder.itemId;
   if (!inFolder || item.deleted || !item.file || item.folder || item.package || item.root) {
     return { kind: "gone", id: item.id };

@@ -5,10 +5,10 @@
  * @module
  */
 import {
+  decodeDeltaToken,
   type DeltaControl,
   deltaPage,
   type DeltaToken,
-  decodeDeltaToken,
   encodeDeltaToken,
   seqAt,
 } from "./delta.ts";

@@ -188,7 +188,7 @@ export class SimState {
   touch(item: SimItem, deep = false): void {
     item.changed = ++this.#seq;
     this.#changes.push({ seq: item.changed, at: this.#now(), id: item.id });
-    if (deep) for (const child of item.folder?.children.values() ?? []) this.touch(child, true);
+    if (deep) { for (const child of item.folder?.children.values() ?? []) this.touch(child, true); }
   }
 
   #leave(item: SimItem, moved: boolean): void {
@@ -196,7 +196,9 @@ export class SimState {
     for (let p = item.parent; p; p = p.parent) ancestors.push(p.id);
     const tombstone = { id: item.id, driveId: item.driveId, ancestors, moved };
     this.#changes.push({ seq: ++this.#seq, at: this.#now(), id: item.id, tombstone });
-    if (!moved) for (const child of item.folder?.children.values() ?? []) this.#leave(child, false);
+    if (!moved) {
+      for (const child of item.folder?.children.values() ?? []) this.#leave(child, false);
+    }
   }
 
   /** True when `ancestorId` is a folder above `item`. */

@@ -162,7 +162,11 @@ export class FolderLister {
           log.warn(
             "Graph refused delta on folder {folder} ({error}); listing the changes of the " +
               "library root, filtered to the folder, from now on",
-            { run_id: request.runId, folder: this.#settings.sharepoint_folder, error: error.message },
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: error.message,
+            },
           );
           mode = "root_delta";
         } else if (cached && (isNotFound(error) || error instanceof FolderGone)) {
@@ -223,7 +227,11 @@ export class FolderLister {
         log.warn(
           "The saved delta link of {folder} is no longer valid ({reason}); listing the folder " +
             "in full this run",
-          { run_id: request.runId, folder: this.#settings.sharepoint_folder, reason: change.reason },
+          {
+            run_id: request.runId,
+            folder: this.#settings.sharepoint_folder,
+            reason: change.reason,
+          },
         );
         feed.reset();
         feed.restarted = true;

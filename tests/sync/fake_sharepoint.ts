@@ -6,9 +6,9 @@
 import type {
   ClientUsage,
   DownloadOptions,
+  DownloadResult,
   FolderChange,
   ListChangesOptions,
-  DownloadResult,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
