@@ -21,6 +21,7 @@ import { acquireRunLock } from "../schedule/run_lock.ts";
 import { describeSchedule, effectiveLookbackMs } from "../schedule/schedule_math.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
+import { checkJobState } from "./check_state.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -206,6 +207,10 @@ async function checkClock(state: CheckState): Promise<CheckLine> {
   }
 }
 
+function checkState(state: CheckState): Promise<CheckLine> {
+  return checkJobState(state.settings, state.ctx.deps.clock.now(), state.folder?.itemId);
+}
+
 function printLine(ctx: CliContext, line: CheckLine): void {
   ctx.print(`${line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
   if (!line.ok && line.hint) ctx.print(`    → ${line.hint}`);
@@ -252,7 +257,8 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
       maxRetries: 1,
     }),
   };
-  for (const check of [checkToken, checkFolder, checkDb, checkDirs, checkLock, checkClock]) {
+  const checks = [checkToken, checkFolder, checkState, checkDb, checkDirs, checkLock, checkClock];
+  for (const check of checks) {
     emit(await check(state));
   }
   const failed = lines.filter((line) => !line.ok).length;
