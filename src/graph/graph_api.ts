@@ -23,7 +23,9 @@ import {
 
 /**
  * How SharePoint prices a request in resource units ([SPTHR] in graph-delta.md): a delta page
- * with a token 1, a delta page without one or a children page 2, any other Graph call 1.
+ * with a token 1, a delta page without one or a children page 2, any other Graph call 1. The
+ * service does not report the price; it is estimated from the URL (a delta URL with a `token`
+ * counts as "with a token", the nextLinks of a first enumeration included).
  */
 export type RequestCost = "delta_token" | "multi_item" | "single";
 

@@ -314,3 +314,25 @@ Deno.test("the state keeps resolved ids, the link and the files to offer again",
   const after = await store.load();
   assert.equal(after.state.retry, undefined);
 });
+
+Deno.test("a file that keeps failing is offered again until it leaves the window", async () => {
+  await using f = await modesFixture({ files: [report("bad.csv", 30)] });
+  f.sim.addFault({
+    match: { server: "download", file: "bad.csv" },
+    fault: { kind: "status", status: 500 },
+    times: Infinity,
+  });
+  for (let run = 0; run < 2; run++) {
+    const result = await f.delta.run();
+    assert.deepEqual(result.failed.map((x) => x.name), ["bad.csv"], `run ${run}`);
+    assert.equal(result.in_window, 1);
+  }
+  f.clock.offsetMs += 3 * 3_600_000;
+  const later = await f.delta.run();
+  const children = await f.children.run();
+  assert.deepEqual([later.failed, later.downloaded], [[], []]);
+  assert.deepEqual([children.failed, children.downloaded], [[], []]);
+  assert.equal(later.in_window, 0);
+  const idle = await f.delta.run();
+  assert.equal(idle.listed, 0, "the entry was dropped from the state");
+});
