@@ -11,12 +11,18 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { machine, type Row, table } from "./report.ts";
 import { type BenchContext, removeScratch, type Scenario, setScratchRoot } from "./scenario.ts";
+import { deltaScenarios } from "./scenarios_delta.ts";
 import { listingScenarios } from "./scenarios_listing.ts";
 import { startupScenarios } from "./scenarios_startup.ts";
 import { transferScenarios } from "./scenarios_transfer.ts";
 import { setDenoFlags } from "./tool.ts";
 
-const SCENARIOS: Scenario[] = [...transferScenarios, ...listingScenarios, ...startupScenarios];
+const SCENARIOS: Scenario[] = [
+  ...transferScenarios,
+  ...listingScenarios,
+  ...deltaScenarios,
+  ...startupScenarios,
+];
 
 const USAGE = `Usage: deno task bench [--quick] [--only NAME[,NAME...]] [--runs N] [--dir DIR]
                        [--deno-flag FLAG]...

@@ -47,6 +47,8 @@ function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
   return command.optsWithGlobals() as GlobalFlags;
 }
 
+const FULL_HELP = "list the whole folder, ignoring the saved delta link, for this run";
+
 function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   const handlers = commandHandlers();
   const program = new Command("ingest")
@@ -97,12 +99,14 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
+    .option("--full", FULL_HELP)
     .action((opts, cmd) => run((ctx) => handlers.runOnce(ctx, opts), cmd));
   program.command("trigger").description("run one sync now, irrespective of the schedule")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
     .option("--force", "run even while another run of this process is in progress")
+    .option("--full", FULL_HELP)
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
   program.command("next").description("print the next planned run times in the configured zone")
     .option("-n, --count <n>", "how many", "5")

@@ -13,6 +13,7 @@ import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts"
 import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
+import { FolderLister } from "./sync/listing.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
 import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
@@ -61,8 +62,10 @@ interface Plan {
   counts: SelectionCounts;
   toDownload: RemoteFile[];
   /** Already in `ingestion_dir` at planning time. */
-  pending: number;
+  pending: RemoteFile[];
   unsafe: FailedFile[];
+  /** The files behind `unsafe`. */
+  unsafeFiles: RemoteFile[];
 }
 
 /**
@@ -85,6 +88,7 @@ export class SyncJob implements SyncRunner {
   #random: () => string;
   #filter: FileFilter;
   #state: JobStateStore;
+  #lister: FolderLister;
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -103,6 +107,12 @@ export class SyncJob implements SyncRunner {
         siteUrl: options.settings.sharepoint_site_url,
         folder: options.settings.sharepoint_folder,
       }),
+      now: () => options.clock.now(),
+    });
+    this.#lister = new FolderLister({
+      settings: options.settings,
+      sharepoint: options.sharepoint,
+      state: this.#state,
       now: () => options.clock.now(),
     });
     this.#filter = new FileFilter({
@@ -147,13 +157,15 @@ export class SyncJob implements SyncRunner {
     if (!dryRun) recordWindowMetrics(this.#metrics, window, saved.state);
     this.#activeRuns++;
     try {
-      const result = await this.#run(runId, window, saved, options);
+      const { result, commit } = await this.#run(runId, window, saved, options);
       result.window = report;
       result.duration_ms = this.#clock.now() - started;
       if (!dryRun) recordFinishedRun(this.#metrics, result);
       if (!dryRun) await this.#recordSuccess(runId, result, window);
       logFinished(result);
       if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
+      // The saved link advances only once the outcome is recorded.
+      await commit?.();
       return result;
     } catch (error) {
       const thrown = options.signal?.aborted && !(error instanceof AbortedError)
@@ -179,9 +191,9 @@ export class SyncJob implements SyncRunner {
   async #run(
     runId: string,
     window: TimeWindow,
-    _saved: LoadedState,
+    saved: LoadedState,
     options: SyncRunOptions,
-  ): Promise<SyncResult> {
+  ): Promise<{ result: SyncResult; commit?: () => Promise<void> }> {
     const { signal } = options;
     const dryRun = options.dryRun ?? false;
     const staging = new StagingArea({
@@ -194,18 +206,25 @@ export class SyncJob implements SyncRunner {
     if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
     options.progress?.phase?.("authenticating");
     await this.#sharepoint.authenticate(signal);
+    const usageBefore = this.#sharepoint.usage();
     options.progress?.phase?.("asking-db");
     const ingested = new Set(await this.#db.listIngested(window, signal));
     options.progress?.phase?.("listing");
-    const folder = await this.#sharepoint.resolveFolder(signal);
-    const listing = this.#sharepoint.listFiles(folder, signal);
-    const selection = await selectCandidates(countListed(listing, options.progress), {
+    const listing = await this.#lister.list({
+      saved: saved.state,
+      full: options.fullListing ?? false,
+      window,
+      runId,
+      signal,
+    });
+    const selection = await selectCandidates(countListed(listing.files, options.progress), {
       window,
       filter: this.#filter,
       ingested,
       now: this.#clock.now(),
       runId,
     });
+    selection.counts.listed += listing.before();
     throwIfAborted(signal);
     const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
     const result: SyncResult = {
@@ -215,15 +234,26 @@ export class SyncJob implements SyncRunner {
       since: window.since.toISOString(),
       until: window.until.toISOString(),
       ...plan.counts,
-      skipped_pending: plan.pending,
+      skipped_pending: plan.pending.length,
       downloaded: [],
       failed: [...plan.unsafe],
       bytes: 0,
       duration_ms: 0,
+      listing: listing.mode,
+      graph_requests: 0,
+      graph_resource_units: 0,
+      graph_download_requests: 0,
+    };
+    const countUsage = () => {
+      const after = this.#sharepoint.usage();
+      result.graph_requests = after.requests - usageBefore.requests;
+      result.graph_resource_units = after.resourceUnits - usageBefore.resourceUnits;
+      result.graph_download_requests = after.downloads - usageBefore.downloads;
     };
     if (dryRun) {
       result.downloaded = plan.toDownload.map((f) => f.name);
-      return result;
+      countUsage();
+      return { result };
     }
     const outcomes = await this.#download(
       plan.toDownload,
@@ -233,6 +263,7 @@ export class SyncJob implements SyncRunner {
       options.progress,
     );
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
+    countUsage();
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
         run_id: runId,
@@ -244,7 +275,19 @@ export class SyncJob implements SyncRunner {
       recordPlacedBeforeAbort(this.#metrics, result);
       throwIfAborted(signal);
     }
-    return result;
+    const commit = () =>
+      listing.commit({
+        failed: [
+          ...plan.unsafeFiles,
+          ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "failed"),
+        ],
+        pending: [
+          ...plan.pending,
+          ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "exists"),
+        ],
+        held: selection.held,
+      });
+    return { result, commit };
   }
 
   /** Reads the job's state; an unusable file is logged once and the run starts fresh. */
@@ -319,18 +362,19 @@ function planDownloads(
   staging: StagingArea,
   runId: string,
 ): Plan {
-  const plan: Plan = { counts, toDownload: [], pending: 0, unsafe: [] };
+  const plan: Plan = { counts, toDownload: [], pending: [], unsafe: [], unsafeFiles: [] };
   for (const file of candidates) {
     const reason = unsafeNameReason(file.name);
     if (reason !== undefined) {
       log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
       plan.unsafe.push({ name: file.name, reason: `Cannot write this name: ${reason}` });
+      plan.unsafeFiles.push(file);
     } else if (staging.isPending(file.name)) {
       log.info("Skipped {file}: still in ingestion_dir, not yet consumed", {
         run_id: runId,
         file: file.name,
       });
-      plan.pending++;
+      plan.pending.push(file);
     } else plan.toDownload.push(file);
   }
   return plan;
@@ -373,7 +417,8 @@ function logFinished(result: SyncResult): void {
   };
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
-    "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms";
+    "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms, " +
+    "{graph_requests} Graph requests ({graph_resource_units} resource units, {listing})";
   if (result.failed.length > 0) log.warn(message, properties);
   else log.info(message, properties);
 }

@@ -27,6 +27,7 @@ import { authHint, graphHint } from "./check_hints.ts";
 import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
 import { checkWindow } from "./check_window.ts";
+import { checkJobState } from "./check_state.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -214,10 +215,15 @@ async function checkClock(state: CheckState): Promise<CheckLine> {
   }
 }
 
+function checkState(state: CheckState): Promise<CheckLine> {
+  return checkJobState(state.settings, state.ctx.deps.clock.now(), state.folder?.itemId);
+}
+
 /** What the live line says while a check runs. */
 const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
   [checkToken, "Authenticating"],
   [checkFolder, "Listing the folder"],
+  [checkState, "Reading the job state"],
   [checkDb, "Asking the DB service"],
   [checkDirs, "Writing to the folders"],
   [checkLock, "Taking the lock"],
@@ -293,6 +299,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
     const checks = [
       checkToken,
       checkFolder,
+      checkState,
       checkDb,
       checkDirs,
       checkLock,

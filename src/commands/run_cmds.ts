@@ -19,6 +19,8 @@ export interface WindowFlags {
   lookback?: string;
   dryRun?: boolean;
   force?: boolean;
+  /** `--full`: ignore the saved delta link for this run. */
+  full?: boolean;
 }
 
 /** Turns the window flags into a run request. */
@@ -31,6 +33,9 @@ export function windowRequest(flags: WindowFlags): TriggerRequest {
   if (flags.lookback !== undefined) request.lookbackMs = parseDuration(flags.lookback);
   if (flags.dryRun) request.dryRun = true;
   if (flags.force) request.force = true;
+  if (flags.full || flags.since !== undefined || flags.lookback !== undefined) {
+    request.fullListing = true;
+  }
   return request;
 }
 

@@ -32,6 +32,8 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     `Listed ${result.listed}, in window ${result.in_window} (${result.since} .. ${result.until}); skipped: ` +
     `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
     `${result.skipped_filtered} filtered`,
+    `Graph: ${result.graph_requests} request(s), ${result.graph_resource_units} resource unit(s) ` +
+    `(${result.listing}), ${result.graph_download_requests} download request(s)`,
   ];
   if (result.window !== undefined) lines.push(`Window: ${result.window.description}`);
   if (result.window?.uncovered !== undefined) {

@@ -154,6 +154,7 @@ export const settingsSchema = z.strictObject({
   ca_file: nonEmpty().optional(),
   max_catch_up_hours: z.number().positive().max(87_600).default(168),
   initial_lookback_hours: z.number().positive().max(87_600).optional(),
+  listing: z.enum(["delta", "children"]).default("delta"),
 });
 
 /** Settings as validated, before paths are resolved. */

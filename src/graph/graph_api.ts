@@ -5,12 +5,14 @@
  * @module
  */
 import type { z } from "zod";
-import { GraphError } from "../errors.ts";
-import { redactUrl } from "../http/http_error.ts";
+import { GraphError, type GraphErrorInfo } from "../errors.ts";
+import { graphErrorFromBody, redactUrl } from "../http/http_error.ts";
 import type { AuthProvider, RequestSpec, Transport } from "../http/transport.ts";
 import {
   type ChildrenPage,
   childrenPageSchema,
+  type DeltaPage,
+  deltaPageSchema,
   type Drive,
   type DriveItem,
   driveItemSchema,
@@ -18,6 +20,91 @@ import {
   type Site,
   siteSchema,
 } from "./wire_types.ts";
+
+/**
+ * How SharePoint prices a request in resource units ([SPTHR] in graph-delta.md): a delta page
+ * with a token 1, a delta page without one or a children page 2, any other Graph call 1. The
+ * service does not report the price; it is estimated from the URL (a delta URL with a `token`
+ * counts as "with a token", the nextLinks of a first enumeration included).
+ */
+export type RequestCost = "delta_token" | "multi_item" | "single";
+
+/** Resource units of each {@link RequestCost}. */
+export const RESOURCE_UNITS: Record<RequestCost, number> = {
+  delta_token: 1,
+  multi_item: 2,
+  single: 1,
+};
+
+/** Graph calls made so far, as SharePoint counts them; `/content` calls are counted apart. */
+export interface GraphUsage {
+  requests: number;
+  resourceUnits: number;
+  /** `GET …/content` calls (downloads), not in `requests`. */
+  downloads: number;
+}
+
+/** Counts Graph calls; one per client, read before and after a run. */
+export class UsageMeter {
+  #usage: GraphUsage = { requests: 0, resourceUnits: 0, downloads: 0 };
+
+  /** One call of this cost. */
+  record(cost: RequestCost): void {
+    this.#usage.requests++;
+    this.#usage.resourceUnits += RESOURCE_UNITS[cost];
+  }
+
+  /** One download (`/content`) call. */
+  recordDownload(): void {
+    this.#usage.downloads++;
+  }
+
+  /** A copy of the totals. */
+  snapshot(): GraphUsage {
+    return { ...this.#usage };
+  }
+}
+
+/** The difference `after - before` of two {@link UsageMeter} snapshots. */
+export function usageSince(before: GraphUsage, after: GraphUsage): GraphUsage {
+  return {
+    requests: after.requests - before.requests,
+    resourceUnits: after.resourceUnits - before.resourceUnits,
+    downloads: after.downloads - before.downloads,
+  };
+}
+
+/**
+ * A delta link is dead (HTTP 410, whatever the code: `resyncRequired`,
+ * `resyncChangesApplyDifferences`, …): the caller must enumerate again from scratch, starting at
+ * `location` (the fresh nextLink Graph sends in `Location`) when there is one.
+ */
+export class ResyncRequiredError extends GraphError {
+  override name = "ResyncRequiredError";
+  readonly location: string | undefined;
+  constructor(message: string, info: GraphErrorInfo & { location?: string }) {
+    super(message, info);
+    this.location = info.location;
+  }
+}
+
+/** The `$select` of delta requests: what a run needs, `content.downloadUrl` included. */
+export const DELTA_SELECT = [
+  "id",
+  "name",
+  "size",
+  "eTag",
+  "cTag",
+  "createdDateTime",
+  "lastModifiedDateTime",
+  "file",
+  "folder",
+  "package",
+  "root",
+  "deleted",
+  "parentReference",
+  "content.downloadUrl",
+].join(",");
 
 /** Children per page: Graph's documented maximum (default 200). */
 export const CHILDREN_PAGE_SIZE = 1000;
@@ -54,6 +141,8 @@ export interface GraphApiOptions {
   auth: AuthProvider;
   /** `graph_base_url`, e.g. "https://graph.microsoft.com/v1.0". */
   baseUrl: string;
+  /** Counts the calls made; default a private meter. */
+  meter?: UsageMeter;
 }
 
 /** Typed Graph calls. Every method throws `GraphError` (and its subclasses) or `AbortedError`. */
@@ -61,11 +150,18 @@ export class GraphApi {
   #transport: Transport;
   #auth: AuthProvider;
   #base: string;
+  #meter: UsageMeter;
 
   constructor(options: GraphApiOptions) {
     this.#transport = options.transport;
     this.#auth = options.auth;
     this.#base = options.baseUrl.replace(/\/+$/, "");
+    this.#meter = options.meter ?? new UsageMeter();
+  }
+
+  /** The calls made through this API so far. */
+  get meter(): UsageMeter {
+    return this.#meter;
   }
 
   /** The transport (shared gate, timeout) for requests outside Graph, such as downloads. */
@@ -85,6 +181,7 @@ export class GraphApi {
     const drives: Drive[] = [];
     let url: string | undefined = this.#url(`/sites/${encodeId(siteId)}/drives`);
     while (url) {
+      this.#meter.record("multi_item");
       const page: z.infer<typeof driveListSchema> = await this.#transport.json(
         this.#spec(url, "list the libraries of the site", signal),
         driveListSchema,
@@ -124,6 +221,7 @@ export class GraphApi {
       `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/children?$top=${CHILDREN_PAGE_SIZE}`,
     );
     const fetchPage = (pageUrl: string) => {
+      this.#meter.record("multi_item");
       const pending = this.#transport.json(
         this.#spec(pageUrl, `list ${what}`, signal),
         childrenPageSchema,
@@ -156,6 +254,7 @@ export class GraphApi {
     const url = this.#url(
       `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/content`,
     );
+    this.#meter.recordDownload();
     const response = await this.#transport.open({
       ...this.#spec(url, `download ${what}`, signal),
       redirect: "manual",
@@ -174,7 +273,55 @@ export class GraphApi {
     return { location: new URL(location, url).href };
   }
 
+  /**
+   * The first delta URL of an item: `GET /drives/{d}/items/{id}/delta?$select=…&$top=1000`
+   * (`itemId` undefined: `/drives/{d}/root/delta`). Without a token it enumerates everything from
+   * scratch; the service freezes `$select` and `$top` into the links it returns.
+   */
+  deltaUrl(driveId: string, itemId: string | undefined): string {
+    const item = itemId === undefined ? "root" : `items/${encodeId(itemId)}`;
+    return this.#url(
+      `/drives/${
+        encodeId(driveId)
+      }/${item}/delta?$select=${DELTA_SELECT}&$top=${CHILDREN_PAGE_SIZE}`,
+    );
+  }
+
+  /**
+   * One page of a delta enumeration at `url` (a first URL, a nextLink or a saved deltaLink, used
+   * verbatim). A URL with a `token` costs 1 resource unit, one without costs 2.
+   * @throws {ResyncRequiredError} for HTTP 410: the link is dead.
+   */
+  async deltaPage(url: string, what: string, signal?: AbortSignal): Promise<DeltaPage> {
+    const target = this.#sameOrigin(url, `list ${what}`);
+    this.#meter.record(hasDeltaToken(target) ? "delta_token" : "multi_item");
+    const spec: RequestSpec = {
+      ...this.#spec(target, `list ${what}`, signal),
+      passStatuses: [410],
+    };
+    const answer = await this.#transport.text(spec);
+    if (answer.status === 410) {
+      const error = graphErrorFromBody(answer, answer.text, {
+        action: spec.action,
+        method: "GET",
+        url: target,
+      });
+      const location = answer.headers.get("location");
+      throw new ResyncRequiredError(error.message, {
+        status: 410,
+        code: error.code,
+        innerCode: error.innerCode,
+        requestId: error.requestId,
+        method: "GET",
+        url: error.url,
+        location: location ? new URL(location, target).href : undefined,
+      });
+    }
+    return parseAnswer(answer.text, deltaPageSchema, spec);
+  }
+
   #get<S extends z.ZodType>(path: string, schema: S, action: string, signal?: AbortSignal) {
+    this.#meter.record("single");
     return this.#transport.json(this.#spec(this.#url(path), action, signal), schema);
   }
 
@@ -189,6 +336,11 @@ export class GraphApi {
   /** The next page's URL, verbatim; refuses to send the token to another origin. */
   #nextLink(link: string | undefined, action: string): string | undefined {
     if (!link) return undefined;
+    return this.#sameOrigin(link, action);
+  }
+
+  /** `link` as an absolute URL, verbatim; refuses to send the token to another origin. */
+  #sameOrigin(link: string, action: string): string {
     const next = new URL(link, this.#base);
     if (next.origin !== new URL(this.#base).origin) {
       throw new GraphError(
@@ -198,4 +350,33 @@ export class GraphApi {
     }
     return link.startsWith("http") ? link : next.href;
   }
+}
+
+/** True when a delta URL carries a state token (`?token=…` or `delta(token='…')`). */
+export function hasDeltaToken(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.searchParams.has("token") ||
+    /delta\(token=/i.test(decodeURIComponent(parsed.pathname));
+}
+
+function parseAnswer<S extends z.ZodType>(text: string, schema: S, spec: RequestSpec): z.infer<S> {
+  const fail = (reason: string, cause: unknown) =>
+    new GraphError(`Cannot ${spec.action}: ${reason}`, {
+      cause,
+      method: "GET",
+      url: redactUrl(spec.url),
+    });
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw fail("the answer is not JSON", error);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    throw fail(`unexpected answer: ${issue?.message ?? "invalid"}${where}`, parsed.error);
+  }
+  return parsed.data;
 }

@@ -15,11 +15,14 @@ import { ThrottleGate } from "../http/throttle_gate.ts";
 import { Transport } from "../http/transport.ts";
 import { TokenProvider } from "./auth.ts";
 import { downloadFile } from "./download.ts";
-import { GraphApi } from "./graph_api.ts";
+import { GraphApi, ResyncRequiredError } from "./graph_api.ts";
 import { resolveFolder } from "./resolve.ts";
 import type {
+  ClientUsage,
   DownloadOptions,
   DownloadResult,
+  FolderChange,
+  ListChangesOptions,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
@@ -131,6 +134,58 @@ export class GraphSharePointClient implements SharePointClient {
     });
   }
 
+  /**
+   * The folder's changes since `options.link` (see {@link SharePointClient.listChanges}). A dead
+   * link (410) restarts the feed once from the `Location` Graph sends, else without a token.
+   */
+  async *listChanges(
+    folder: RemoteFolder,
+    options: ListChangesOptions,
+  ): AsyncGenerator<FolderChange, string, undefined> {
+    const what = `the changes of "${this.#settings.sharepoint_folder}"`;
+    const first = this.#api.deltaUrl(
+      folder.driveId,
+      options.scope === "folder" ? folder.itemId : undefined,
+    );
+    let url: string = options.link ?? first;
+    let restarted = false;
+    let pages = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await this.#api.deltaPage(url, what, options.signal);
+      } catch (error) {
+        if (!(error instanceof ResyncRequiredError) || restarted) throw error;
+        restarted = true;
+        url = error.location ?? first;
+        yield { kind: "restart", reason: error.message };
+        continue;
+      }
+      pages++;
+      for (const item of page.value) yield toFolderChange(item, folder, what);
+      const deltaLink = page["@odata.deltaLink"];
+      if (deltaLink !== undefined) {
+        this.#log.debug("Listed changes in {pages} pages of {folder}", {
+          pages,
+          folder: this.#settings.sharepoint_folder,
+        });
+        return deltaLink;
+      }
+      const next = page["@odata.nextLink"];
+      if (next === undefined) {
+        throw new GraphError(
+          `Cannot list ${what}: a delta page has neither a next nor a delta link`,
+        );
+      }
+      url = next;
+    }
+  }
+
+  /** Graph calls made by this client so far. */
+  usage(): ClientUsage {
+    return this.#api.meter.snapshot();
+  }
+
   /** Streams one file to `destination` (see {@link SharePointClient.downloadFile}). */
   downloadFile(
     file: RemoteFile,
@@ -144,6 +199,21 @@ export class GraphSharePointClient implements SharePointClient {
       options,
     );
   }
+}
+
+/**
+ * Reduces one delta entry: a file (not deleted, not a package) whose parent is the folder is a
+ * `file`; a tombstone of the folder itself is `folder_gone`; anything else is `gone`.
+ */
+export function toFolderChange(item: DriveItem, folder: RemoteFolder, what: string): FolderChange {
+  if (item.id === folder.itemId) {
+    return item.deleted ? { kind: "folder_gone" } : { kind: "gone", id: item.id };
+  }
+  const inFolder = item.parentReference?.id === folder.itemId;
+  if (!inFolder || item.deleted || !item.file || item.folder || item.package || item.root) {
+    return { kind: "gone", id: item.id };
+  }
+  return { kind: "file", file: toRemoteFile(item, folder.driveId, what) };
 }
 
 /** Maps a driveItem with a `file` facet; throws `GraphError` when a field a file needs is missing. */

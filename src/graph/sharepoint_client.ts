@@ -35,6 +35,40 @@ export interface RemoteFile {
   cTag: string | undefined;
 }
 
+/** Where a delta enumeration runs: the folder itself, or the drive root (folder delta refused). */
+export type DeltaScope = "folder" | "root";
+
+/**
+ * One entry of a delta feed, reduced to what a run needs. Delta reports the latest state of each
+ * item (the same id may come more than once: the last entry wins).
+ * - `file`: a file directly inside the folder.
+ * - `gone`: the id is not (or no longer) a file directly inside the folder: deleted, moved out,
+ *   a folder, a package, or a file elsewhere in the drive.
+ * - `restart`: the link was dead (HTTP 410) and the feed starts again from scratch; everything
+ *   before this entry is void.
+ * - `folder_gone`: the folder itself was deleted; its saved id is no longer valid.
+ */
+export type FolderChange =
+  | { kind: "file"; file: RemoteFile }
+  | { kind: "gone"; id: string }
+  | { kind: "restart"; reason: string }
+  | { kind: "folder_gone" };
+
+/** Options of {@link SharePointClient.listChanges}. */
+export interface ListChangesOptions {
+  scope: DeltaScope;
+  /** A saved `@odata.deltaLink`; undefined enumerates from scratch. */
+  link: string | undefined;
+  signal?: AbortSignal;
+}
+
+/** Graph calls made by a client so far; `/content` calls are counted apart. */
+export interface ClientUsage {
+  requests: number;
+  resourceUnits: number;
+  downloads: number;
+}
+
 /** Options of {@link SharePointClient.downloadFile}. */
 export interface DownloadOptions {
   /** Compare the streamed QuickXorHash with the announced one (size is always checked). */
@@ -59,6 +93,17 @@ export interface SharePointClient {
   resolveFolder(signal?: AbortSignal): Promise<RemoteFolder>;
   /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
   listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
+  /**
+   * Yields the changes of `folder` since `options.link` (everything when undefined), page by
+   * page, and returns the new delta link once the feed is complete. Throws `GraphError`: a 501
+   * `notSupported` when folder delta is refused, a 404 when the folder id is gone.
+   */
+  listChanges(
+    folder: RemoteFolder,
+    options: ListChangesOptions,
+  ): AsyncGenerator<FolderChange, string, undefined>;
+  /** Graph calls made by this client so far (read before and after a run). */
+  usage(): ClientUsage;
   /**
    * Streams `file` into `destination`, which must not exist yet, with constant memory, and
    * verifies size (and hash when asked) and fsyncs before returning. On any failure or abort

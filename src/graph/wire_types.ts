@@ -122,6 +122,12 @@ export const driveItemSchema = z.object({
     hashes: z.object({ quickXorHash: z.string().optional() }).optional(),
   }).optional(),
   folder: z.object({ childCount: z.number().optional() }).optional(),
+  /** OneNote notebooks and similar: neither a plain file nor a folder. */
+  package: z.object({ type: z.string().optional() }).optional(),
+  /** Present on the drive root. */
+  root: z.object({}).optional(),
+  /** Delta tombstone: on business drives it comes without `name` and `cTag`. */
+  deleted: z.object({ state: z.string().optional() }).optional(),
   parentReference: z.object({
     driveId: z.string().optional(),
     id: z.string().optional(),
@@ -137,3 +143,14 @@ export const childrenPageSchema = z.object({
   "@odata.nextLink": z.string().optional(),
 });
 export type ChildrenPage = z.infer<typeof childrenPageSchema>;
+
+/**
+ * A page of `GET …/delta`: `@odata.nextLink` while the current set continues, then
+ * `@odata.deltaLink` (opaque; stored whole) on the last page.
+ */
+export const deltaPageSchema = z.object({
+  value: z.array(driveItemSchema),
+  "@odata.nextLink": z.string().optional(),
+  "@odata.deltaLink": z.string().optional(),
+});
+export type DeltaPage = z.infer<typeof deltaPageSchema>;

@@ -61,6 +61,7 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
     signal: options.signal,
     trigger,
     ...(request.progress ? { progress: request.progress } : {}),
+    ...(request.fullListing ? { fullListing: true } : {}),
   };
 }
 

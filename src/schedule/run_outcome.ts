@@ -33,6 +33,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Progress callbacks passed to the job (interactive `trigger`). */
   progress?: SyncProgress;
+  /** Ignore the saved delta link for this run (`--full`, `--since`, `--lookback`). */
+  fullListing?: boolean;
 }
 
 /** Options of a manual trigger. */

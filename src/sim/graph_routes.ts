@@ -25,7 +25,7 @@ export type GraphRoute =
   | { kind: "site"; site: SiteRef }
   | { kind: "drives"; site: SiteRef }
   | { kind: "drive"; drive: DriveRef }
-  | { kind: "item" | "children" | "content"; item: ItemRef };
+  | { kind: "item" | "children" | "content" | "delta"; item: ItemRef };
 
 /** Why a path was not recognised: the segment Graph would name in its error. */
 export interface RouteError {
@@ -101,7 +101,9 @@ function parseDriveTail(cursor: Cursor, drive: DriveRef): GraphRoute {
   const item: ItemRef = { drive, itemId, path: cursor.path() ?? [] };
   if (cursor.done) return { kind: "item", item };
   const action = cursor.segment();
-  if (!cursor.done || (action !== "children" && action !== "content")) fail(action);
+  if (!cursor.done || (action !== "children" && action !== "content" && action !== "delta")) {
+    fail(action);
+  }
   return { kind: action, item };
 }
 

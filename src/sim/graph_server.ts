@@ -4,6 +4,14 @@
  * the download origin. Every call needs a bearer token from the simulated login server.
  * @module
  */
+import {
+  decodeDeltaToken,
+  type DeltaControl,
+  deltaPage,
+  type DeltaToken,
+  encodeDeltaToken,
+  seqAt,
+} from "./delta.ts";
 import type { DownloadUrls } from "./download_urls.ts";
 import {
   driveJson,
@@ -39,6 +47,8 @@ export interface GraphOptions {
   pageSize: number;
   /** Resolved lazily: the server's own port is known only once it listens. */
   graphBaseUrl: () => string;
+  delta: DeltaControl;
+  now: () => number;
 }
 
 /** A failed lookup, answered with Graph's error envelope. */
@@ -112,7 +122,10 @@ export class GraphEndpoint implements Endpoint {
   /** The file a request addresses: the last path segment, or the item's name by id. */
   fileName(url: URL): string | undefined {
     const route = parseGraphPath(url.pathname.replace(/^\/v1\.0/, ""));
-    if (isRouteError(route) || !("item" in route) || route.kind === "children") return undefined;
+    if (
+      isRouteError(route) || !("item" in route) || route.kind === "children" ||
+      route.kind === "delta"
+    ) return undefined;
     const last = route.item.path.at(-1);
     if (last !== undefined) return last;
     return route.item.itemId === undefined ? undefined : this.#lookupName(route.item);
@@ -186,6 +199,8 @@ export class GraphEndpoint implements Endpoint {
       }
       case "children":
         return this.#children(this.#item(route.item), url, context);
+      case "delta":
+        return this.#delta(route.item, url, context);
       case "content": {
         const item = this.#item(route.item);
         if (!item.file) throw notFound("The item is not a file.");
@@ -234,6 +249,100 @@ export class GraphEndpoint implements Endpoint {
       }`;
     }
     return graphJson(body, context.ids);
+  }
+
+  /**
+   * `…/delta`: the first call (no token) enumerates the scope; `token=latest` answers no items
+   * and a deltaLink; a timestamp token starts at that time; our own tokens continue a feed.
+   */
+  #delta(ref: ItemRef, url: URL, context: RequestContext): Response {
+    const o = this.#options;
+    const scope = this.#item(ref);
+    const isRoot = scope.parent === undefined;
+    if (!isRoot && !o.delta.folderDelta) {
+      throw new GraphFailure(501, "notSupported", "view.delta can only be called on the root.");
+    }
+    if (!scope.folder) throw new GraphFailure(400, "invalidRequest", "The item is not a folder.");
+    const base = o.graphBaseUrl();
+    const path = `${base}/drives/${scope.driveId}/${isRoot ? "root" : `items/${scope.id}`}/delta`;
+    const raw = url.searchParams.get("token") ?? undefined;
+    const token = this.#deltaToken(raw, scope.driveId, isRoot ? null : scope.id, url);
+    if (o.delta.epoch !== token.e || o.now() - token.at > o.delta.lifetimeMs) {
+      const fresh = new URL(path);
+      if (token.sel !== null) fresh.searchParams.set("$select", token.sel);
+      if (token.top !== null) fresh.searchParams.set("$top", String(token.top));
+      return graphError(410, context.ids, {
+        code: "resyncRequired",
+        message: "Resync required. Replace any local items with the server's version " +
+          "(including deletes) if you're sure that the service was up to date with your local " +
+          "changes when you last sync'd. Upload any local changes that the server doesn't know about.",
+        now: context.now,
+        headers: { location: fresh.href },
+      });
+    }
+    const body: Record<string, unknown> = {
+      "@odata.context": `${base}/$metadata#Collection(driveItem)`,
+      value: [],
+    };
+    const link = (next: Partial<DeltaToken>) =>
+      `${path}?token=${encodeDeltaToken({ ...token, ...next })}`;
+    if (raw === "latest") {
+      body["@odata.deltaLink"] = link({ s: o.state.seq, u: null, c: 0, at: o.now() });
+      return graphJson(body, context.ids);
+    }
+    const upTo = token.u ?? o.state.seq;
+    const page = deltaPage(o.state, scope, token, upTo, token.top ?? o.pageSize);
+    const render = this.#render();
+    const select = parseSelect(token.sel ?? undefined);
+    body.value = page.entries.map((entry) => {
+      if ("tombstone" in entry) {
+        return {
+          id: entry.tombstone.id,
+          deleted: { state: "deleted" },
+          parentReference: { driveType: "documentLibrary", driveId: scope.driveId },
+        };
+      }
+      const json = itemJson(render, entry.item, select);
+      const parent = json.parentReference as Record<string, unknown> | undefined;
+      // Delta never fills parentReference.path: clients must track items by id.
+      if (parent !== undefined) delete parent.path;
+      delete json.cTag;
+      return json;
+    });
+    if (page.next !== undefined) {
+      body["@odata.nextLink"] = link({ u: upTo, c: page.next });
+    } else {
+      body["@odata.deltaLink"] = link({ s: upTo, u: null, c: 0, at: o.now() });
+    }
+    return graphJson(body, context.ids);
+  }
+
+  #deltaToken(raw: string | undefined, drive: string, scope: string | null, url: URL): DeltaToken {
+    const o = this.#options;
+    const top = parseTop(queryParam(url, "top") ?? null);
+    if (Number.isNaN(top)) throw new GraphFailure(400, "invalidRequest", "Invalid value for $top");
+    const fresh: DeltaToken = {
+      e: o.delta.epoch,
+      d: drive,
+      r: scope,
+      s: 0,
+      u: null,
+      c: 0,
+      sel: queryParam(url, "select") ?? null,
+      top: top ?? null,
+      at: o.now(),
+    };
+    if (raw === undefined || raw === "latest") return fresh;
+    if (/^\d{4}-\d{2}-\d{2}T/.test(raw)) {
+      const at = Date.parse(raw);
+      if (Number.isNaN(at)) throw new GraphFailure(400, "invalidRequest", "Invalid token");
+      return { ...fresh, s: Math.max(1, seqAt(o.state, at)) };
+    }
+    const token = decodeDeltaToken(raw);
+    if (token === undefined || token.d !== drive || token.r !== scope) {
+      throw new GraphFailure(400, "invalidRequest", "Invalid token");
+    }
+    return token;
   }
 
   #site(ref: SiteRef): void {

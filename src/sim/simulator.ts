@@ -8,6 +8,7 @@ import { readCertificate } from "./certificate.ts";
 import { AssertionVerifier } from "./client_assertion.ts";
 import { DB_PATH, DbEndpoint } from "./db_server.ts";
 import { DownloadEndpoint } from "./download_server.ts";
+import { DeltaControl } from "./delta.ts";
 import { DownloadUrls } from "./download_urls.ts";
 import { FaultPlan } from "./faults.ts";
 import { GraphEndpoint } from "./graph_server.ts";
@@ -90,6 +91,18 @@ class RunningSimulator implements Simulator {
     return this.#parts.state.removeItem(path, library);
   }
 
+  moveItem(from: string, to: string, library?: string): string {
+    return this.#parts.state.moveItem(from, to, library);
+  }
+
+  expireDeltaLinks(): void {
+    this.#parts.delta.expireLinks();
+  }
+
+  setFolderDelta(supported: boolean): void {
+    this.#parts.delta.folderDelta = supported;
+  }
+
   markIngested(name: string, at?: Date): void {
     this.#parts.db.mark(name, at?.getTime() ?? this.#parts.now());
   }
@@ -124,6 +137,7 @@ interface SimulatorParts {
   dbToken: string | undefined;
   now: () => number;
   state: SimState;
+  delta: DeltaControl;
   log: RequestLog;
   faults: FaultPlan;
   download: DownloadEndpoint;
@@ -171,6 +185,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     ? undefined
     : await readCertificate(options.certificatePem);
   const download = new DownloadEndpoint({ state, downloadUrls });
+  const delta = new DeltaControl(options.deltaLinkLifetimeMs);
+  delta.folderDelta = options.folderDelta ?? true;
   const db = new DbEndpoint(options.dbToken);
   for (const file of options.files ?? []) state.addFile(file);
   for (const record of options.ingested ?? []) db.mark(record.name, record.at.getTime());
@@ -202,6 +218,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
         downloadUrls,
         pageSize: options.pageSize ?? 200,
         graphBaseUrl,
+        delta,
+        now,
       }),
       options.ports?.graph,
     );
@@ -231,6 +249,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     dbToken: options.dbToken,
     now,
     state,
+    delta,
     log,
     faults,
     download,

@@ -44,13 +44,15 @@ export interface SimFolderData {
 export interface SimItem {
   readonly id: string;
   readonly driveId: string;
-  readonly name: string;
+  name: string;
   /** Case-folded name ({@link nameKey}): children are looked up and sorted by it. */
-  readonly key: string;
-  readonly parent: SimItem | undefined;
+  key: string;
+  parent: SimItem | undefined;
   /** SharePoint's UniqueId (GUID), used in eTag/cTag and download URLs. */
   readonly uniqueId: string;
   version: number;
+  /** Sequence number of the item's last change (see {@link SimState.changes}). */
+  changed: number;
   /** Milliseconds since the epoch, whole seconds. */
   created: number;
   modified: number;
@@ -99,6 +101,27 @@ export function compareKeys(
   return aKey < bKey ? -1 : aKey > bKey ? 1 : 0;
 }
 
+/**
+ * An item that left a place: deleted (with everything below it), or moved or renamed away.
+ * `ancestors` are the ids of the folders above it at that moment, nearest first.
+ */
+export interface SimTombstone {
+  id: string;
+  driveId: string;
+  ancestors: string[];
+  /** True when the item still exists elsewhere (moved), false when deleted. */
+  moved: boolean;
+}
+
+/** One entry of the change log: the item changed at `seq` (current while `item.changed === seq`). */
+export interface SimChange {
+  seq: number;
+  /** Simulator clock when the change happened. */
+  at: number;
+  id: string;
+  tombstone?: SimTombstone;
+}
+
 /** Options of {@link SimState}. */
 export interface SimStateOptions {
   hostname: string;
@@ -113,6 +136,8 @@ export class SimState {
   readonly site: SimSite;
   readonly drives: readonly SimDrive[];
   #items = new Map<string, SimItem>();
+  #changes: SimChange[] = [];
+  #seq = 0;
   #random: SeededRandom;
   #now: () => number;
 
@@ -147,6 +172,70 @@ export class SimState {
         created,
       };
     });
+  }
+
+  /** The change log in sequence order (the delta feed is read from it). */
+  get changes(): readonly SimChange[] {
+    return this.#changes;
+  }
+
+  /** The sequence number of the latest change. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Records a change of `item` (and of everything below it when `deep`). */
+  touch(item: SimItem, deep = false): void {
+    item.changed = ++this.#seq;
+    this.#changes.push({ seq: item.changed, at: this.#now(), id: item.id });
+    if (deep) { for (const child of item.folder?.children.values() ?? []) this.touch(child, true); }
+  }
+
+  #leave(item: SimItem, moved: boolean): void {
+    const ancestors: string[] = [];
+    for (let p = item.parent; p; p = p.parent) ancestors.push(p.id);
+    const tombstone = { id: item.id, driveId: item.driveId, ancestors, moved };
+    this.#changes.push({ seq: ++this.#seq, at: this.#now(), id: item.id, tombstone });
+    if (!moved) {
+      for (const child of item.folder?.children.values() ?? []) this.#leave(child, false);
+    }
+  }
+
+  /** True when `ancestorId` is a folder above `item`. */
+  isBelow(item: SimItem, ancestorId: string): boolean {
+    for (let p = item.parent; p; p = p.parent) if (p.id === ancestorId) return true;
+    return false;
+  }
+
+  /** Moves and/or renames the item at `from` to `to` (paths in the library); returns its id. */
+  moveItem(from: string, to: string, library?: string): string {
+    const drive = this.driveBySegment(library);
+    const item = this.resolve(drive.root, splitPath(from));
+    if (item === undefined || item.parent === undefined) {
+      throw new RangeError(`Cannot move "${from}": it does not exist`);
+    }
+    const segments = splitPath(to);
+    const name = segments.pop();
+    if (name === undefined) throw new RangeError(`Cannot move "${from}": the target path is empty`);
+    const parent = this.#ensureFolder(drive, segments);
+    if (parent === item || this.isBelow(parent, item.id)) {
+      throw new RangeError(`Cannot move "${from}" into itself`);
+    }
+    if (parent.folder!.children.has(nameKey(name))) {
+      throw new RangeError(`Cannot move "${from}" to "${to}": that name is taken`);
+    }
+    this.#leave(item, true);
+    const old = item.parent.folder!;
+    old.children.delete(item.key);
+    old.sorted = undefined;
+    item.parent = parent;
+    item.name = name;
+    item.key = nameKey(name);
+    item.version++;
+    item.modified = wholeSeconds(this.#now());
+    this.#attach(parent, item);
+    this.touch(item, true);
+    return item.id;
   }
 
   /** The site's default library (answers `/sites/{id}/drive`). */
@@ -239,6 +328,7 @@ export class SimState {
       existing.version++;
       existing.modified = modified;
       if (spec.created) existing.created = wholeSeconds(spec.created.getTime());
+      this.touch(existing);
       return existing.id;
     }
     const created = spec.created ? wholeSeconds(spec.created.getTime()) : modified;
@@ -262,6 +352,7 @@ export class SimState {
     const siblings = item.parent.folder!;
     siblings.children.delete(item.key);
     siblings.sorted = undefined;
+    this.#leave(item, false);
     this.#forget(item);
     return true;
   }
@@ -311,10 +402,12 @@ export class SimState {
       parent: init.parent,
       uniqueId: this.#random.guid(),
       version: 1,
+      changed: 0,
       created: init.time,
       modified: init.time,
     };
     this.#items.set(item.id, item);
+    this.touch(item);
     return item;
   }
 }

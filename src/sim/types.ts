@@ -103,8 +103,12 @@ export interface SimOptions {
   sitePath?: string;
   libraries?: SimLibrary[];
   files?: SimFileSpec[];
-  /** Children page size when no `$top` is given; Graph's default is 200, max 1000. */
+  /** Children and delta page size when no `$top` is given; Graph's default is 200, max 1000. */
   pageSize?: number;
+  /** False: folder-scoped delta answers 501 `notSupported` (SharePoint before 2021). Default true. */
+  folderDelta?: boolean;
+  /** Delta links older than this answer 410 `resyncRequired`; default 30 days. */
+  deltaLinkLifetimeMs?: number;
   tokenLifetimeSeconds?: number;
   downloadUrlLifetimeSeconds?: number;
   /** Names already recorded by the DB service, with the time they were ingested. */
@@ -156,6 +160,12 @@ export interface Simulator extends AsyncDisposable {
   addFolder(path: string, library?: string): string;
   /** Deletes a file or folder by path; false when it does not exist. */
   removeItem(path: string, library?: string): boolean;
+  /** Moves and/or renames a file or folder (paths in the library); returns its id. */
+  moveItem(from: string, to: string, library?: string): string;
+  /** Makes every delta link issued so far answer 410 `resyncRequired`. */
+  expireDeltaLinks(): void;
+  /** Turns folder-scoped delta on or off (off: 501 `notSupported`, root delta still works). */
+  setFolderDelta(supported: boolean): void;
   /** Records `name` as ingested in the DB service at `at` (default now). */
   markIngested(name: string, at?: Date): void;
   /** Adds a scripted fault. */

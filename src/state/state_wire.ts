@@ -18,6 +18,13 @@ export const resolvedIdsSchema = z.object({
   drive_id: z.string().min(1),
   folder_id: z.string().min(1),
   resolved_at: isoInstant(),
+  /** Display name of the library (messages only). */
+  drive_name: z.string().optional(),
+  /** URL segment of the library (messages only). */
+  drive_url_segment: z.string().optional(),
+  /** Path of the folder inside the library, "" for its root. */
+  path_in_drive: z.string().optional(),
+  web_url: z.string().optional(),
 });
 
 /** How the folder is listed, and the saved delta cursor. */
@@ -28,16 +35,34 @@ export const listingStateSchema = z.object({
   delta_link: z.string().min(1).optional(),
   /** When `delta_link` was saved. */
   link_saved_at: isoInstant().optional(),
+  /**
+   * The include/exclude globs the link was read with: candidates they left out are not offered
+   * again by the link, so other globs mean a full listing.
+   */
+  filter_key: z.string().optional(),
+  /**
+   * The window start of the run that saved the link: files modified before it were not
+   * examined, so a later window starting earlier needs a full listing.
+   */
+  window_since: isoInstant().optional(),
 });
 
 /** A file a run could not place (or held back by `min_age_seconds`), offered again next run. */
 export const retryEntrySchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
-  /** Why it is kept: it failed, or it was too young. */
-  reason: z.enum(["failed", "min_age"]),
+  /**
+   * Why it is kept: it failed, it was too young, it was still waiting in `ingestion_dir`, or its
+   * modification time was at or after the window's end (a server clock ahead of ours).
+   */
+  reason: z.enum(["failed", "min_age", "pending", "future"]),
   /** The item's server `lastModifiedDateTime` when it was kept. */
   last_modified: isoInstant(),
+  /** What the listing said of the file, so it can be fetched without listing it again. */
+  size: z.number().int().nonnegative().optional(),
+  created: isoInstant().optional(),
+  quick_xor_hash: z.string().optional(),
+  drive_id: z.string().optional(),
 });
 
 /** The last run that finished with exit 0 or 3. */

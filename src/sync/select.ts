@@ -19,11 +19,22 @@ export interface SelectionCounts {
   skipped_ingested: number;
 }
 
+/** A file a later run may still place although this one does not. */
+export interface HeldFile {
+  file: RemoteFile;
+  /** `min_age`: too young for `min_age_seconds`; `future`: modified at or after `until`. */
+  reason: "min_age" | "future";
+}
+
 /** What the listing pass keeps. */
 export interface Selection {
   counts: SelectionCounts;
   /** Files to consider for download, in listing order, one per name. */
   candidates: RemoteFile[];
+  /** Files held back by the minimum age or a modification time at or after `until`. */
+  held: HeldFile[];
+  /** Ids of the files modified at or after `since` (in the window or later). */
+  evaluated: string[];
 }
 
 /** Inputs of {@link selectCandidates}. */
@@ -53,13 +64,22 @@ export async function selectCandidates(
     skipped_ingested: 0,
   };
   const candidates = new Map<string, RemoteFile>();
+  const held: HeldFile[] = [];
+  const evaluated: string[] = [];
   for await (const file of files) {
     counts.listed++;
-    if (!inWindow(file.lastModified, options.window)) continue;
+    if (file.lastModified.getTime() >= options.window.since.getTime()) evaluated.push(file.id);
+    if (!inWindow(file.lastModified, options.window)) {
+      if (file.lastModified.getTime() >= options.window.until.getTime()) {
+        held.push({ file, reason: "future" });
+      }
+      continue;
+    }
     counts.in_window++;
     const verdict = options.filter.verdict(file, options.now);
     if (verdict !== undefined) {
       counts.skipped_filtered++;
+      if (verdict === "too_new") held.push({ file, reason: "min_age" });
       log.debug("Skipped {file}: {verdict}", { run_id: options.runId, file: file.name, verdict });
       continue;
     }
@@ -71,5 +91,5 @@ export async function selectCandidates(
     candidates.delete(file.name);
     candidates.set(file.name, file);
   }
-  return { counts, candidates: [...candidates.values()] };
+  return { counts, candidates: [...candidates.values()], held, evaluated };
 }

@@ -19,6 +19,11 @@ export const SYNC_METRICS = {
   skippedIngested: "syncjob.skipped_ingested.count",
   skippedPending: "syncjob.skipped_pending.count",
   skippedFiltered: "syncjob.skipped_filtered.count",
+  graphRequests: "syncjob.graph_requests.count",
+  graphResourceUnits: "syncjob.graph_resource_units.count",
+  graphDownloadRequests: "syncjob.graph_download_requests.count",
+  lastGraphRequests: "syncjob.last_run.graph_requests",
+  lastGraphResourceUnits: "syncjob.last_run.graph_resource_units",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -49,6 +54,31 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
     SYNC_METRICS.skippedFiltered,
     result.skipped_filtered,
     "Files skipped: include/exclude/min age",
+  );
+  metrics.inc(
+    SYNC_METRICS.graphRequests,
+    result.graph_requests,
+    "Graph requests of finished runs (downloads apart)",
+  );
+  metrics.inc(
+    SYNC_METRICS.graphResourceUnits,
+    result.graph_resource_units,
+    "SharePoint resource units of those requests",
+  );
+  metrics.inc(
+    SYNC_METRICS.graphDownloadRequests,
+    result.graph_download_requests,
+    "Graph /content requests (downloads)",
+  );
+  metrics.set(
+    SYNC_METRICS.lastGraphRequests,
+    result.graph_requests,
+    "Graph requests of the last finished run",
+  );
+  metrics.set(
+    SYNC_METRICS.lastGraphResourceUnits,
+    result.graph_resource_units,
+    "SharePoint resource units of the last finished run",
   );
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");

@@ -51,6 +51,11 @@ export interface SyncRunOptions {
   trigger: RunTrigger;
   /** Progress callbacks (interactive `trigger`). */
   progress?: SyncProgress;
+  /**
+   * List the folder in full, ignoring the saved delta link (`--full`; also implied by `--since`
+   * and `--lookback`), then save a fresh link.
+   */
+  fullListing?: boolean;
 }
 
 /** A file that could not be placed, and why. */
@@ -78,6 +83,17 @@ export interface SyncResult {
   duration_ms: number;
   /** Why the window is what it is (set by `SyncJob.run`). */
   window?: WindowReport;
+  /** How the folder was listed: `children`, `folder_delta` or `root_delta`. */
+  listing: string;
+  /**
+   * Graph requests of the run (token and DB calls aside, downloads counted apart). With
+   * overlapping runs of one process (allow_overlap, trigger --force) each run counts them all.
+   */
+  graph_requests: number;
+  /** SharePoint resource units of those requests: delta with a token 1, other pages 2, others 1. */
+  graph_resource_units: number;
+  /** `GET …/content` calls (one per download attempt). */
+  graph_download_requests: number;
 }
 
 /** How a run's window was chosen, for `--json`, logs and the summary. */

@@ -27,8 +27,11 @@ Deno.test("ingest trigger downloads the new files and a second trigger downloads
   const again = JSON.parse(second.stdout);
   assert.equal(second.code, 0);
   assert.deepEqual(again.downloaded, []);
-  assert.equal(again.skipped_ingested, 1);
-  assert.equal(again.skipped_pending, 5);
+  assert.equal(again.listed, 0, "delta: nothing changed since the first run");
+  const full = JSON.parse((await runMain(["--json", "trigger", "--full"], { cwd: ws.dir })).stdout);
+  assert.deepEqual(full.downloaded, []);
+  assert.equal(full.skipped_ingested, 1);
+  assert.equal(full.skipped_pending, 5);
 });
 
 Deno.test("ingest trigger --dry-run plans the download and writes nothing", async () => {
@@ -113,6 +116,29 @@ Deno.test("ingest check passes against the simulator", async () => {
   assert.match(run.stdout, /Verdict: ready/);
 });
 
+Deno.test("trigger reports Graph requests and units; check shows the saved delta state; --full", async () => {
+  await using ws = await simWorkspace();
+  const fresh = await runMain(["check"], { cwd: ws.dir });
+  assert.match(
+    fresh.stdout,
+    /^✓ state: .* does not exist yet: the first run lists the folder in full/m,
+  );
+  const first = JSON.parse((await runMain(["--json", "trigger"], { cwd: ws.dir })).stdout);
+  assert.equal(first.listing, "folder_delta");
+  assert.ok(first.graph_requests >= 4, String(first.graph_requests));
+  const idle = JSON.parse((await runMain(["--json", "trigger"], { cwd: ws.dir })).stdout);
+  assert.equal(idle.graph_requests, 1);
+  assert.equal(idle.graph_resource_units, 1);
+  const full = JSON.parse((await runMain(["--json", "trigger", "--full"], { cwd: ws.dir })).stdout);
+  assert.equal(full.graph_resource_units, 2);
+  assert.equal(full.listed, first.listed);
+  const human = await runMain(["run-once", "--full"], { cwd: ws.dir });
+  assert.match(human.stdout, /^Graph: 1 request\(s\), 2 resource unit\(s\) \(folder_delta\)/m);
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.match(check.stdout, /^✓ state: .*listing delta on the folder, link saved 0 min ago; /m);
+  assert.match(check.stdout, /folder ids saved 0 min ago/);
+});
+
 Deno.test("ingest check reports a bad secret with its AADSTS code and what to do, exit 1", async () => {
   await using ws = await simWorkspace();
   await ws.writeSettings(
@@ -195,8 +221,10 @@ Deno.test("ingest demo runs twice into a temp folder and never downloads a file 
       run.stdout,
       /Run 2: nothing is downloaded twice\nDownloaded 1 file\(s\)[^\n]*\n {2}late_arrival\.csv/,
     );
-    assert.match(run.stdout, /skipped: 3 already ingested, 3 pending/);
     assert.match(run.stdout, /then `ingest check`\.\n$/, "the compiled binary's own command");
+    // Run 2 reads only the changes since run 1: one delta request with a token, 1 resource unit.
+    assert.match(run.stdout, /Listed 1, in window 1 /);
+    assert.match(run.stdout, /\nGraph: 1 request\(s\), 1 resource unit\(s\)/);
     const names = [...Deno.readDirSync(join(dir, "out/incoming"))].map((e) => e.name);
     assert.equal(names.filter((n) => !n.startsWith(".")).length, 7);
     const again = await runMain(["demo", "--dir", "out/incoming"], { cwd: dir });

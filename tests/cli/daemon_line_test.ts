@@ -23,6 +23,10 @@ function result(downloaded: number, failedCount: number): SyncResult {
     failed: Array.from({ length: failedCount }, (_, i) => ({ name: `x${i}`, reason: "r" })),
     bytes: 0,
     duration_ms: 0,
+    listing: "folder_delta",
+    graph_requests: 1,
+    graph_resource_units: 1,
+    graph_download_requests: 0,
   };
 }
 

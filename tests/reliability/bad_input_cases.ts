@@ -5,7 +5,7 @@
  */
 import type { Simulator } from "../../src/sim/types.ts";
 import { listSimFolder } from "../../bench/sim_listing.ts";
-import { FOLDER } from "./harness.ts";
+import { FOLDER, LISTING_PATH } from "./harness.ts";
 
 /** Settings lines as `key → TOML value`; a case edits a copy. */
 export type SettingsLines = Map<string, string>;
@@ -40,11 +40,11 @@ export function argsOf(c: BadInput, settings: string): string[] {
 const set = (key: string, value: string) => (lines: SettingsLines) => void lines.set(key, value);
 const drop = (key: string) => (lines: SettingsLines) => void lines.delete(key);
 
-/** A Graph answer replacing every children page. */
+/** A Graph answer replacing every listing page (children or delta). */
 function children(body: string, contentType = "application/json", status = 200) {
   return (sim: Simulator) =>
     sim.addFault({
-      match: { server: "graph", path: "/children" },
+      match: { server: "graph", path: LISTING_PATH },
       fault: { kind: "status", status, body, contentType },
       times: Infinity,
     });
@@ -86,6 +86,9 @@ async function hostileNames(sim: Simulator): Promise<void> {
     "trailing.",
     "x".repeat(300),
   ];
+  // Ends a delta feed too (listing = "delta"); children paging ignores it.
+  (page as Record<string, unknown>)["@odata.deltaLink"] =
+    `${sim.graphBaseUrl}/drives/x/delta?token=t`;
   page.value = [
     good,
     ...names.map((name, i) => ({ ...good, name, id: `01HOSTILE${String(i).padStart(3, "0")}` })),

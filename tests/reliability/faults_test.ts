@@ -15,6 +15,8 @@ import {
   DROP,
   FOLDER,
   guarded,
+  LISTING_PATH,
+  LISTING_URL,
   namesIn,
   workspace,
 } from "./harness.ts";
@@ -192,7 +194,7 @@ Deno.test("a Graph answer slower than request_timeout_seconds is retried and the
   const expected = await expectedOf(sim);
   sim.clearRequestLog();
   sim.addFault({
-    match: { server: "graph", path: "/children" },
+    match: { server: "graph", path: LISTING_PATH },
     fault: { kind: "delay", ms: 4000 },
   });
   const ws = await workspace(sim, { request_timeout_seconds: 1, log_level: "ERROR" });
@@ -203,7 +205,7 @@ Deno.test("a Graph answer slower than request_timeout_seconds is retried and the
       assert.equal((await run.status).code, 0, run.stderr);
       assert.equal((await assertCompleteFiles(ws.ingestionDir, expected)).length, 4);
       assert.ok(performance.now() - started < 10_000, "waited for the slow answer");
-      const children = sim.requestLog.filter((e) => e.url.includes("/children"));
+      const children = sim.requestLog.filter((e) => LISTING_URL.test(e.url));
       assert.equal(children.length, 2, "the slow listing was sent again");
     });
   } finally {
@@ -234,7 +236,7 @@ Deno.test("dropped connections and cut bodies are retried; a file that always br
     fault: { kind: "truncate", afterBytes: 5_000 },
     times: Infinity,
   });
-  sim.addFault({ match: { server: "graph", path: "/children" }, fault: { kind: "reset" } });
+  sim.addFault({ match: { server: "graph", path: LISTING_PATH }, fault: { kind: "reset" } });
   sim.addFault({ match: { server: "login" }, fault: { kind: "reset" } });
   const ws = await workspace(sim, { max_retries: 3, log_level: "ERROR" });
   try {

@@ -185,6 +185,11 @@ export interface Workspace {
 }
 
 /** TOML value of `value` (strings, numbers, booleans, string arrays). */
+/** The path of a listing request, children page or delta page (fault matching). */
+export const LISTING_PATH = /\/(children|delta)$/;
+/** A listing request in the simulator's log (path and query). */
+export const LISTING_URL = /\/(children|delta)(\?|$)/;
+
 export function toml(value: unknown): string {
   return JSON.stringify(value);
 }

@@ -54,6 +54,10 @@ export function emptyResult(options: SyncRunOptions, runId = "run-1"): SyncResul
     failed: [],
     bytes: 0,
     duration_ms: 0,
+    listing: "folder_delta",
+    graph_requests: 0,
+    graph_resource_units: 0,
+    graph_download_requests: 0,
   };
 }
 

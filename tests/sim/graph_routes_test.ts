@@ -55,7 +55,7 @@ Deno.test("parseGraphPath() recognises site, drive and item addressing", () => {
 Deno.test("parseGraphPath() names the segment it cannot route", () => {
   const cases: [string, string][] = [
     ["/me/drive", "me"],
-    ["/drives/b!abc/root/delta", "delta"],
+    ["/drives/b!abc/root/recent", "recent"],
     ["/drives/b!abc/list", "list"],
     ["/sites/x/lists", "lists"],
     ["/drives/b!abc/root/children/extra", "children"],

@@ -312,7 +312,7 @@ Deno.test("graph answers 404 itemNotFound for missing items and BadRequest for u
     "itemNotFound",
   );
   await expectGraphError(
-    await graphGet(sim, `/drives/${driveId}/root/delta`, token),
+    await graphGet(sim, `/drives/${driveId}/root/recent`, token),
     400,
     "BadRequest",
   );

@@ -4,8 +4,11 @@
  * @module
  */
 import type {
+  ClientUsage,
   DownloadOptions,
   DownloadResult,
+  FolderChange,
+  ListChangesOptions,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
@@ -102,8 +105,26 @@ export class FakeSharePoint implements SharePointClient {
     return Promise.resolve(FOLDER);
   }
 
-  async *listFiles(_folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile> {
+  listFiles(_folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile> {
     this.calls.push("listFiles");
+    return this.#stream(signal);
+  }
+
+  /** Every seeded file as a change, then a fixed link (the fake has no change tracking). */
+  async *listChanges(
+    _folder: RemoteFolder,
+    options: ListChangesOptions,
+  ): AsyncGenerator<FolderChange, string, undefined> {
+    this.calls.push("listChanges");
+    for await (const file of this.#stream(options.signal)) yield { kind: "file", file };
+    return "https://graph.example/v1.0/drives/b!drive/items/folder-1/delta?token=fake";
+  }
+
+  usage(): ClientUsage {
+    return { requests: 0, resourceUnits: 0, downloads: 0 };
+  }
+
+  async *#stream(signal?: AbortSignal): AsyncIterable<RemoteFile> {
     let yielded = 0;
     for (const { remote } of this.#files) {
       if (this.listError && yielded >= this.listFailAfter) throw this.listError;

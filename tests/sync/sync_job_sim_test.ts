@@ -98,7 +98,7 @@ Deno.test("sim: the DB bearer token is sent and a wrong one fails the run with 4
 Deno.test("sim: a listing error fails the run and downloads nothing", async () => {
   await using f = await simFixture({ files: [report("a.csv", 5)] });
   f.sim.addFault({
-    match: { server: "graph", path: "/children" },
+    match: { server: "graph", path: /\/(children|delta)$/ },
     fault: { kind: "status", status: 403, code: "accessDenied" },
     times: Infinity,
   });
@@ -232,8 +232,10 @@ Deno.test("sim: a dry run lists and asks the DB service but sends nothing to the
   assert.deepEqual(await listNames(f.dir), []);
 });
 
-Deno.test("sim: a second run places nothing again while the first run's files wait", async () => {
-  await using f = await simFixture({ files: [report("a.csv", 5), report("b.csv", 5)] });
+Deno.test("sim: a second run places nothing again while the first run's files wait (children)", async () => {
+  await using f = await simFixture({ files: [report("a.csv", 5), report("b.csv", 5)] }, {
+    listing: "children",
+  });
   const first = await f.run();
   assert.equal(first.downloaded.length, 2);
   const second = await f.run();
@@ -245,6 +247,19 @@ Deno.test("sim: a second run places nothing again while the first run's files wa
   assert.deepEqual(third.downloaded, []);
   assert.equal(third.skipped_ingested, 1);
   assert.equal(third.skipped_pending, 1);
+  assert.equal(f.downloads().length, 2);
+});
+
+Deno.test("sim: with delta, a second run lists nothing and downloads nothing again", async () => {
+  await using f = await simFixture({ files: [report("a.csv", 5), report("b.csv", 5)] });
+  const first = await f.run();
+  assert.equal(first.downloaded.length, 2);
+  assert.equal(first.listing, "folder_delta");
+  const second = await f.run();
+  assert.deepEqual(second.downloaded, []);
+  assert.equal(second.listed, 0);
+  assert.equal(second.graph_requests, 1);
+  assert.equal(second.graph_resource_units, 1);
   assert.equal(f.downloads().length, 2);
 });
 

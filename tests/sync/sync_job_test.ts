@@ -43,7 +43,7 @@ Deno.test("SyncJob works in the seed's order: authenticate, DB, resolve, list, d
   assert.deepEqual(f.sharepoint.calls, [
     "authenticate",
     "resolveFolder",
-    "listFiles",
+    "listChanges",
     "download:a.csv",
   ]);
   assert.equal(f.db.windows.length, 1);

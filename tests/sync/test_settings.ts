@@ -51,6 +51,7 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     cron: undefined,
     max_catch_up_hours: 168,
     initial_lookback_hours: undefined,
+    listing: "delta",
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",

@@ -1,0 +1,130 @@
+/**
+ * Two SyncJobs over one simulator, one listing with `children`, one with `delta`, each with its
+ * own ingestion folder and state file, and a consumer that ingests what they place. Only the
+ * settings differ, so the placed names of both must be the same after any change.
+ * @module
+ */
+import { join } from "node:path";
+import { type Clock, sleep } from "../../src/clock.ts";
+import type { Settings } from "../../src/config/settings.ts";
+import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
+import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
+import { Metrics } from "../../src/metrics.ts";
+import { startSimulator } from "../../src/sim/simulator.ts";
+import type { RequestLogEntry, SimOptions, Simulator } from "../../src/sim/types.ts";
+import { SyncJob } from "../../src/sync_job.ts";
+import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
+import { listNames } from "./fixture.ts";
+import { FOLDER } from "./sim_fixture.ts";
+import { testSettings } from "./test_settings.ts";
+
+/** The real clock shifted by `offsetMs`, which tests move forward (minimum age). */
+export class ShiftedClock implements Clock {
+  offsetMs = 0;
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleep(ms, signal);
+  }
+}
+
+/** One job of a {@link ModesFixture}. */
+export interface ModeJob {
+  settings: Settings;
+  job: SyncJob;
+  run(options?: Partial<SyncRunOptions>): Promise<SyncResult>;
+  incoming(): Promise<string[]>;
+}
+
+export interface ModesFixture extends AsyncDisposable {
+  sim: Simulator;
+  clock: ShiftedClock;
+  children: ModeJob;
+  delta: ModeJob;
+  /** Graph requests logged since `mark` (token, DB and download origin aside). */
+  graphSince(mark: number): RequestLogEntry[];
+  /** Records what both placed as ingested and empties their ingestion folders. */
+  consume(): Promise<void>;
+}
+
+/** A job against `sim` listing the way `listing` says, rooted in `dir`. */
+export function modeJob(
+  sim: Simulator,
+  dir: string,
+  clock: Clock,
+  overrides: Partial<Settings> = {},
+): ModeJob {
+  const settings = testSettings(dir, {
+    graph_base_url: sim.graphBaseUrl,
+    authority_host: sim.authorityHost,
+    tenant_id: sim.tenantId,
+    client_id: sim.clientId,
+    client_secret: sim.clientSecret,
+    sharepoint_site_url: sim.siteUrl,
+    sharepoint_folder: FOLDER,
+    db_service_url: sim.dbServiceUrl,
+    request_timeout_seconds: 10,
+    max_throttle_wait_seconds: 10,
+    db_timeout_seconds: 10,
+    retry_delay_seconds: 0,
+    max_retries: 0,
+    ...overrides,
+  });
+  const sharepoint = new GraphSharePointClient({
+    settings,
+    clock,
+    backoff: { baseMs: 1, maxMs: 5 },
+    maxRetries: 0,
+  });
+  const job = new SyncJob({
+    settings,
+    sharepoint,
+    db: dbClientFromSettings(settings),
+    clock,
+    metrics: new Metrics(),
+    defaultLookbackMs: 2 * 3_600_000,
+  });
+  return {
+    settings,
+    job,
+    run: (options = {}) =>
+      job.run({ reference: new Date(clock.now()), trigger: "manual", ...options }),
+    incoming: () => listNames(settings.ingestion_dir),
+  };
+}
+
+export async function modesFixture(
+  simOptions: SimOptions,
+  overrides: Partial<Settings> = {},
+): Promise<ModesFixture> {
+  const sim = await startSimulator(simOptions);
+  const dir = await Deno.makeTempDir({ prefix: "ingest-delta-" });
+  const clock = new ShiftedClock();
+  const children = modeJob(sim, join(dir, "children"), clock, {
+    ...overrides,
+    listing: "children",
+  });
+  const delta = modeJob(sim, join(dir, "delta"), clock, { ...overrides, listing: "delta" });
+  return {
+    sim,
+    clock,
+    children,
+    delta,
+    graphSince: (mark) =>
+      sim.requestLog.slice(mark).filter((e) => e.server === "graph" && e.status !== 0),
+    async consume() {
+      for (const job of [children, delta]) {
+        for (const name of await job.incoming()) {
+          // A second back: the DB window ends at the run's reference, in whole seconds.
+          sim.markIngested(name, new Date(clock.now() - 1000));
+          await Deno.remove(join(job.settings.ingestion_dir, name));
+        }
+      }
+    },
+    async [Symbol.asyncDispose]() {
+      await sim.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
