@@ -8,7 +8,7 @@ import { VtScreen } from "../helpers/vt_screen.ts";
 const RECORD = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[?(DBG|INF|WRN|ERR)\]? ingest\./;
 const BLOCK =
   /^(Starting|Authenticating|Asking the DB service|Listing|Downloading|Placing)\b|^ {2}\S/;
-const SUMMARY = /^(Downloaded|Listed|Failed|Window:|Not covered:) /;
+const SUMMARY = /^(Downloaded|Listed|Failed|Window:|Not covered:|Graph:) /;
 
 /**
  * Runs the CLI with stderr and stdout on one emulated terminal, checking after every write that
@@ -155,6 +155,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ route DB service",
       "✓ token",
       "✓ folder",
+      "✓ state",
       "✓ DB service",
       "✓ folders",
       "✓ lock",
