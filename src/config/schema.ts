@@ -50,6 +50,32 @@ const nonNegative = () => z.number().nonnegative();
 const nonEmpty = () => z.string().trim().min(1, { error: "must not be empty" });
 const globList = () => z.array(nonEmpty());
 
+/**
+ * Extensions of files SharePoint is known to rewrite after upload (Office documents, PDF, HTML,
+ * JPEG), so the bytes served differ from the listed size and hash; see docs/troubleshooting.md.
+ */
+export const DEFAULT_REWRITTEN_EXTENSIONS = [
+  "docx",
+  "docm",
+  "dotx",
+  "dotm",
+  "xlsx",
+  "xlsm",
+  "xltx",
+  "xltm",
+  "pptx",
+  "pptm",
+  "potx",
+  "potm",
+  "ppsx",
+  "ppsm",
+  "pdf",
+  "html",
+  "htm",
+  "jpg",
+  "jpeg",
+] as const;
+
 /** Log levels accepted in settings (case-insensitive in the file, normalised here). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
@@ -106,6 +132,11 @@ export const settingsSchema = z.strictObject({
   log_max_files: positiveInt().max(100).default(5),
   metrics_file: nonEmpty().optional(),
   cron: nonEmpty().optional(),
+  rewritten_extensions: z.array(
+    z.string().trim().regex(/^\.?[A-Za-z0-9_+-]+$/, {
+      error: 'must be a file extension like "xlsx" (letters and digits, no path or wildcard)',
+    }),
+  ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -133,7 +164,7 @@ export type KeyKind = "string" | "number" | "boolean" | "list";
 
 /** The value kind of each key, used to parse `INGEST_<KEY>` environment variables. */
 export function keyKind(key: keyof RawSettings): KeyKind {
-  const listKeys = ["quad_daily_times", "include", "exclude"];
+  const listKeys = ["quad_daily_times", "include", "exclude", "rewritten_extensions"];
   const boolKeys = ["enabled", "allow_overlap", "verify_hash"];
   const numberKeys = [
     "max_retries",

@@ -9,12 +9,21 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
-import { AbortedError, GraphError, IngestError, ThrottledError, TimeoutError } from "../errors.ts";
+import {
+  AbortedError,
+  GraphError,
+  IngestError,
+  IntegrityError,
+  ThrottledError,
+  TimeoutError,
+} from "../errors.ts";
 import { redactUrl } from "../http/http_error.ts";
 import { IdleWatchdog } from "../http/idle_watchdog.ts";
 import type { GraphApi } from "./graph_api.ts";
+import { QuickXorHash } from "./quickxorhash.ts";
 import type { DownloadOptions, DownloadResult, RemoteFile } from "./sharepoint_client.ts";
-import { streamToFile } from "./stream_to_file.ts";
+import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
+import { verifyDownload } from "./verification.ts";
 
 /** What {@link downloadFile} needs. */
 export interface DownloadDeps {
@@ -25,10 +34,20 @@ export interface DownloadDeps {
 
 type Source = { url: string } | { response: Response };
 
+/** fdatasync slice of resumable partials: at most this much is lost to a power cut. */
+export const PARTIAL_SYNC_BYTES = 8 * 1024 * 1024;
+
+/** Bytes already in the destination, and their running hash. */
+interface Prefix {
+  offset: number;
+  hash: QuickXorHash;
+}
+
 /**
- * Streams `file` into the new file `destination` (see `SharePointClient.downloadFile`).
+ * Streams `file` into `destination` (see `SharePointClient.downloadFile`).
  * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`;
- * the destination never remains after a failure.
+ * a new destination never remains after a failure, a resumable one keeps its verified-order
+ * prefix unless the content was wrong.
  */
 export async function downloadFile(
   deps: DownloadDeps,
@@ -37,25 +56,33 @@ export async function downloadFile(
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   const what = `"${file.name}"`;
+  let prefix: Prefix = { offset: 0, hash: new QuickXorHash() };
+  if (options.resume) prefix.offset = await hashPrefix(destination, prefix.hash);
   let source: Source | undefined = file.downloadUrl ? { url: file.downloadUrl } : undefined;
   let renewed = false;
   for (;;) {
     throwIfAborted(options.signal, what);
     const idle = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
-    source ??= await freshSource(deps.api, file, what, signal);
+    if (source === undefined) {
+      source = await freshSource(deps.api, file, what, signal);
+      if ("url" in source) options.onFreshUrl?.(source.url);
+    }
     let response: Response;
     let url: string;
     if ("response" in source) {
       response = source.response;
       url = response.url;
+      source = undefined;
     } else {
       url = source.url;
+      const ranged = prefix.offset > 0;
       try {
         response = await deps.api.transport.open({
           url: source.url,
           action: `download ${what}`,
           signal,
+          ...(ranged ? { headers: { range: `bytes=${prefix.offset}-` }, passStatuses: [416] } : {}),
         });
       } catch (error) {
         if (renewed || !isRejectedUrl(error)) throw error;
@@ -68,8 +95,47 @@ export async function downloadFile(
         continue;
       }
     }
-    return await stream(deps, file, destination, options, { response, url, idle, what });
+    if (prefix.offset > 0) {
+      const kept = continuesPrefix(response, prefix.offset);
+      if (kept === "restart") {
+        await response.body?.cancel().catch(() => {});
+        deps.logger.info("Cannot resume {name} at byte {offset} ({status}); starting over", {
+          name: file.name,
+          offset: prefix.offset,
+          status: response.status,
+        });
+        prefix = { offset: 0, hash: new QuickXorHash() };
+        continue;
+      }
+      if (kept === "full") {
+        deps.logger.info("The server ignored the Range request for {name}; starting over", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+        prefix = { offset: 0, hash: new QuickXorHash() };
+      } else {
+        deps.logger.info("Resuming {name} at byte {offset}", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+      }
+    }
+    return await stream(deps, file, destination, options, {
+      response,
+      url,
+      idle,
+      what,
+      prefix,
+    });
   }
+}
+
+interface StreamContext {
+  response: Response;
+  url: string;
+  idle: AbortController;
+  what: string;
+  prefix: Prefix;
 }
 
 async function stream(
@@ -77,7 +143,7 @@ async function stream(
   file: RemoteFile,
   destination: string,
   options: DownloadOptions,
-  context: { response: Response; url: string; idle: AbortController; what: string },
+  context: StreamContext,
 ): Promise<DownloadResult> {
   const timeoutMs = deps.api.transport.requestTimeoutMs;
   const watchdog = new IdleWatchdog({
@@ -85,13 +151,18 @@ async function stream(
     timeoutMs,
     onIdle: () => context.idle.abort(new DOMException("The body stalled", "TimeoutError")),
   });
-  let bytes = 0;
+  const announced = announcedLength(context.response);
+  /** Bytes the whole file should have, for messages: the 206 total, else the listed size. */
+  const total = context.response.status === 206 ? announced?.total ?? file.size : file.size;
+  const resume = options.resume ?? false;
+  let bytes = context.prefix.offset;
+  let streamed: StreamedFile;
   try {
-    return await streamToFile(context.response.body, {
+    streamed = await streamToFile(context.response.body, {
       destination,
-      name: file.name,
       expectedSize: file.size,
-      expectedHash: options.verifyHash ? file.quickXorHash : undefined,
+      ...(resume ? { resume: context.prefix, keepOnError: true } : {}),
+      ...(resume ? { syncEveryBytes: PARTIAL_SYNC_BYTES } : {}),
       onProgress: (written) => {
         bytes = written;
         watchdog.touch();
@@ -110,12 +181,95 @@ async function stream(
     }
     if (error instanceof IngestError || error instanceof Deno.errors.AlreadyExists) throw error;
     throw new GraphError(
-      `Cannot download ${context.what}: the transfer broke after ${bytes} of ${file.size} bytes`,
+      `Cannot download ${context.what}: the transfer broke after ${bytes} of ${total} bytes`,
       { cause: error, method: "GET", url },
     );
   } finally {
     watchdog.stop();
   }
+  if (
+    announced !== undefined &&
+    (streamed.received !== announced.length || streamed.bytes !== announced.total)
+  ) {
+    const longer = streamed.received > announced.length || streamed.bytes > announced.total;
+    if (!resume || longer) await Deno.remove(destination).catch(() => {});
+    throw new GraphError(
+      longer
+        ? `Cannot download ${context.what}: received ${streamed.bytes} bytes, the server announced ${announced.total}`
+        : `Cannot download ${context.what}: the transfer broke after ${streamed.bytes} of ${total} bytes`,
+      { method: "GET", url: redactUrl(context.url) },
+    );
+  }
+  const verification = verifyDownload({
+    name: file.name,
+    listedSize: file.size,
+    listedHash: file.quickXorHash,
+    verifyHash: options.verifyHash,
+    receivedSize: streamed.bytes,
+    receivedHash: streamed.quickXorHash,
+    transferComplete: announced !== undefined,
+    rewrittenExtensions: options.rewrittenExtensions ?? [],
+  });
+  if (verification.kind === "mismatch") {
+    await Deno.remove(destination).catch(() => {});
+    throw new IntegrityError(verification.message);
+  }
+  return {
+    bytes: streamed.bytes,
+    quickXorHash: streamed.quickXorHash,
+    verification,
+    resumedFrom: context.prefix.offset,
+  };
+}
+
+/**
+ * How an answer to `Range: bytes=offset-` continues the kept prefix: a 206 from `offset` on
+ * (`continue`), a 200 with the whole file ("If the range can't be generated the Range header
+ * may be ignored", [CONTENT]) (`full`), or anything else, such as a 416 or another range, which
+ * starts over with a plain request (`restart`).
+ */
+export function continuesPrefix(
+  response: Response,
+  offset: number,
+): "continue" | "full" | "restart" {
+  if (response.status === 200) return "full";
+  if (response.status !== 206) return "restart";
+  const range = parseContentRange(response.headers.get("content-range"));
+  return range?.start === offset ? "continue" : "restart";
+}
+
+/** `bytes start-end/total` of a 206 (total undefined for `*`), or undefined when unreadable. */
+export function parseContentRange(
+  header: string | null,
+): { start: number; end: number; total: number | undefined } | undefined {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header?.trim() ?? "");
+  if (match === null) return undefined;
+  const [start, end] = [Number(match[1]), Number(match[2])];
+  const total = match[3] === "*" ? undefined : Number(match[3]);
+  return end < start ? undefined : { start, end, total };
+}
+
+/**
+ * What the answer promises: `length` bytes in this body and a file of `total` bytes, from
+ * Content-Length (200) or Content-Range (206). Undefined when the answer does not say, or is
+ * content-encoded (the decoded body is longer than Content-Length).
+ */
+export function announcedLength(
+  response: Response,
+): { length: number; total: number } | undefined {
+  const encoding = response.headers.get("content-encoding");
+  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
+  const header = response.headers.get("content-length");
+  const length = header === null || header.trim() === "" ? NaN : Number(header);
+  if (response.status === 206) {
+    const range = parseContentRange(response.headers.get("content-range"));
+    if (range === undefined || range.total === undefined) return undefined;
+    const rangeLength = range.end - range.start + 1;
+    if (Number.isSafeInteger(length) && length !== rangeLength) return undefined;
+    return { length: rangeLength, total: range.total };
+  }
+  if (!Number.isSafeInteger(length) || length < 0) return undefined;
+  return { length, total: length };
 }
 
 /** A fresh download URL from the item's metadata, else `/content` (302 Location, or the bytes). */

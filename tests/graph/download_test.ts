@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AbortedError, GraphError, IntegrityError, TimeoutError } from "../../src/errors.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
-import { quickXorHash } from "../../src/graph/quickxorhash.ts";
+import { QuickXorHash, quickXorHash } from "../../src/graph/quickxorhash.ts";
 import type { RemoteFile } from "../../src/graph/sharepoint_client.ts";
-import { streamToFile } from "../../src/graph/stream_to_file.ts";
+import { hashPrefix, streamToFile } from "../../src/graph/stream_to_file.ts";
 import { graphError, json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
 import { settle, TimerClock } from "../http/timer_clock.ts";
 
@@ -40,49 +40,36 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("streamToFile() writes, hashes and verifies", () =>
+Deno.test("streamToFile() writes and hashes, reporting progress", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
     const progress: number[] = [];
     const result = await streamToFile(streamOf([bytes.slice(0, 5), bytes.slice(5)]), {
       destination: dest,
-      name: "a.txt",
       expectedSize: 11,
-      expectedHash: HASH,
       onProgress: (n) => progress.push(n),
     });
-    assert.deepEqual(result, { bytes: 11, quickXorHash: HASH });
+    assert.deepEqual(result, { bytes: 11, received: 11, quickXorHash: HASH });
     assert.deepEqual(progress, [5, 11]);
     assert.equal(await Deno.readTextFile(dest), "hello world");
   }));
 
-Deno.test("streamToFile() removes the file on a size or hash mismatch", () =>
+Deno.test("streamToFile() continues a kept prefix: cut to the offset, hash carried on", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
-    const short = streamToFile(streamOf([bytes]), {
+    await Deno.writeTextFile(dest, "hello XXXXXXXX");
+    const hash = new QuickXorHash();
+    assert.equal(await hashPrefix(dest, hash), 14);
+    const prefix = new QuickXorHash();
+    prefix.update(bytes.slice(0, 6));
+    const result = await streamToFile(streamOf([bytes.slice(6)]), {
       destination: dest,
-      name: "a.txt",
-      expectedSize: 12,
-      expectedHash: undefined,
-    });
-    await assert.rejects(short, (e: unknown) => {
-      assert.ok(e instanceof IntegrityError);
-      assert.equal(e.message, 'Cannot verify "a.txt": received 11 bytes, Graph announced 12');
-      return true;
-    });
-    assert.equal(await exists(dest), false);
-    const wrongHash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    const corrupt = streamToFile(streamOf([bytes]), {
-      destination: dest,
-      name: "a.txt",
       expectedSize: 11,
-      expectedHash: wrongHash,
+      resume: { offset: 6, hash: prefix },
+      syncEveryBytes: 2,
     });
-    await assert.rejects(
-      corrupt,
-      /QuickXorHash is aCgDG9jwBhDc4Q1yawMZAAAAAAA=, Graph announced AAAA/,
-    );
-    assert.equal(await exists(dest), false);
+    assert.deepEqual(result, { bytes: 11, received: 5, quickXorHash: HASH });
+    assert.equal(await Deno.readTextFile(dest), "hello world");
   }));
 
 Deno.test("streamToFile() leaves an existing destination alone", () =>
@@ -90,39 +77,42 @@ Deno.test("streamToFile() leaves an existing destination alone", () =>
     const dest = join(dir, "a.txt");
     await Deno.writeTextFile(dest, "keep me");
     await assert.rejects(
-      streamToFile(streamOf([bytes]), {
-        destination: dest,
-        name: "a.txt",
-        expectedSize: 11,
-        expectedHash: undefined,
-      }),
+      streamToFile(streamOf([bytes]), { destination: dest, expectedSize: 11 }),
       Deno.errors.AlreadyExists,
     );
     assert.equal(await Deno.readTextFile(dest), "keep me");
   }));
 
-Deno.test("streamToFile() removes the partial file when the body breaks", () =>
+function brokenBody(): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(bytes.slice(0, 4));
+      } else controller.error(new TypeError("connection reset"));
+    },
+  });
+}
+
+Deno.test("streamToFile() removes a new file when the body breaks, keeps a resumable one", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
-    let sent = false;
-    const broken = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (!sent) {
-          sent = true;
-          controller.enqueue(bytes.slice(0, 4));
-        } else controller.error(new TypeError("connection reset"));
-      },
-    });
     await assert.rejects(
-      streamToFile(broken, {
-        destination: dest,
-        name: "a.txt",
-        expectedSize: 11,
-        expectedHash: undefined,
-      }),
+      streamToFile(brokenBody(), { destination: dest, expectedSize: 11 }),
       /connection reset/,
     );
     assert.equal(await exists(dest), false);
+    await assert.rejects(
+      streamToFile(brokenBody(), {
+        destination: dest,
+        expectedSize: 11,
+        resume: { offset: 0, hash: new QuickXorHash() },
+        keepOnError: true,
+      }),
+      /connection reset/,
+    );
+    assert.equal(await Deno.readTextFile(dest), "hell");
   }));
 
 const settings = {
