@@ -8,10 +8,12 @@ import type { Settings } from "./config/settings.ts";
 import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
 import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
+import { normaliseExtensions } from "./graph/verification.ts";
 import type { Metrics } from "./metrics.ts";
 import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
+import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
 import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
@@ -78,6 +80,7 @@ export class SyncJob implements SyncRunner {
   #random: () => string;
   #filter: FileFilter;
   #state: JobStateStore;
+  #rewrittenExtensions: readonly string[];
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -98,6 +101,7 @@ export class SyncJob implements SyncRunner {
       }),
       now: () => options.clock.now(),
     });
+    this.#rewrittenExtensions = normaliseExtensions(options.settings.rewritten_extensions);
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -163,12 +167,23 @@ export class SyncJob implements SyncRunner {
     const staging = new StagingArea({
       stagingDir: this.#settings.staging_dir,
       ingestionDir: this.#settings.ingestion_dir,
+      job: this.#settings.job,
       newId: this.#random,
     });
+    const saved = await this.#loadState(runId);
+    const partials = new ResumablePartials({
+      state: this.#state,
+      staging,
+      now: () => this.#clock.now(),
+    });
     // Leftovers of a killed run are removed only when no other run of this process is writing
-    // to the staging folder (allow_overlap or a forced trigger run concurrently).
-    if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
-    const _saved = await this.#loadState(runId);
+    // to the staging folder (allow_overlap or a forced trigger run concurrently); resumable
+    // partials the state lists are kept.
+    const alone = this.#activeRuns === 1;
+    if (!dryRun) {
+      await staging.prepare({ removeLeftovers: alone, keep: listedPartials(saved.state) });
+      if (alone) await partials.removeStale();
+    }
     await this.#sharepoint.authenticate(signal);
     const ingested = new Set(await this.#db.listIngested(window, signal));
     const folder = await this.#sharepoint.resolveFolder(signal);
@@ -191,6 +206,7 @@ export class SyncJob implements SyncRunner {
       skipped_pending: plan.pending,
       downloaded: [],
       failed: [...plan.unsafe],
+      skipped_verification: 0,
       bytes: 0,
       duration_ms: 0,
     };
@@ -198,13 +214,13 @@ export class SyncJob implements SyncRunner {
       result.downloaded = plan.toDownload.map((f) => f.name);
       return result;
     }
-    const outcomes = await this.#download(
-      plan.toDownload,
+    const outcomes = await this.#download(plan.toDownload, {
       staging,
+      partials,
       runId,
       signal,
-      options.progress,
-    );
+      progress: options.progress,
+    });
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
@@ -235,18 +251,24 @@ export class SyncJob implements SyncRunner {
 
   async #download(
     files: RemoteFile[],
-    staging: StagingArea,
-    runId: string,
-    signal: AbortSignal | undefined,
-    progress: SyncProgress | undefined,
+    run: {
+      staging: StagingArea;
+      partials: ResumablePartials;
+      runId: string;
+      signal: AbortSignal | undefined;
+      progress: SyncProgress | undefined;
+    },
   ): Promise<(FileOutcome | undefined)[]> {
+    const { staging, runId, signal, progress } = run;
     const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
     const context = {
       sharepoint: this.#sharepoint,
       staging,
+      partials: run.partials,
       clock: this.#clock,
       runId,
       verifyHash: this.#settings.verify_hash,
+      rewrittenExtensions: this.#rewrittenExtensions,
       maxRetries: this.#settings.max_retries,
       retryDelayMs: this.#settings.retry_delay_seconds * 1000,
       signal,
@@ -301,6 +323,7 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
   if (outcome.kind === "placed") {
     result.downloaded.push(name);
     result.bytes += outcome.bytes;
+    if (outcome.verification?.kind === "rewritten") result.skipped_verification++;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
 }

@@ -33,6 +33,12 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
     `${result.skipped_filtered} filtered`,
   ];
+  if (result.skipped_verification > 0) {
+    lines.push(
+      `Placed ${result.skipped_verification} file(s) without content verification: SharePoint ` +
+        "rewrote them after upload (see the warnings and rewritten_extensions)",
+    );
+  }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
     lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));

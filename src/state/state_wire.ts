@@ -48,6 +48,23 @@ export const lastSuccessSchema = z.object({
   exit_code: z.union([z.literal(0), z.literal(3)]),
 });
 
+/**
+ * A large download kept in staging_dir to resume in a later attempt or run (`Range: bytes=N-`).
+ * Recorded before the first byte is written, removed when the file is placed or abandoned.
+ */
+export const partialEntrySchema = z.object({
+  /** The item's id and drive id. */
+  id: z.string().min(1),
+  drive_id: z.string().min(1),
+  /** The item's eTag when the download started: another eTag means other bytes, start over. */
+  etag: z.string().min(1),
+  /** The partial's file name in staging_dir (`<job>.<digest>.partial`). */
+  file: z.string().regex(/^[^/\\]+$/, "must be a file name"),
+  /** The item's name, for messages. */
+  name: z.string().min(1),
+  started_at: isoInstant(),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -58,6 +75,7 @@ export const jobStateSchema = z.object({
   listing: listingStateSchema.optional(),
   retry: z.array(retryEntrySchema).optional(),
   last_success: lastSuccessSchema.optional(),
+  partials: z.array(partialEntrySchema).optional(),
 });
 
 /** What a job remembers between runs. */
@@ -66,3 +84,4 @@ export type ResolvedIds = z.infer<typeof resolvedIdsSchema>;
 export type ListingState = z.infer<typeof listingStateSchema>;
 export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
+export type PartialEntry = z.infer<typeof partialEntrySchema>;

@@ -19,6 +19,7 @@ export const SYNC_METRICS = {
   skippedIngested: "syncjob.skipped_ingested.count",
   skippedPending: "syncjob.skipped_pending.count",
   skippedFiltered: "syncjob.skipped_filtered.count",
+  skippedVerification: "syncjob.skipped_verification.count",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -50,12 +51,22 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
     result.skipped_filtered,
     "Files skipped: include/exclude/min age",
   );
+  metrics.inc(
+    SYNC_METRICS.skippedVerification,
+    result.skipped_verification,
+    "Files placed without content verification: SharePoint rewrote them",
+  );
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
 }
 
 /** Records the files an aborted run placed before it stopped (the run itself counts as failed). */
 export function recordPlacedBeforeAbort(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.skippedVerification,
+    result.skipped_verification,
+    "Files placed without content verification: SharePoint rewrote them",
+  );
   metrics.inc(
     SYNC_METRICS.downloadSuccess,
     result.downloaded.length,

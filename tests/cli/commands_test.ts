@@ -90,7 +90,7 @@ Deno.test("ingest trigger fails fast with exit 1 when the DB service is down, do
 Deno.test("ingest trigger exits 3 when a file keeps failing and places the others", async () => {
   await using ws = await simWorkspace();
   ws.sim.addFault({
-    match: { server: "download", file: "Q4 forecast.xlsx" },
+    match: { server: "download", file: "inventory_snapshot.csv" },
     fault: { kind: "corrupt" },
     times: Infinity,
   });
@@ -98,8 +98,8 @@ Deno.test("ingest trigger exits 3 when a file keeps failing and places the other
   assert.equal(run.code, 3, run.stderr);
   const result = JSON.parse(run.stdout);
   assert.equal(result.downloaded.length, 5);
-  assert.equal(result.failed[0].name, "Q4 forecast.xlsx");
-  assert.ok(!ws.incomingNames().includes("Q4 forecast.xlsx"));
+  assert.equal(result.failed[0].name, "inventory_snapshot.csv");
+  assert.ok(!ws.incomingNames().includes("inventory_snapshot.csv"));
 });
 
 Deno.test("ingest check passes against the simulator", async () => {
