@@ -113,6 +113,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "--port <port>",
       "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
     )
+    .option(
+      "--download-accepts-authorization",
+      "let the download origin ignore an Authorization header like real SharePoint (default: 401)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",
