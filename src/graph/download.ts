@@ -107,6 +107,20 @@ export async function downloadFile(
         prefix = { offset: 0, hash: new QuickXorHash() };
         continue;
       }
+      if (kept === "complete") {
+        await response.body?.cancel().catch(() => {});
+        deps.logger.info("The partial download of {name} is already complete", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+        const streamed = {
+          bytes: prefix.offset,
+          received: 0,
+          quickXorHash: prefix.hash.digestBase64(),
+        };
+        const announced = { length: 0, total: prefix.offset };
+        return await conclude(file, destination, options, { streamed, announced, url, prefix });
+      }
       if (kept === "full") {
         deps.logger.info("The server ignored the Range request for {name}; starting over", {
           name: file.name,
@@ -187,6 +201,30 @@ async function stream(
   } finally {
     watchdog.stop();
   }
+  return await conclude(file, destination, options, {
+    streamed,
+    announced,
+    url: context.url,
+    prefix: context.prefix,
+  });
+}
+
+/** Transfer integrity, then content verification, of what `destination` now holds. */
+async function conclude(
+  file: RemoteFile,
+  destination: string,
+  options: DownloadOptions,
+  context: {
+    streamed: StreamedFile;
+    announced: { length: number; total: number } | undefined;
+    url: string;
+    prefix: Prefix;
+  },
+): Promise<DownloadResult> {
+  const { streamed, announced } = context;
+  const what = `"${file.name}"`;
+  const resume = options.resume ?? false;
+  const total = announced?.total ?? file.size;
   if (
     announced !== undefined &&
     (streamed.received !== announced.length || streamed.bytes !== announced.total)
@@ -195,8 +233,8 @@ async function stream(
     if (!resume || longer) await Deno.remove(destination).catch(() => {});
     throw new GraphError(
       longer
-        ? `Cannot download ${context.what}: received ${streamed.bytes} bytes, the server announced ${announced.total}`
-        : `Cannot download ${context.what}: the transfer broke after ${streamed.bytes} of ${total} bytes`,
+        ? `Cannot download ${what}: received ${streamed.bytes} bytes, the server announced ${announced.total}`
+        : `Cannot download ${what}: the transfer broke after ${streamed.bytes} of ${total} bytes`,
       { method: "GET", url: redactUrl(context.url) },
     );
   }
@@ -225,14 +263,20 @@ async function stream(
 /**
  * How an answer to `Range: bytes=offset-` continues the kept prefix: a 206 from `offset` on
  * (`continue`), a 200 with the whole file ("If the range can't be generated the Range header
- * may be ignored", [CONTENT]) (`full`), or anything else, such as a 416 or another range, which
- * starts over with a plain request (`restart`).
+ * may be ignored", [CONTENT]) (`full`), a 416 whose `Content-Range: bytes *\/N` says the kept
+ * prefix is already the whole file (`complete`: killed between the last byte and the placement),
+ * or anything else, such as another 416 or another range, which starts over with a plain request
+ * (`restart`).
  */
 export function continuesPrefix(
   response: Response,
   offset: number,
-): "continue" | "full" | "restart" {
+): "continue" | "full" | "complete" | "restart" {
   if (response.status === 200) return "full";
+  if (response.status === 416) {
+    const total = /^bytes \*\/(\d+)$/.exec(response.headers.get("content-range")?.trim() ?? "");
+    return total !== null && Number(total[1]) === offset ? "complete" : "restart";
+  }
   if (response.status !== 206) return "restart";
   const range = parseContentRange(response.headers.get("content-range"));
   return range?.start === offset ? "continue" : "restart";

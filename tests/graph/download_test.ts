@@ -185,6 +185,96 @@ Deno.test("downloadFile() fetches a fresh URL once when the download host reject
     assert.equal(meta?.headers.get("authorization"), "Bearer graph-token");
   }));
 
+Deno.test("downloadFile() hands the fresh URL to onFreshUrl, so the next attempt skips the dead one", () =>
+  withDir(async (dir) => {
+    const { sp } = client((call) => {
+      if (call.url === "https://files.example/dl?tempauth=old") {
+        return graphError(401, "unauthenticated", "expired");
+      }
+      if (call.url.endsWith("/items/item-1")) {
+        return json({ id: "item-1", "@microsoft.graph.downloadUrl": "https://files.example/new" });
+      }
+      return new Response(bytes);
+    });
+    const fresh: string[] = [];
+    await sp.downloadFile(file(), join(dir, "a.txt"), {
+      verifyHash: true,
+      onFreshUrl: (url) => fresh.push(url),
+    });
+    assert.deepEqual(fresh, ["https://files.example/new"]);
+  }));
+
+Deno.test("downloadFile() fails a body shorter than its Content-Length as a transfer error, even for a rewritten type", () =>
+  withDir(async (dir) => {
+    const { sp } = client(() =>
+      new Response(bytes.slice(0, 6), { headers: { "content-length": "11" } })
+    );
+    const dest = join(dir, "a.xlsx");
+    const error = await sp.downloadFile(file({ name: "a.xlsx" }), dest, {
+      verifyHash: true,
+      rewrittenExtensions: ["xlsx"],
+    }).catch((e) => e);
+    assert.ok(error instanceof GraphError && !(error instanceof IntegrityError), String(error));
+    assert.equal(error.message, 'Cannot download "a.xlsx": the transfer broke after 6 of 11 bytes');
+    assert.equal(await exists(dest), false);
+  }));
+
+Deno.test("downloadFile() resumes a kept prefix with Range and verifies the whole file", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "hello ");
+    const { sp, calls } = client((call) => {
+      assert.equal(call.headers.get("range"), "bytes=6-");
+      return new Response(bytes.slice(6), {
+        status: 206,
+        headers: { "content-length": "5", "content-range": "bytes 6-10/11" },
+      });
+    });
+    const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
+    assert.equal(result.resumedFrom, 6);
+    assert.deepEqual(result.verification, { kind: "verified", hashChecked: true });
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+    assert.equal(calls.length, 1);
+  }));
+
+Deno.test("downloadFile() takes a kept prefix that is already whole when the server answers 416", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "hello world");
+    const { sp } = client(() =>
+      new Response(null, { status: 416, headers: { "content-range": "bytes */11" } })
+    );
+    const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
+    assert.equal(result.bytes, 11);
+    assert.equal(result.quickXorHash, HASH);
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+  }));
+
+Deno.test("downloadFile() keeps a resumable prefix when the body breaks, removes it on a content mismatch", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.csv");
+    let n = 0;
+    const { sp } = client(() => {
+      n++;
+      if (n === 1) {
+        return new Response(bytes.slice(0, 4), { headers: { "content-length": "11" } });
+      }
+      const wrong = new TextEncoder().encode("o WORLD");
+      return new Response(wrong, {
+        status: 206,
+        headers: { "content-length": "7", "content-range": "bytes 4-10/11" },
+      });
+    });
+    const options = { verifyHash: true, resume: true };
+    await assert.rejects(sp.downloadFile(file({ name: "a.csv" }), dest, options), GraphError);
+    assert.equal(await Deno.readTextFile(dest), "hell", "the prefix is kept");
+    await assert.rejects(
+      sp.downloadFile(file({ name: "a.csv" }), dest, options),
+      (e: unknown) => e instanceof IntegrityError && /QuickXorHash is/.test(e.message),
+    );
+    assert.equal(await exists(dest), false, "a wrong prefix is not kept");
+  }));
+
 Deno.test("downloadFile() follows /content's redirect without the token when no URL is known", () =>
   withDir(async (dir) => {
     const { sp, calls } = client((call) => {
