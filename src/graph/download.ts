@@ -22,6 +22,7 @@ import { IdleWatchdog } from "../http/idle_watchdog.ts";
 import type { GraphApi } from "./graph_api.ts";
 import { QuickXorHash } from "./quickxorhash.ts";
 import type { DownloadOptions, DownloadResult, RemoteFile } from "./sharepoint_client.ts";
+import { announcedLength, continuesPrefix } from "./range_response.ts";
 import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
 import { verifyDownload } from "./verification.ts";
 
@@ -258,62 +259,6 @@ async function conclude(
     verification,
     resumedFrom: context.prefix.offset,
   };
-}
-
-/**
- * How an answer to `Range: bytes=offset-` continues the kept prefix: a 206 from `offset` on
- * (`continue`), a 200 with the whole file ("If the range can't be generated the Range header
- * may be ignored", [CONTENT]) (`full`), a 416 whose `Content-Range: bytes *\/N` says the kept
- * prefix is already the whole file (`complete`: killed between the last byte and the placement),
- * or anything else, such as another 416 or another range, which starts over with a plain request
- * (`restart`).
- */
-export function continuesPrefix(
-  response: Response,
-  offset: number,
-): "continue" | "full" | "complete" | "restart" {
-  if (response.status === 200) return "full";
-  if (response.status === 416) {
-    const total = /^bytes \*\/(\d+)$/.exec(response.headers.get("content-range")?.trim() ?? "");
-    return total !== null && Number(total[1]) === offset ? "complete" : "restart";
-  }
-  if (response.status !== 206) return "restart";
-  const range = parseContentRange(response.headers.get("content-range"));
-  return range?.start === offset ? "continue" : "restart";
-}
-
-/** `bytes start-end/total` of a 206 (total undefined for `*`), or undefined when unreadable. */
-export function parseContentRange(
-  header: string | null,
-): { start: number; end: number; total: number | undefined } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header?.trim() ?? "");
-  if (match === null) return undefined;
-  const [start, end] = [Number(match[1]), Number(match[2])];
-  const total = match[3] === "*" ? undefined : Number(match[3]);
-  return end < start ? undefined : { start, end, total };
-}
-
-/**
- * What the answer promises: `length` bytes in this body and a file of `total` bytes, from
- * Content-Length (200) or Content-Range (206). Undefined when the answer does not say, or is
- * content-encoded (the decoded body is longer than Content-Length).
- */
-export function announcedLength(
-  response: Response,
-): { length: number; total: number } | undefined {
-  const encoding = response.headers.get("content-encoding");
-  if (encoding !== null && encoding.trim().toLowerCase() !== "identity") return undefined;
-  const header = response.headers.get("content-length");
-  const length = header === null || header.trim() === "" ? NaN : Number(header);
-  if (response.status === 206) {
-    const range = parseContentRange(response.headers.get("content-range"));
-    if (range === undefined || range.total === undefined) return undefined;
-    const rangeLength = range.end - range.start + 1;
-    if (Number.isSafeInteger(length) && length !== rangeLength) return undefined;
-    return { length: rangeLength, total: range.total };
-  }
-  if (!Number.isSafeInteger(length) || length < 0) return undefined;
-  return { length, total: length };
 }
 
 /** A fresh download URL from the item's metadata, else `/content` (302 Location, or the bytes). */
