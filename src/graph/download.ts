@@ -4,7 +4,12 @@
  * The URL (`@microsoft.graph.downloadUrl`, or the `Location` of `/content`'s 302) needs no token
  * and must not get one: download hosts answer 401/403 when a Graph `Authorization` is sent. The
  * URL is short-lived, so a 401/403 from the download host re-fetches the item for a fresh URL
- * once (and never renews the Graph token).
+ * once per attempt (and never renews the Graph token); the caller reuses it in later attempts.
+ *
+ * Two layers of integrity: the transfer must deliver every byte the answer announces, else the
+ * attempt failed and is retried; the content is then verified against the listing, where files
+ * SharePoint rewrites may differ (`verification.ts`). A resumable destination is continued with
+ * `Range: bytes=N-` (Range goes to the pre-authenticated URL, never to `/content`, [CONTENT]).
  * @module
  */
 import type { Logger } from "@logtape/logtape";

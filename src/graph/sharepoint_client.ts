@@ -80,9 +80,11 @@ export interface SharePointClient {
   /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
   listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
   /**
-   * Streams `file` into `destination`, which must not exist yet, with constant memory, and
-   * verifies size (and hash when asked) and fsyncs before returning. On any failure or abort
-   * the partly written `destination` is removed before the error is thrown.
+   * Streams `file` into `destination` with constant memory, checks that every announced byte
+   * arrived (Content-Length / Content-Range: else a retryable `GraphError`), verifies the content
+   * against the listing (see `verification.ts`) and fsyncs before returning. Without
+   * `options.resume`, `destination` must not exist yet and is removed on any failure or abort;
+   * with it, a kept prefix is continued and kept on failure (removed on a content mismatch).
    * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`.
    */
   downloadFile(
