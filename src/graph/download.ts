@@ -181,8 +181,9 @@ async function stream(
     streamed = await streamToFile(context.response.body, {
       destination,
       expectedSize: file.size,
-      ...(resume ? { resume: context.prefix, keepOnError: true } : {}),
-      ...(resume ? { syncEveryBytes: PARTIAL_SYNC_BYTES } : {}),
+      ...(resume
+        ? { resume: context.prefix, keepOnError: true, syncEveryBytes: PARTIAL_SYNC_BYTES }
+        : {}),
       onProgress: (written) => {
         bytes = written;
         watchdog.touch();
