@@ -131,27 +131,48 @@ Deno.test({
             await Deno.remove(`${ws.ingestionDir}/${name}`);
           }
         };
-        let previous = 0;
-        for (let kill = 0; kill < KILLS && placed === 0; kill++) {
-          const started = downloadCount(sim);
-          const process = guard.spawn(["trigger", "--config", ws.settings]);
-          let ended = false;
-          process.status.then(() => ended = true);
-          while (downloadCount(sim) === started && !ended) await delay(10);
-          await delay(100 + Math.floor(random.next() * 1200));
-          process.kill("SIGKILL");
-          await process.status;
-          const kept = await partialSize(ws);
-          assert.ok(
-            kept >= previous || placed > 0,
-            `kill ${kill}: partial shrank ${previous} → ${kept}`,
-          );
-          previous = kept;
-          await consume();
+        // The watcher's view, polled throughout: a name is never visible before it is whole.
+        const size = expected.get("ledger.xlsx")!.size;
+        const seen: string[] = [];
+        let watching = true;
+        const watcher = (async () => {
+          while (watching) {
+            for (const name of await namesIn(ws.ingestionDir)) {
+              const info = await Deno.stat(`${ws.ingestionDir}/${name}`).catch(() => undefined);
+              if (info !== undefined && (name !== "ledger.xlsx" || info.size !== size)) {
+                seen.push(`${name}: ${info.size} bytes`);
+              }
+            }
+            await delay(5);
+          }
+        })();
+        try {
+          let previous = 0;
+          for (let kill = 0; kill < KILLS && placed === 0; kill++) {
+            const started = downloadCount(sim);
+            const process = guard.spawn(["trigger", "--config", ws.settings]);
+            let ended = false;
+            process.status.then(() => ended = true);
+            while (downloadCount(sim) === started && !ended) await delay(10);
+            await delay(100 + Math.floor(random.next() * 1200));
+            process.kill("SIGKILL");
+            await process.status;
+            const kept = await partialSize(ws);
+            assert.ok(
+              kept >= previous || placed > 0,
+              `kill ${kill}: partial shrank ${previous} → ${kept}`,
+            );
+            previous = kept;
+            await consume();
+          }
+          sim.clearFaults();
+          const final = await guard.run(["trigger", "--config", ws.settings]);
+          assert.equal((await final.status).code, 0, final.stderr);
+        } finally {
+          watching = false;
+          await watcher;
         }
-        sim.clearFaults();
-        const final = await guard.run(["trigger", "--config", ws.settings]);
-        assert.equal((await final.status).code, 0, final.stderr);
+        assert.deepEqual(seen, [], "incomplete or foreign entries seen in ingestion_dir");
         await consume();
         assert.equal(placed, 1, "the file was placed exactly once");
         const offsets = rangeOffsets(sim);
