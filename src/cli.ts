@@ -129,6 +129,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
     )
     .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
+    .option(
+      "--download-accepts-authorization",
+      "let the download origin ignore an Authorization header like real SharePoint (default: 401)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",

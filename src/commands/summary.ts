@@ -40,6 +40,12 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     const { since, until, command } = result.window.uncovered;
     lines.push(`Not covered: ${since} .. ${until}; run \`${command}\` to cover it`);
   }
+  if (result.skipped_verification > 0) {
+    lines.push(
+      `Placed ${result.skipped_verification} file(s) without content verification: SharePoint ` +
+        "rewrote them after upload (see the warnings and rewritten_extensions)",
+    );
+  }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
     lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));

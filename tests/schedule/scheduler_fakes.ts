@@ -52,6 +52,7 @@ export function emptyResult(options: SyncRunOptions, runId = "run-1"): SyncResul
     skipped_filtered: 0,
     downloaded: [],
     failed: [],
+    skipped_verification: 0,
     bytes: 0,
     duration_ms: 0,
     listing: "folder_delta",
