@@ -8,15 +8,28 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { chooseSchedule } from "../schedule/schedule_math.ts";
-import { envName, settingsFromEnv } from "./env.ts";
+import { envName, type JobEnvValues, jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
+import {
+  DEFAULT_JOB,
+  jobNames,
+  jobTables,
+  lockFileName,
+  PROCESS_KEYS,
+  selectJobs,
+  type SettingsTables,
+  stateFileName,
+  tableLabel,
+} from "./jobs.ts";
 import { PATH_KEYS, type RawSettings, SETTINGS_KEYS, settingsSchema } from "./schema.ts";
 import type { Settings } from "./settings.ts";
 import { suggest } from "./suggest.ts";
+import { settingsErrorMap } from "./wording.ts";
 
 /** Where a value came from, for `ingest config` and for error messages. */
 export type ValueSource =
   | { kind: "default" }
-  | { kind: "file"; path: string }
+  /** `table`: "[scheduler]" or "[jobs.<name>]" when the file defines jobs. */
+  | { kind: "file"; path: string; table?: string }
   | { kind: "env"; name: string }
   | { kind: "flag"; name: string };
 
@@ -32,14 +45,26 @@ export interface LoadOptions {
   execPath: string;
   /** Values from CLI flags, by settings key. */
   flags?: Partial<Record<keyof RawSettings, unknown>>;
+  /** `--job NAME` selection; empty or undefined: every job. */
+  jobs?: readonly string[];
   readTextFile?: (path: string) => Promise<string>;
   exists?: (path: string) => Promise<boolean>;
 }
 
-/** The loaded settings and the source of each key. */
+/** The loaded settings of one job and the source of each key. */
 export interface LoadedSettings {
   settings: Settings;
   sources: Record<string, ValueSource>;
+}
+
+/** The loaded settings of the selected jobs. */
+export interface LoadedJobs {
+  /** The selected jobs, in file order. */
+  jobs: LoadedSettings[];
+  /** Every job key the settings define, in file order. */
+  names: string[];
+  /** The settings file that was loaded, if any. */
+  configPath: string | undefined;
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -77,10 +102,7 @@ function tomlLocation(error: TomlError): string {
   return `line ${error.line}, column ${error.column}`;
 }
 
-async function readSettingsFile(
-  path: string,
-  options: LoadOptions,
-): Promise<Record<string, unknown>> {
+async function readSettingsFile(path: string, options: LoadOptions): Promise<SettingsTables> {
   const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
   let text: string;
   try {
@@ -106,30 +128,36 @@ async function readSettingsFile(
     throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
   }
   for (const key of Object.keys(document)) {
-    if (key === "scheduler") continue;
+    if (key === "scheduler" || key === "jobs") continue;
     const hint = SETTINGS_KEYS.includes(key as keyof RawSettings)
       ? ` (settings keys belong in the [scheduler] section)`
       : key.toLowerCase() === "scheduler" || suggest(key, ["scheduler"])
       ? ' (did you mean "[scheduler]"?)'
+      : suggest(key, ["jobs"])
+      ? ' (did you mean "[jobs.<name>]"?)'
       : "";
     throw new ConfigError(
       `Cannot load settings file ${path}: unknown top-level key "${key}"${hint}`,
     );
   }
+  const jobs = document.jobs === undefined ? undefined : jobTables(path, document.jobs);
   const section = document.scheduler;
   if (section === undefined) {
+    if (jobs) return { scheduler: {}, jobs };
     throw new ConfigError(`Cannot load settings file ${path}: it has no [scheduler] section`);
   }
   if (typeof section !== "object" || section === null || Array.isArray(section)) {
     throw new ConfigError(`Cannot load settings file ${path}: "scheduler" must be a table`);
   }
-  return { ...section as Record<string, unknown> };
+  return { scheduler: { ...section as Record<string, unknown> }, jobs };
 }
 
 function describeSource(key: string, source: ValueSource | undefined): string {
   switch (source?.kind) {
     case "file":
-      return `key "${key}" in ${source.path}`;
+      return source.table
+        ? `key "${key}" in ${source.table} of ${source.path}`
+        : `key "${key}" in ${source.path}`;
     case "env":
       return `${source.name}`;
     case "flag":
@@ -156,7 +184,7 @@ function checkUnknownKeys(
 }
 
 function issueText(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type") {
+  if (issue.code === "invalid_type" && issue.expected !== "int") {
     return issue.input === undefined
       ? "is required"
       : `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
@@ -177,12 +205,13 @@ function typeName(value: unknown): string {
 function validate(
   values: Record<string, unknown>,
   sources: Record<string, ValueSource>,
+  missing?: ValueSource,
 ): RawSettings {
-  const parsed = settingsSchema.safeParse(values, { reportInput: true });
+  const parsed = settingsSchema.safeParse(values, { reportInput: true, error: settingsErrorMap });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? "");
-    const where = describeSource(key, sources[key]);
+    const where = describeSource(key, sources[key] ?? missing);
     const index = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : "";
     return `Cannot use ${where}${index}: ${issueText(issue)}`;
   });
@@ -280,59 +309,93 @@ function checkOutsideIngestion(
   }
 }
 
+export { DEFAULT_JOB, stateFileName };
+
 /** Default staging folder: a hidden sibling of `ingestion_dir`, so it sits on the same volume. */
-/** The job key of a settings file without `[jobs.*]` tables. */
-export const DEFAULT_JOB = "default";
-
-/** The state file's name in `staging_dir` for `job`. */
-export function stateFileName(job: string): string {
-  return job === DEFAULT_JOB ? "ingest.state.json" : `ingest-${job}.state.json`;
-}
-
 export function defaultStagingDir(ingestionDir: string): string {
   return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
 }
 
-/**
- * Loads the settings with their sources.
- * @throws {ConfigError} one line per problem, naming the key and the file or variable
- */
-export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
-  const path = await findSettingsFile(options);
-  const values: Record<string, unknown> = {};
-  const sources: Record<string, ValueSource> = {};
-  if (path !== undefined) {
-    for (const [key, value] of Object.entries(await readSettingsFile(path, options))) {
-      values[key] = value;
-      sources[key] = { kind: "file", path };
-    }
-  }
-  for (const [key, value] of Object.entries(settingsFromEnv(options.env))) {
-    values[key] = value;
-    sources[key] = { kind: "env", name: envName(key) };
-  }
-  for (const [key, value] of Object.entries(options.flags ?? {})) {
+/** Where the merged values of one job came from, before validation. */
+interface Layer {
+  values: Record<string, unknown>;
+  sources: Record<string, ValueSource>;
+}
+
+function put(layer: Layer, values: Record<string, unknown>, source: (key: string) => ValueSource) {
+  for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
-    values[key] = value;
-    sources[key] = { kind: "flag", name: `--${key.replace(/_/g, "-")}` };
+    layer.values[key] = value;
+    layer.sources[key] = source(key);
   }
-  if (path === undefined && Object.keys(values).every((key) => sources[key]?.kind === "flag")) {
-    throw new ConfigError(
-      `Cannot load settings: no settings file found (looked for ${
-        join(options.cwd, "settings.toml")
-      } and ` +
-        `${
-          join(dirname(options.execPath), "settings.toml")
-        }); pass --config PATH or set INGEST_CONFIG`,
-    );
+}
+
+/** Process-wide keys set in a job table or a job's variable: one line each. */
+function processKeyProblems(layer: Layer): string[] {
+  return Object.keys(layer.values).filter((key) => PROCESS_KEYS.has(key)).map((key) =>
+    `Cannot use ${
+      describeSource(key, layer.sources[key])
+    }: it applies to the whole process; set it in [scheduler]`
+  );
+}
+
+/**
+ * Merges the layers of `job`: [scheduler] < `INGEST_<KEY>` < [jobs.<job>] <
+ * `INGEST_JOBS__<JOB>__<KEY>` < flags.
+ */
+function mergeJob(
+  job: string,
+  input: {
+    path: string | undefined;
+    tables: SettingsTables | undefined;
+    env: Record<string, unknown>;
+    jobEnv: Map<string, JobEnvValues>;
+    flags: Record<string, unknown>;
+  },
+): { layer: Layer; problems: string[] } {
+  const { path, tables } = input;
+  const layer: Layer = { values: {}, sources: {} };
+  const multi = tables?.jobs !== undefined;
+  if (path !== undefined && tables) {
+    put(layer, tables.scheduler, () => ({
+      kind: "file",
+      path,
+      ...(multi ? { table: tableLabel(undefined) } : {}),
+    }));
   }
+  put(layer, input.env, (key) => ({ kind: "env", name: envName(key) }));
+  const own: Layer = { values: {}, sources: {} };
+  const table = tables?.jobs?.get(job);
+  if (path !== undefined && table) {
+    put(own, table, () => ({ kind: "file", path, table: tableLabel(job) }));
+  }
+  const fromEnv = input.jobEnv.get(job);
+  if (fromEnv) put(own, fromEnv.values, (key) => ({ kind: "env", name: fromEnv.names[key]! }));
+  const problems = processKeyProblems(own);
+  put(layer, own.values, (key) => own.sources[key]!);
+  put(layer, input.flags, (key) => ({ kind: "flag", name: `--${key.replace(/_/g, "-")}` }));
+  return { layer, problems };
+}
+
+/** Validates and resolves one job's merged values into its {@link Settings}. */
+async function resolveJob(
+  job: string,
+  layer: Layer,
+  file: { path: string | undefined; multi: boolean },
+  options: LoadOptions,
+): Promise<LoadedSettings> {
+  const { path, multi } = file;
+  const { values, sources } = layer;
   checkUnknownKeys(values, sources);
-  const raw = resolvePaths(validate(values, sources), sources, options.cwd);
+  const missing: ValueSource | undefined = path !== undefined && multi
+    ? { kind: "file", path, table: tableLabel(job) }
+    : undefined;
+  const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
   const secret = await loadSecret(raw, sources, options);
   checkCredentials(raw, secret, sources);
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
-  const lockFile = raw.lock_file ?? join(staging, "ingest.lock");
+  const lockFile = raw.lock_file ?? join(staging, lockFileName(job));
   checkOutsideIngestion(raw.ingestion_dir, { staging_dir: staging, lock_file: lockFile }, sources);
   const { client_secret: _ignored, ...rest } = raw;
   const settings: Settings = {
@@ -342,8 +405,109 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
     lock_file: lockFile,
     schedule: chooseSchedule(raw),
     config_path: path,
-    job: DEFAULT_JOB,
-    state_file: join(staging, stateFileName(DEFAULT_JOB)),
+    job,
+    state_file: join(staging, stateFileName(job)),
   };
   return { settings, sources };
+}
+
+/** Two jobs with one lock file would lock each other out: each job needs its own. */
+function sharedLockProblems(jobs: LoadedSettings[]): string[] {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { settings, sources } of jobs) {
+    const path = resolve(settings.lock_file);
+    const other = owners.get(path);
+    if (other === undefined) {
+      owners.set(path, settings.job);
+      continue;
+    }
+    problems.push(
+      `Cannot use ${describeSource("lock_file", sources.lock_file)} for job "${settings.job}": ` +
+        `job "${other}" uses the same lock file ${path}; set lock_file per job or leave it unset`,
+    );
+  }
+  return problems;
+}
+
+function noFileError(options: LoadOptions): ConfigError {
+  return new ConfigError(
+    `Cannot load settings: no settings file found (looked for ${
+      join(options.cwd, "settings.toml")
+    } and ` +
+      `${
+        join(dirname(options.execPath), "settings.toml")
+      }); pass --config PATH or set INGEST_CONFIG`,
+  );
+}
+
+function messageLines(error: unknown): string[] {
+  if (error instanceof ConfigError) return error.message.split("\n");
+  throw error;
+}
+
+/**
+ * Loads every job's settings with their sources and returns the jobs `options.jobs` selects.
+ * Every job is validated, selected or not: one settings file is one unit.
+ * @throws {ConfigError} one line per problem over all jobs, naming the key, the table and the
+ *   file or variable
+ */
+export async function loadJobs(options: LoadOptions): Promise<LoadedJobs> {
+  const path = await findSettingsFile(options);
+  const tables = path === undefined ? undefined : await readSettingsFile(path, options);
+  const env = settingsFromEnv(options.env);
+  const flags = Object.fromEntries(
+    Object.entries(options.flags ?? {}).filter(([, value]) => value !== undefined),
+  );
+  if (path === undefined && Object.keys(env).length === 0) throw noFileError(options);
+  const names = jobNames(tables);
+  const jobEnv = jobSettingsFromEnv(options.env, names);
+  const selected = selectJobs(names, options.jobs);
+  const problems: string[] = [];
+  const jobs: LoadedSettings[] = [];
+  for (const job of names) {
+    const { layer, problems: own } = mergeJob(job, { path, tables, env, jobEnv, flags });
+    problems.push(...own);
+    try {
+      const file = { path, multi: tables?.jobs !== undefined };
+      jobs.push(await resolveJob(job, layer, file, options));
+    } catch (error) {
+      const lines = messageLines(error);
+      const label = tableLabel(job);
+      problems.push(
+        ...(tables?.jobs === undefined
+          ? lines
+          : lines.map((line) =>
+            line.includes("[jobs.") || line.includes("[scheduler]")
+              ? line
+              : `${line} (job ${label})`
+          )),
+      );
+    }
+  }
+  problems.push(...sharedLockProblems(jobs));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("\n"));
+  return {
+    jobs: jobs.filter((job) => selected.includes(job.settings.job)),
+    names,
+    configPath: path,
+  };
+}
+
+/**
+ * Loads the settings of one job with their sources: the only job of the file, or the one
+ * `options.jobs` selects.
+ * @throws {ConfigError} one line per problem, naming the key and the file or variable; also
+ *   when the selection is not exactly one job
+ */
+export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
+  const loaded = await loadJobs(options);
+  const [only, ...more] = loaded.jobs;
+  if (only === undefined || more.length > 0) {
+    throw new ConfigError(
+      `Cannot choose one job: the settings define ${loaded.names.length} jobs ` +
+        `(${loaded.names.join(", ")}); pass --job NAME`,
+    );
+  }
+  return only;
 }

@@ -106,6 +106,7 @@ export const settingsSchema = z.strictObject({
   log_max_files: positiveInt().max(100).default(5),
   metrics_file: nonEmpty().optional(),
   cron: nonEmpty().optional(),
+  max_parallel_jobs: positiveInt().max(32).default(2),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -149,6 +150,7 @@ export function keyKind(key: keyof RawSettings): KeyKind {
     "min_age_seconds",
     "log_max_bytes",
     "log_max_files",
+    "max_parallel_jobs",
   ];
   if (listKeys.includes(key)) return "list";
   if (boolKeys.includes(key)) return "boolean";
