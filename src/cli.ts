@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
+import { houseStyleCommanderError } from "./cli_errors.ts";
 import { commandHandlers } from "./commands/handlers.ts";
 import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
 import { VERSION } from "./version.ts";
@@ -33,6 +34,12 @@ Examples:
 const SINCE_HELP = "window start, RFC 3339 (e.g. 2026-11-25T00:00:00Z)";
 const LOOKBACK_HELP = "window length ending now, e.g. 90m, 36h, 7d";
 const DRY_RUN_HELP = "list what would be downloaded, download nothing";
+const JOB_HELP = "only this job ([jobs.NAME]); repeat for several (default: every job)";
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
   return command.optsWithGlobals() as GlobalFlags;
@@ -70,6 +77,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       getErrHasColors: () => false,
       getOutHelpWidth: () => 100,
       getErrHelpWidth: () => 100,
+      outputError: (text, write) => write(houseStyleCommanderError(text)),
     })
     .addHelpText("after", EXAMPLES_HELP + "\n" + EXIT_CODES_HELP);
 
@@ -81,29 +89,35 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   };
 
   program.command("run").description("start the scheduler and block until SIGINT/SIGTERM")
-    .action((_o, cmd) => run((ctx) => handlers.run(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .action((opts, cmd) => run((ctx) => handlers.run(ctx, opts), cmd));
   program.command("run-once").description("run one scheduled iteration and exit with its code")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
     .action((opts, cmd) => run((ctx) => handlers.runOnce(ctx, opts), cmd));
   program.command("trigger").description("run one sync now, irrespective of the schedule")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
     .option("--force", "run even while another run of this process is in progress")
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
   program.command("next").description("print the next planned run times in the configured zone")
     .option("-n, --count <n>", "how many", "5")
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
     .action((opts, cmd) => run((ctx) => handlers.next(ctx, opts), cmd));
   program.command("check").description(
     "verify settings, token, site/folder, DB service, directories, lock, clock",
   )
-    .action((_o, cmd) => run((ctx) => handlers.check(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .action((opts, cmd) => run((ctx) => handlers.check(ctx, opts), cmd));
   program.command("config").description(
     "print the effective settings (secrets redacted) and their sources",
   )
-    .action((_o, cmd) => run((ctx) => handlers.config(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .action((opts, cmd) => run((ctx) => handlers.config(ctx, opts), cmd));
   program.command("sim").description(
     "start the built-in Microsoft Graph simulator and print its settings",
   )
@@ -128,6 +142,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--systemd-daemon", "systemd service for the `run` daemon")
     .option("--cron", "crontab line")
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
+    .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
+    .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
+    .option("--job <name>", JOB_HELP, collect, [] as string[])
     .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
   return program;
 }

@@ -18,6 +18,7 @@ import {
   type TextFormatter,
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redactValue } from "./redact.ts";
 
 /** Levels as written in settings (seed style) and on the CLI. */
@@ -76,6 +77,8 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   const sinkNames = Object.keys(sinks);
   await configure({
     reset: true,
+    // Carries `job` (see Scheduler) into every record a job's run emits, at any depth.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
       { category: ["ingest"], lowestLevel: LEVELS[options.level], sinks: sinkNames },

@@ -7,7 +7,9 @@ import type { Clock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import { dbClientFromSettings } from "./db/http_db_client.ts";
 import { GraphSharePointClient } from "./graph/graph_client.ts";
+import type { ThrottleGate } from "./http/throttle_gate.ts";
 import { Metrics } from "./metrics.ts";
+import type { RunSlots } from "./schedule/run_slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
@@ -27,17 +29,30 @@ export interface Runtime {
   metrics: Metrics;
 }
 
+/** Parts a job shares with the other jobs of the process (see `runtime_jobs.ts`). */
+export interface SharedParts {
+  gate?: ThrottleGate;
+  metrics?: Metrics;
+  slots?: RunSlots;
+}
+
 /**
  * Wires the components for `settings`.
  * @param command recorded as lock holder: "run", "run-once" or "trigger"
  */
-export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: string): Runtime {
-  const metrics = new Metrics();
+export function buildRuntime(
+  settings: Settings,
+  deps: RuntimeDeps,
+  command: string,
+  shared: SharedParts = {},
+): Runtime {
+  const metrics = shared.metrics ?? new Metrics();
   const sharepoint = new GraphSharePointClient({
     settings,
     fetch: deps.fetch,
     clock: deps.clock,
     random: deps.random,
+    ...(shared.gate ? { gate: shared.gate } : {}),
   });
   const db = dbClientFromSettings(settings, deps.fetch);
   const job = new SyncJob({
@@ -55,6 +70,7 @@ export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: str
     random: deps.random,
     metrics,
     command,
+    ...(shared.slots ? { slots: shared.slots } : {}),
   });
   return { sharepoint, job, scheduler, metrics };
 }

@@ -4,12 +4,14 @@
  */
 import { describeError, UsageError } from "../errors.ts";
 import { buildRuntime } from "../runtime.ts";
-import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
+import type { Settings } from "../config/settings.ts";
+import { buildJobsRuntime } from "../runtime_jobs.ts";
+import { runDaemon, runJobsWithShutdown, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
 import { ProgressLine } from "./progress.ts";
-import { outcomeJson, summaryLines } from "./summary.ts";
+import { jobSummaryLine, outcomeJson, summaryLines } from "./summary.ts";
 
 /** Flags of `trigger` / `run-once`. */
 export interface WindowFlags {
@@ -17,6 +19,8 @@ export interface WindowFlags {
   lookback?: string;
   dryRun?: boolean;
   force?: boolean;
+  /** `--job NAME` (repeatable); empty: every job. */
+  job?: string[];
 }
 
 /** Turns the window flags into a run request. */
@@ -67,13 +71,12 @@ function report(
   }
 }
 
-async function oneRun(
+async function oneJob(
   ctx: CliContext,
-  flags: WindowFlags,
+  settings: Settings,
+  request: TriggerRequest,
   command: "run-once" | "trigger",
 ): Promise<number> {
-  const request = windowRequest(flags);
-  const { settings } = await ctx.load();
   const { scheduler } = buildRuntime(settings, ctx.deps, command);
   const progress = command === "trigger" && ctx.deps.isTty && !ctx.flags.json
     ? new ProgressLine({ write: ctx.deps.stderr, now: () => ctx.deps.clock.now() })
@@ -89,6 +92,49 @@ async function oneRun(
   return exitCode;
 }
 
+async function manyJobs(
+  ctx: CliContext,
+  jobs: Settings[],
+  request: TriggerRequest,
+  command: "run-once" | "trigger",
+): Promise<number> {
+  const { jobs: jobSet } = buildJobsRuntime(jobs, ctx.deps, command);
+  const { exitCode, outcomes } = await runJobsWithShutdown(
+    jobSet,
+    () => jobSet.runAll(command, request),
+    { timeoutMs: longestShutdownMs(jobs), signals: ctx.deps.signals },
+  );
+  const dirs = new Map(jobs.map((s) => [s.job, s.ingestion_dir]));
+  if (ctx.flags.json) {
+    ctx.printJson(
+      outcomes.map(({ job, outcome }) => ({ job, ...outcomeJson(outcome, outcome.exitCode) })),
+    );
+  } else {
+    for (const { job, outcome } of outcomes) {
+      ctx.print(jobSummaryLine(job, outcome, dirs.get(job)!));
+    }
+  }
+  return exitCode;
+}
+
+/** The longest `shutdown_timeout_seconds` of `jobs`, in ms: the whole process waits that long. */
+function longestShutdownMs(jobs: readonly Settings[]): number {
+  return Math.max(...jobs.map((s) => s.shutdown_timeout_seconds * 1000));
+}
+
+async function oneRun(
+  ctx: CliContext,
+  flags: WindowFlags,
+  command: "run-once" | "trigger",
+): Promise<number> {
+  const request = windowRequest(flags);
+  const { jobs } = await ctx.loadJobs(flags.job);
+  const settings = jobs.map((job) => job.settings);
+  return settings.length === 1
+    ? await oneJob(ctx, settings[0]!, request, command)
+    : await manyJobs(ctx, settings, request, command);
+}
+
 /** `ingest trigger`: one manual run now. */
 export function triggerCommand(ctx: CliContext, flags: WindowFlags): Promise<number> {
   return oneRun(ctx, flags, "trigger");
@@ -100,12 +146,16 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
   return oneRun(ctx, flags, "run-once");
 }
 
-/** `ingest run`: the scheduler daemon, until SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows). */
-export async function runCommand(ctx: CliContext): Promise<number> {
-  const { settings } = await ctx.load();
-  const { scheduler } = buildRuntime(settings, ctx.deps, "run");
-  return await runDaemon(scheduler, {
-    timeoutMs: settings.shutdown_timeout_seconds * 1000,
+/**
+ * `ingest run`: the scheduler daemon over every enabled job (or the `--job` selection), until
+ * SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows).
+ */
+export async function runCommand(ctx: CliContext, flags: { job?: string[] } = {}): Promise<number> {
+  const { jobs } = await ctx.loadJobs(flags.job);
+  const settings = jobs.map((job) => job.settings);
+  const { jobs: jobSet } = buildJobsRuntime(settings, ctx.deps, "run");
+  return await runDaemon(jobSet, {
+    timeoutMs: longestShutdownMs(settings),
     signals: ctx.deps.signals,
   });
 }

@@ -49,6 +49,7 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     log_max_files: 5,
     metrics_file: undefined,
     cron: undefined,
+    max_parallel_jobs: 2,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
