@@ -16,6 +16,8 @@ import { RunSlots } from "./schedule/run_slots.ts";
 export interface JobsRuntime {
   jobs: JobSet;
   runtimes: Runtime[];
+  /** The throttle gate of each job key (shared by jobs with one app registration). */
+  gates: ReadonlyMap<string, ThrottleGate>;
 }
 
 /** Jobs with the same app registration share one throttle gate: the limits are per app. */
@@ -42,6 +44,7 @@ export function buildJobsRuntime(
   const slots = jobs.length > 1 ? new RunSlots(jobs[0]!.max_parallel_jobs) : undefined;
   const gates = new Map<string, ThrottleGate>();
   const registries = new Map<string, Metrics>();
+  const gateOfJob = new Map<string, ThrottleGate>();
   const runtimes = jobs.map((settings) => {
     const key = appRegistrationKey(settings);
     const maxWaitMs = Math.max(
@@ -51,6 +54,7 @@ export function buildJobsRuntime(
     );
     let gate = gates.get(key);
     if (!gate) gates.set(key, gate = new ThrottleGate({ clock: deps.clock, maxWaitMs }));
+    gateOfJob.set(settings.job, gate);
     const file = settings.metrics_file ?? `\0${settings.job}`;
     let registry = registries.get(file);
     if (!registry) registries.set(file, registry = new Metrics());
@@ -60,5 +64,5 @@ export function buildJobsRuntime(
       ...(slots ? { slots } : {}),
     });
   });
-  return { jobs: new JobSet(runtimes.map((r) => r.scheduler)), runtimes };
+  return { jobs: new JobSet(runtimes.map((r) => r.scheduler)), runtimes, gates: gateOfJob };
 }
