@@ -108,6 +108,11 @@ function containerEnv(settings: Settings, configDir: string): YamlValue[] {
       `${containerDataPath(settings.staging_dir, configDir)}/${basename(settings.lock_file)}`,
     ),
   ];
+  if (settings.metrics_file !== undefined) {
+    env.push(
+      envVar(jobEnvName(job, "metrics_file"), `${CONTAINER_PATHS.data}/metrics/${job}.prom`),
+    );
+  }
   if (settings.client_certificate_path !== undefined) {
     env.push(
       envVar(
@@ -170,12 +175,14 @@ export function cronJob(settings: Settings, input: KubernetesInput): Record<stri
                 { name: "settings", mountPath: CONTAINER_PATHS.settingsDir, readOnly: true },
                 { name: "credentials", mountPath: CONTAINER_PATHS.secrets, readOnly: true },
                 { name: "data", mountPath: CONTAINER_PATHS.data },
+                { name: "tmp", mountPath: "/tmp" },
               ],
             }],
             volumes: [
               { name: "settings", configMap: { name: KUBERNETES_NAMES.configMap } },
               { name: "credentials", secret: { secretName: KUBERNETES_NAMES.secret } },
               { name: "data", persistentVolumeClaim: { claimName: KUBERNETES_NAMES.claim } },
+              { name: "tmp", emptyDir: {} },
             ],
           },
         },
@@ -203,6 +210,8 @@ export function kubernetesCronJobs(input: KubernetesInput): string {
     " [--from-literal=db_service_token=<token>]",
     `# The volume claim ${KUBERNETES_NAMES.claim} holds ingestion_dir and staging_dir` +
     " (the file watcher reads the same volume).",
+    "# The settings.toml in the ConfigMap must not hold client_secret (the pod reads it from the" +
+    " Secret) nor log_file (pods log to stderr).",
   ];
   const local = input.jobs.filter((s) => s.timezone === "local").map((s) => s.job);
   if (local.length > 0) {

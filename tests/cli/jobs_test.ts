@@ -145,16 +145,19 @@ Deno.test("two processes: different jobs at once both exit 0; the same job twice
   await using ws = await twoJobs();
   ws.sim.addFault({
     match: { server: "download", file: "r1.csv" },
-    fault: { kind: "delay", ms: 3000 },
-    times: Infinity,
+    fault: { kind: "delay", ms: 15_000 },
+    times: 1,
   });
   const args = ["run-once", "--config", ws.settingsPath, "--log-format", "json"];
   const slow = spawnIngest([...args, "--job", "reports"], { cwd: ws.dir });
+  let slowEnded = false;
+  const slowDone = slow.status.then((status) => (slowEnded = true, status));
   await slow.waitForLine(/Run started/);
   const other = await spawnIngest([...args, "--job", "archive"], { cwd: ws.dir }).status;
   const twice = spawnIngest([...args, "--job", "reports"], { cwd: ws.dir });
   const twiceStatus = await twice.status;
-  const slowStatus = await slow.status;
+  assert.equal(slowEnded, false, "the first reports run still held its lock meanwhile");
+  const slowStatus = await slowDone;
   assert.equal(other.code, 0, "archive ran while reports held its own lock");
   assert.equal(twiceStatus.code, 4, twice.stderr);
   assert.match(twice.stderr, /another run holds/);
@@ -199,10 +202,13 @@ Deno.test("ingest config shows each job's values and the table each came from", 
   assert.match(text.stdout, /^\[jobs\.archive\]$/m);
   assert.match(
     text.stdout,
-    /sharepoint_folder\s+= "\/Shared Documents\/Archive"  # file .* \[jobs\.archive\]/,
+    /sharepoint_folder\s+= "\/Shared Documents\/Archive" {2}# file .* \[jobs\.archive\]/,
   );
-  assert.match(text.stdout, /client_id\s+= ".*"  # file .* \[scheduler\]/);
-  assert.match(text.stdout, /min_age_seconds\s+= 30  # env INGEST_JOBS__ARCHIVE__MIN_AGE_SECONDS/);
+  assert.match(text.stdout, /client_id\s+= ".*" {2}# file .* \[scheduler\]/);
+  assert.match(
+    text.stdout,
+    /min_age_seconds\s+= 30 {2}# env INGEST_JOBS__ARCHIVE__MIN_AGE_SECONDS/,
+  );
   assert.doesNotMatch(text.stdout, new RegExp(ws.sim.clientSecret));
   const one = await runMain(["--json", "config", "--job", "archive"], { cwd: ws.dir });
   const json = JSON.parse(one.stdout);

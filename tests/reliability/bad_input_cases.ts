@@ -247,13 +247,13 @@ export const BAD_INPUTS: BadInput[] = [
     name: "unknown flag",
     args: ["trigger", "--frobnicate"],
     code: 2,
-    message: /unknown option '--frobnicate'/,
+    message: /^ingest: Cannot use option --frobnicate: unknown option$/,
   },
   {
     name: "unknown command",
     args: ["trigerr"],
     code: 2,
-    message: /unknown command 'trigerr'/,
+    message: /^ingest: Cannot run command "trigerr": unknown command \(did you mean trigger\?\)$/,
   },
   {
     name: "--force with run-once",
