@@ -26,10 +26,12 @@ Examples:
   ingest check --config settings.toml      verify settings, credentials, folder, DB service
   ingest trigger --lookback 36h            catch up after downtime
   ingest trigger --dry-run --json          show what would be downloaded
+  ingest trigger --job reports             one job of a settings file with [jobs.*] tables
   ingest run-once                          one scheduled iteration (Task Scheduler, cron)
   ingest run                               the scheduler daemon
   ingest next --count 8                    next planned run times
-  ingest schedule print --task-scheduler   Task Scheduler XML from the settings`;
+  ingest schedule print --task-scheduler   Task Scheduler XML from the settings
+  ingest schedule print --kubernetes       one Kubernetes CronJob per job`;
 
 const SINCE_HELP = "window start, RFC 3339 (e.g. 2026-11-25T00:00:00Z)";
 const LOOKBACK_HELP = "window length ending now, e.g. 90m, 36h, 7d";
@@ -135,7 +137,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .action((opts, cmd) => run((ctx) => handlers.demo(ctx, opts), cmd));
   const schedule = program.command("schedule").description("scheduler integration helpers");
   schedule.command("print").description(
-    "print a Task Scheduler task, systemd units or a crontab line",
+    "print a Task Scheduler task, systemd units, crontab lines or Kubernetes CronJobs",
   )
     .option("--task-scheduler", "Windows Task Scheduler XML (run-once)")
     .option("--systemd", "systemd service + timer (run-once)")

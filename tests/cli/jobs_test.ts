@@ -260,3 +260,35 @@ Deno.test("ingest run schedules every enabled job in one daemon and stops on SIG
   assert.deepEqual(ws.names("reports"), ["r1.csv", "r2.csv"]);
   assert.deepEqual(ws.names("archive"), [], "a disabled job is not scheduled");
 });
+
+Deno.test("ingest schedule print: one entry per job with --job, and one Task Scheduler task per --job", async () => {
+  await using ws = await twoJobs();
+  const binary = ["--binary", "/opt/ingest/ingest"];
+  const cron = await runMain(["schedule", "print", "--cron", ...binary], { cwd: ws.dir });
+  assert.equal(cron.code, 0, cron.stderr);
+  const lines = cron.stdout.split("\n").filter((line) => /^[\d*]/.test(line));
+  assert.equal(lines.length, 2, cron.stdout);
+  assert.match(
+    lines[0]!,
+    /^0 \* \* \* \* \/opt\/ingest\/ingest run-once --config .* --job reports$/,
+  );
+  assert.match(lines[1]!, /--job archive$/);
+  const task = await runMain(["schedule", "print", "--task-scheduler", ...binary], { cwd: ws.dir });
+  assert.equal(task.code, 2);
+  assert.match(
+    task.stderr,
+    /^ingest: Cannot print one Task Scheduler task for 2 jobs .*--job NAME/,
+  );
+  const one = await runMain(
+    ["schedule", "print", "--systemd", "--job", "archive", ...binary],
+    { cwd: ws.dir },
+  );
+  assert.equal(one.code, 0, one.stderr);
+  assert.match(one.stdout, /^# ingest-archive\.service$/m);
+  assert.match(one.stdout, /^ExecStart=.* run-once --config .* --job archive$/m);
+  assert.match(one.stdout, /^Unit=ingest-archive\.service$/m);
+  const daemon = await runMain(["schedule", "print", "--systemd-daemon", ...binary], {
+    cwd: ws.dir,
+  });
+  assert.match(daemon.stdout, /^ExecStart=\/opt\/ingest\/ingest run --config \S+$/m);
+});
