@@ -52,12 +52,27 @@ export function redactingSink(sink: Sink): Sink {
     });
 }
 
+/**
+ * Starts the message of a record that carries a job key other than `default` with `[job] `, so
+ * pretty lines of several jobs can be told apart (JSON lines carry `job` as a property).
+ */
+export function withJobPrefix(formatter: TextFormatter): TextFormatter {
+  return (record) => {
+    const job = record.properties.job;
+    if (typeof job !== "string" || job === "default") return formatter(record);
+    const [first, ...rest] = record.message;
+    return formatter({ ...record, message: [`[${job}] ${String(first ?? "")}`, ...rest] });
+  };
+}
+
 function consoleFormatter(options: LoggingOptions): TextFormatter {
   const pretty = options.format === "pretty" || (options.format === "auto" && options.isTty);
   if (!pretty) return jsonLinesFormatter;
-  return options.isTty
-    ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
-    : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" });
+  return withJobPrefix(
+    options.isTty
+      ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
+      : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" }),
+  );
 }
 
 /** Configures LogTape for the process (idempotent: replaces an earlier configuration). */

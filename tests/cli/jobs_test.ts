@@ -292,3 +292,14 @@ Deno.test("ingest schedule print: one entry per job with --job, and one Task Sch
   });
   assert.match(daemon.stdout, /^ExecStart=\/opt\/ingest\/ingest run --config \S+$/m);
 });
+
+Deno.test("pretty log lines of a job start with its key", async () => {
+  await using ws = await twoJobs();
+  const run = await runMain(["--log-format", "pretty", "trigger", "--job", "archive"], {
+    cwd: ws.dir,
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const started = run.stderr.split("\n").filter((line) => line.includes("Run started"));
+  assert.equal(started.length, 1, run.stderr);
+  assert.match(started[0]!, /\[archive\] Run started/);
+});
