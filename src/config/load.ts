@@ -1,6 +1,7 @@
 /**
- * Finds, reads, merges and validates the settings: defaults < settings file < `INGEST_<KEY>`
- * environment < CLI flags. Every problem becomes one `ConfigError` line naming the key and its source.
+ * Finds, reads, merges and validates the settings of every job: defaults < `[scheduler]` <
+ * `INGEST_<KEY>` < `[jobs.<name>]` < `INGEST_JOBS__<NAME>__<KEY>` < CLI flags. Every problem
+ * becomes one `ConfigError` line naming the key, its table and its source.
  * @module
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
@@ -8,30 +9,25 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { chooseSchedule } from "../schedule/schedule_math.ts";
-import { envName, type JobEnvValues, jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
+import { envName, jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
 import {
   DEFAULT_JOB,
   jobNames,
   jobTables,
   lockFileName,
-  PROCESS_KEYS,
   selectJobs,
   type SettingsTables,
   stateFileName,
   tableLabel,
 } from "./jobs.ts";
 import { PATH_KEYS, type RawSettings, SETTINGS_KEYS, settingsSchema } from "./schema.ts";
+import { type Layer, mergeJob, sharedLockProblems } from "./merge_jobs.ts";
 import type { Settings } from "./settings.ts";
+import { describeSource, type ValueSource } from "./source.ts";
 import { suggest } from "./suggest.ts";
 import { settingsErrorMap } from "./wording.ts";
 
-/** Where a value came from, for `ingest config` and for error messages. */
-export type ValueSource =
-  | { kind: "default" }
-  /** `table`: "[scheduler]" or "[jobs.<name>]" when the file defines jobs. */
-  | { kind: "file"; path: string; table?: string }
-  | { kind: "env"; name: string }
-  | { kind: "flag"; name: string };
+export type { ValueSource };
 
 /** Inputs of {@link loadSettings}; everything that varies is injected. */
 export interface LoadOptions {
@@ -150,21 +146,6 @@ async function readSettingsFile(path: string, options: LoadOptions): Promise<Set
     throw new ConfigError(`Cannot load settings file ${path}: "scheduler" must be a table`);
   }
   return { scheduler: { ...section as Record<string, unknown> }, jobs };
-}
-
-function describeSource(key: string, source: ValueSource | undefined): string {
-  switch (source?.kind) {
-    case "file":
-      return source.table
-        ? `key "${key}" in ${source.table} of ${source.path}`
-        : `key "${key}" in ${source.path}`;
-    case "env":
-      return `${source.name}`;
-    case "flag":
-      return `${source.name}`;
-    default:
-      return `key "${key}"`;
-  }
 }
 
 function checkUnknownKeys(
@@ -316,67 +297,6 @@ export function defaultStagingDir(ingestionDir: string): string {
   return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
 }
 
-/** Where the merged values of one job came from, before validation. */
-interface Layer {
-  values: Record<string, unknown>;
-  sources: Record<string, ValueSource>;
-}
-
-function put(layer: Layer, values: Record<string, unknown>, source: (key: string) => ValueSource) {
-  for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    layer.values[key] = value;
-    layer.sources[key] = source(key);
-  }
-}
-
-/** Process-wide keys set in a job table or a job's variable: one line each. */
-function processKeyProblems(layer: Layer): string[] {
-  return Object.keys(layer.values).filter((key) => PROCESS_KEYS.has(key)).map((key) =>
-    `Cannot use ${
-      describeSource(key, layer.sources[key])
-    }: it applies to the whole process; set it in [scheduler]`
-  );
-}
-
-/**
- * Merges the layers of `job`: [scheduler] < `INGEST_<KEY>` < [jobs.<job>] <
- * `INGEST_JOBS__<JOB>__<KEY>` < flags.
- */
-function mergeJob(
-  job: string,
-  input: {
-    path: string | undefined;
-    tables: SettingsTables | undefined;
-    env: Record<string, unknown>;
-    jobEnv: Map<string, JobEnvValues>;
-    flags: Record<string, unknown>;
-  },
-): { layer: Layer; problems: string[] } {
-  const { path, tables } = input;
-  const layer: Layer = { values: {}, sources: {} };
-  const multi = tables?.jobs !== undefined;
-  if (path !== undefined && tables) {
-    put(layer, tables.scheduler, () => ({
-      kind: "file",
-      path,
-      ...(multi ? { table: tableLabel(undefined) } : {}),
-    }));
-  }
-  put(layer, input.env, (key) => ({ kind: "env", name: envName(key) }));
-  const own: Layer = { values: {}, sources: {} };
-  const table = tables?.jobs?.get(job);
-  if (path !== undefined && table) {
-    put(own, table, () => ({ kind: "file", path, table: tableLabel(job) }));
-  }
-  const fromEnv = input.jobEnv.get(job);
-  if (fromEnv) put(own, fromEnv.values, (key) => ({ kind: "env", name: fromEnv.names[key]! }));
-  const problems = processKeyProblems(own);
-  put(layer, own.values, (key) => own.sources[key]!);
-  put(layer, input.flags, (key) => ({ kind: "flag", name: `--${key.replace(/_/g, "-")}` }));
-  return { layer, problems };
-}
-
 /** Validates and resolves one job's merged values into its {@link Settings}. */
 async function resolveJob(
   job: string,
@@ -409,25 +329,6 @@ async function resolveJob(
     state_file: join(staging, stateFileName(job)),
   };
   return { settings, sources };
-}
-
-/** Two jobs with one lock file would lock each other out: each job needs its own. */
-function sharedLockProblems(jobs: LoadedSettings[]): string[] {
-  const owners = new Map<string, string>();
-  const problems: string[] = [];
-  for (const { settings, sources } of jobs) {
-    const path = resolve(settings.lock_file);
-    const other = owners.get(path);
-    if (other === undefined) {
-      owners.set(path, settings.job);
-      continue;
-    }
-    problems.push(
-      `Cannot use ${describeSource("lock_file", sources.lock_file)} for job "${settings.job}": ` +
-        `job "${other}" uses the same lock file ${path}; set lock_file per job or leave it unset`,
-    );
-  }
-  return problems;
 }
 
 function noFileError(options: LoadOptions): ConfigError {
