@@ -7,6 +7,20 @@ import type { RunOutcome } from "../../src/schedule/run_outcome.ts";
 import { RunSlots } from "../../src/schedule/run_slots.ts";
 import { systemClock } from "../../src/clock.ts";
 import { testSettings } from "../sync/test_settings.ts";
+import { Scheduler } from "../../src/scheduler.ts";
+import type { Settings } from "../../src/config/settings.ts";
+import {
+  FakeJob,
+  MemoryLock,
+  messages,
+  recordLogs,
+  settle,
+  testSettings as schedulerTestSettings,
+} from "./scheduler_fakes.ts";
+
+function schedulerSettings(overrides: Record<string, unknown>, job: string): Settings {
+  return { ...schedulerTestSettings(overrides), job };
+}
 
 const EXIT_RULE: [number[], number][] = [
   [[], 0],
@@ -139,4 +153,72 @@ Deno.test("completed outcomes keep their exit code through the JobSet", async ()
   const set = new JobSet([new FakeScheduler("a", true, completed(result))]);
   const [only] = await set.runAll("run-once");
   assert.equal(only!.outcome.exitCode, 1);
+});
+
+Deno.test("jobs share max_parallel_jobs slots: the third job waits until one of two ends", async () => {
+  await using logs = await recordLogs();
+  const slots = new RunSlots(2);
+  const fakes = ["a", "b", "c"].map((job) => ({
+    job,
+    runner: new FakeJob({ hold: true }),
+    lock: new MemoryLock(),
+  }));
+  const schedulers = fakes.map(({ job, runner, lock }) =>
+    new Scheduler({
+      settings: schedulerSettings({ max_parallel_jobs: 2 }, job),
+      job: runner,
+      lockFactory: lock.factory,
+      slots,
+    })
+  );
+  const set = new JobSet(schedulers);
+  const all = set.runAll("trigger");
+  await settle();
+  assert.deepEqual(fakes.map((f) => f.runner.inFlight), [1, 1, 0]);
+  assert.equal(slots.waiting, 1);
+  fakes[0]!.runner.finish();
+  await settle();
+  assert.deepEqual(fakes.map((f) => f.runner.inFlight), [0, 1, 1]);
+  fakes[1]!.runner.finish();
+  fakes[2]!.runner.finish();
+  const outcomes = await all;
+  assert.deepEqual(outcomes.map((o) => [o.job, o.outcome.status]), [
+    ["a", "completed"],
+    ["b", "completed"],
+    ["c", "completed"],
+  ]);
+  assert.equal(slots.free, 2);
+  const waited = logs.filter((r) => messages([r])[0]!.includes("waits for a free slot"));
+  assert.deepEqual(waited.map((r) => r.properties.job), ["c"]);
+  const started = logs.filter((r) => messages([r])[0]!.startsWith("Manual trigger"));
+  assert.deepEqual(started.map((r) => r.properties.job).sort(), ["a", "b", "c"]);
+});
+
+Deno.test("stopping while a job waits for a slot ends that job without running it", async () => {
+  const slots = new RunSlots(1);
+  const first = new FakeJob({ hold: true });
+  const second = new FakeJob({ hold: true });
+  const set = new JobSet([
+    new Scheduler({
+      settings: schedulerSettings({}, "a"),
+      job: first,
+      lockFactory: new MemoryLock().factory,
+      slots,
+    }),
+    new Scheduler({
+      settings: schedulerSettings({}, "b"),
+      job: second,
+      lockFactory: new MemoryLock().factory,
+      slots,
+    }),
+  ]);
+  const all = set.runAll("run-once");
+  await settle();
+  const stopping = set.stop({ timeoutMs: 1000 });
+  first.finish();
+  await stopping;
+  const outcomes = await all;
+  assert.equal(outcomes[0]!.outcome.status, "completed");
+  assert.equal(outcomes[1]!.outcome.status, "aborted");
+  assert.equal(second.calls.length, 0);
 });
