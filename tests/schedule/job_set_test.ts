@@ -8,6 +8,8 @@ import { RunSlots } from "../../src/schedule/run_slots.ts";
 import { systemClock } from "../../src/clock.ts";
 import { testSettings } from "../sync/test_settings.ts";
 import { Scheduler } from "../../src/scheduler.ts";
+import { scriptedFetch } from "../http/fetch_script.ts";
+import { settle as timerSettle, TimerClock } from "../http/timer_clock.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import {
   FakeJob,
@@ -221,4 +223,42 @@ Deno.test("stopping while a job waits for a slot ends that job without running i
   assert.equal(outcomes[0]!.outcome.status, "completed");
   assert.equal(outcomes[1]!.outcome.status, "aborted");
   assert.equal(second.calls.length, 0);
+});
+
+/** Two jobs' Graph clients over a scripted token endpoint whose first answer is a 429. */
+async function throttledPair(clientIdOfB: string) {
+  const clock = new TimerClock();
+  const dir = "/tmp/ingest-gate-pair";
+  const a = testSettings(dir, { job: "a", lock_file: `${dir}/a.lock` });
+  const b = testSettings(dir, { job: "b", lock_file: `${dir}/b.lock`, client_id: clientIdOfB });
+  const { fetch, calls } = scriptedFetch(
+    clock,
+    (_call, n) =>
+      n === 0
+        ? new Response("{}", { status: 429, headers: { "retry-after": "5" } })
+        : Response.json({ access_token: "t", expires_in: 3600, token_type: "Bearer" }),
+  );
+  const { runtimes } = buildJobsRuntime([a, b], { fetch, clock, random: () => 0 }, "trigger");
+  const first = runtimes[0]!.sharepoint.authenticate();
+  await timerSettle();
+  assert.equal(calls.length, 1, "job a was throttled");
+  const second = runtimes[1]!.sharepoint.authenticate();
+  await timerSettle();
+  return { clock, calls, done: Promise.all([first, second]) };
+}
+
+Deno.test("a Retry-After seen by one job pauses the other jobs of the same app registration", async () => {
+  const { clock, calls, done } = await throttledPair("00000000-0000-0000-0000-000000000001");
+  assert.equal(calls.length, 1, "job b waits behind the shared gate");
+  await clock.advance(5000);
+  await done;
+  assert.equal(calls.length, 3);
+  assert.ok(calls.slice(1).every((call) => call.at >= calls[0]!.at + 5000));
+});
+
+Deno.test("a Retry-After seen by one app does not pause a job of another app", async () => {
+  const { clock, calls, done } = await throttledPair("another-app");
+  assert.equal(calls.length, 2, "job b's request went out at once");
+  await clock.advance(5000);
+  await done;
 });
