@@ -39,8 +39,8 @@ const DRY_RUN_HELP = "list what would be downloaded, download nothing";
 const JOB_HELP = "only this job ([jobs.NAME]); repeat for several (default: every job)";
 
 /** Collects a repeatable option's values. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
@@ -91,34 +91,34 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   };
 
   program.command("run").description("start the scheduler and block until SIGINT/SIGTERM")
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.run(ctx, opts), cmd));
   program.command("run-once").description("run one scheduled iteration and exit with its code")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.runOnce(ctx, opts), cmd));
   program.command("trigger").description("run one sync now, irrespective of the schedule")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
     .option("--force", "run even while another run of this process is in progress")
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
   program.command("next").description("print the next planned run times in the configured zone")
     .option("-n, --count <n>", "how many", "5")
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.next(ctx, opts), cmd));
   program.command("check").description(
     "verify settings, token, site/folder, DB service, directories, lock, clock",
   )
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.check(ctx, opts), cmd));
   program.command("config").description(
     "print the effective settings (secrets redacted) and their sources",
   )
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.config(ctx, opts), cmd));
   program.command("sim").description(
     "start the built-in Microsoft Graph simulator and print its settings",
@@ -146,7 +146,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
     .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
     .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
-    .option("--job <name>", JOB_HELP, collect, [] as string[])
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
   return program;
 }
