@@ -46,7 +46,7 @@ export function buildRuntime(
   command: string,
   shared: SharedParts = {},
 ): Runtime {
-  const metrics = shared.metrics ?? new Metrics();
+  const metrics = shared.metrics ?? new Metrics().withLabels({ job: settings.job });
   const sharepoint = new GraphSharePointClient({
     settings,
     fetch: deps.fetch,

@@ -10,6 +10,7 @@ import type { Simulator } from "../../src/sim/types.ts";
 import { acquireRunLock } from "../../src/schedule/run_lock.ts";
 import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
 import { spawnIngest } from "../reliability/harness.ts";
+import { simWorkspace } from "../helpers/sim_workspace.ts";
 
 interface TwoJobs extends AsyncDisposable {
   sim: Simulator;
@@ -302,4 +303,13 @@ Deno.test("pretty log lines of a job start with its key", async () => {
   const started = run.stderr.split("\n").filter((line) => line.includes("Run started"));
   assert.equal(started.length, 1, run.stderr);
   assert.match(started[0]!, /\[archive\] Run started/);
+});
+
+Deno.test('a settings file without jobs labels its metrics {job="default"}', async () => {
+  await using ws = await simWorkspace({}, 'metrics_file = "m.prom"');
+  const run = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  const metrics = await Deno.readTextFile(join(ws.dir, "m.prom"));
+  assert.match(metrics, /^ingest_syncjob_download_success_total\{job="default"\} \d+$/m);
+  assert.doesNotMatch(metrics, /^ingest_\w+ /m, "no unlabelled series");
 });
