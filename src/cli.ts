@@ -18,7 +18,8 @@ Exit codes:
   3    partial: some files failed, the others were placed
   4    skipped: another run holds the lock
   130  interrupted (SIGINT/Ctrl+C, SIGBREAK) after an abort
-  143  terminated (SIGTERM) after an abort`;
+  143  terminated (SIGTERM) after an abort
+  Over several jobs: 1 if any job failed, else 3 if any was partial, else 4 if any was skipped.`;
 
 const EXAMPLES_HELP = `
 Examples:
