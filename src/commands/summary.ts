@@ -69,3 +69,24 @@ export function outcomeJson(outcome: RunOutcome, exitCode: number): Record<strin
       return { status: outcome.status, exit_code: exitCode, error: describeError(outcome.error) };
   }
 }
+
+/** One line for one job of a command over several jobs: `<job>: <what happened>`. */
+export function jobSummaryLine(job: string, outcome: RunOutcome, ingestionDir: string): string {
+  switch (outcome.status) {
+    case "completed": {
+      const r = outcome.result;
+      const verb = r.dry_run ? "would download" : "downloaded";
+      const failed = r.failed.length > 0 ? `, ${r.failed.length} failed` : "";
+      return `${job}: ${verb} ${r.downloaded.length} file(s), ${formatBytes(r.bytes)}${failed}, ` +
+        `in ${(r.duration_ms / 1000).toFixed(1)} s into ${ingestionDir}`;
+    }
+    case "skipped":
+      return `${job}: skipped: ${
+        outcome.error ? describeError(outcome.error).split("\n")[0] : outcome.reason
+      }`;
+    case "aborted":
+      return `${job}: aborted; the next run fetches the rest`;
+    default:
+      return `${job}: failed: ${describeError(outcome.error).split("\n")[0]}`;
+  }
+}

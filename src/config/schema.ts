@@ -186,6 +186,7 @@ export const settingsSchema = z.strictObject({
       error: 'must be a file extension like "xlsx" (letters and digits, no path or wildcard)',
     }),
   ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
+  max_parallel_jobs: positiveInt().max(32).default(2),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -233,6 +234,7 @@ export function keyKind(key: keyof RawSettings): KeyKind {
     "log_max_files",
     "max_catch_up_hours",
     "initial_lookback_hours",
+    "max_parallel_jobs",
   ];
   if (listKeys.includes(key)) return "list";
   if (boolKeys.includes(key)) return "boolean";

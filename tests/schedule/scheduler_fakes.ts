@@ -3,6 +3,7 @@
  * that can pretend another process holds it, fake time and a log recorder.
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
@@ -195,6 +196,7 @@ export async function recordLogs(): Promise<LogRecord[] & AsyncDisposable> {
   const records: LogRecord[] = [];
   await configure({
     reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { buffer: (record: LogRecord) => records.push(record) },
     loggers: [
       { category: ["ingest"], sinks: ["buffer"], lowestLevel: "debug" },

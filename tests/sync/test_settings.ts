@@ -54,6 +54,7 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     initial_lookback_hours: undefined,
     listing: "delta",
     rewritten_extensions: [...DEFAULT_REWRITTEN_EXTENSIONS],
+    max_parallel_jobs: 2,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
