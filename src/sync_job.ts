@@ -44,6 +44,8 @@ export interface SyncJobOptions {
   defaultLookbackMs: number;
   /** Returns a fresh random UUID (run ids, temporary names); default `crypto.randomUUID`. */
   random?: () => string;
+  /** Whose file name rules apply (a `Deno.build.os` value); default this host's. */
+  os?: string;
 }
 
 /** The plan of a run once the folder is listed. */
@@ -73,6 +75,7 @@ export class SyncJob implements SyncRunner {
   #metrics: Metrics;
   #defaultLookbackMs: number;
   #random: () => string;
+  #os: string | undefined;
   #filter: FileFilter;
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
@@ -85,6 +88,7 @@ export class SyncJob implements SyncRunner {
     this.#metrics = options.metrics;
     this.#defaultLookbackMs = options.defaultLookbackMs;
     this.#random = options.random ?? (() => crypto.randomUUID());
+    this.#os = options.os;
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -151,6 +155,7 @@ export class SyncJob implements SyncRunner {
       stagingDir: this.#settings.staging_dir,
       ingestionDir: this.#settings.ingestion_dir,
       newId: this.#random,
+      ...(this.#os ? { os: this.#os } : {}),
     });
     // Leftovers of a killed run are removed only when no other run of this process is writing
     // to the staging folder (allow_overlap or a forced trigger run concurrently).
@@ -254,10 +259,14 @@ function planDownloads(
 ): Plan {
   const plan: Plan = { counts, toDownload: [], pending: 0, unsafe: [] };
   for (const file of candidates) {
-    const reason = unsafeNameReason(file.name);
+    const reason = unsafeNameReason(file.name, staging.os);
     if (reason !== undefined) {
       log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
-      plan.unsafe.push({ name: file.name, reason: `Cannot write this name: ${reason}` });
+      plan.unsafe.push({
+        name: file.name,
+        reason: `Cannot write this name: ${reason}`,
+        refused_name: true,
+      });
     } else if (staging.isPending(file.name)) {
       log.info("Skipped {file}: still in ingestion_dir, not yet consumed", {
         run_id: runId,
