@@ -128,6 +128,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--systemd-daemon", "systemd service for the `run` daemon")
     .option("--cron", "crontab line")
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
+    .option(
+      "--output <file>",
+      "write to FILE instead of stdout (Task Scheduler XML: UTF-16LE with a BOM, for schtasks)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
   return program;
 }
