@@ -306,6 +306,15 @@ export async function processUsage(pid: number): Promise<{ rssKb: number; fds: n
   return { rssKb, fds };
 }
 
+/**
+ * Milliseconds from the first request logged at index `from` or later until now: how long a run
+ * took without its process start, which under load (or Wine) can take many seconds by itself.
+ */
+export function sinceFirstRequest(sim: Simulator, from: number): number {
+  const first = sim.requestLog[from];
+  return first === undefined ? 0 : Date.now() - first.at;
+}
+
 /** Resolves after `ms` (real time; the suite drives real processes). */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
