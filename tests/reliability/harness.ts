@@ -315,6 +315,17 @@ export function sinceFirstRequest(sim: Simulator, from: number): number {
   return first === undefined ? 0 : Date.now() - first.at;
 }
 
+/** Resolves like `promise`, or with `fallback` when `ms` pass first. */
+export async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => timer = setTimeout(() => resolve(fallback), ms));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Resolves after `ms` (real time; the suite drives real processes). */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
