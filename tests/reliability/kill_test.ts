@@ -73,6 +73,11 @@ function untilStreaming(
   );
 }
 
+/** Resolves once a file is in `ingestionDir` (the watcher empties it after every kill). */
+function untilPlaced(process: IngestProcess, ingestionDir: string): Promise<void> {
+  return until(process, async () => (await namesIn(ingestionDir)).length > 0);
+}
+
 /** Whether `status` is the end of a hard kill on this OS. */
 function hardKilled(status: Deno.CommandStatus): boolean {
   return Deno.build.os === "windows"
@@ -130,12 +135,12 @@ Deno.test({
         const expected = await expectedFiles(sim);
         const leftovers = new Set(await namesIn(ws.stagingDir));
         const process = guard.spawn(["trigger", "--config", ws.settings]);
-        // Even kills land at a random moment after the run took the lock (token, listing, first
-        // bytes); odd ones after the first temporary file appeared, however slowly this host
-        // starts a process. (Under Wine, a deno.exe killed while Deno itself still starts up can
-        // leave the next deno.exe hanging at startup; that is not ingest's code.)
-        if (kill % 2 === 0) await untilLocked(process, ws.stagingDir);
-        else await untilStreaming(process, ws.stagingDir, leftovers);
+        // Each kill lands at a random moment after a point of ingest's own run, however slowly
+        // this host starts a process: after the run took the lock (token, listing, first bytes),
+        // after its first temporary file appeared, or after it placed a file.
+        if (kill % 3 === 0) await untilLocked(process, ws.stagingDir);
+        else if (kill % 3 === 1) await untilStreaming(process, ws.stagingDir, leftovers);
+        else await untilPlaced(process, ws.ingestionDir);
         await delay(Math.floor(random.next() * 1800));
         process.kill("SIGKILL");
         const status = await process.status;
