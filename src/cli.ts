@@ -168,6 +168,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
     .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
     .option("--job <name>", JOB_HELP, collect)
+    .option(
+      "--output <file>",
+      "write to FILE instead of stdout (Task Scheduler XML: UTF-16LE with a BOM, for schtasks)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
   return program;
 }

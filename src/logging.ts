@@ -50,14 +50,27 @@ const LEVELS: Record<SettingsLogLevel, LogLevel> = {
   CRITICAL: "fatal",
 };
 
-/** Wraps `sink` so that no record reaches it with a secret in its message or properties. */
+/**
+ * Wraps `sink` so that no record reaches it with a secret in its message or properties. The
+ * wrapper disposes like `sink`: LogTape's `dispose()` closes only sinks that carry
+ * `Symbol.dispose`/`Symbol.asyncDispose`, so without them the rotating file would stay open
+ * (on Windows an open handle keeps the file, and so its folder, from being removed).
+ */
 export function redactingSink(sink: Sink): Sink {
-  return (record: LogRecord) =>
+  const wrapped = (record: LogRecord) =>
     sink({
       ...record,
       message: record.message.map((part) => redactValue(part)),
       properties: redactValue(record.properties) as Record<string, unknown>,
     });
+  const disposable = sink as Partial<Disposable & AsyncDisposable>;
+  const dispose = disposable[Symbol.dispose];
+  const asyncDispose = disposable[Symbol.asyncDispose];
+  if (dispose) return Object.assign(wrapped, { [Symbol.dispose]: () => dispose.call(sink) });
+  if (asyncDispose) {
+    return Object.assign(wrapped, { [Symbol.asyncDispose]: () => asyncDispose.call(sink) });
+  }
+  return wrapped;
 }
 
 /**

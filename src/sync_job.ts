@@ -57,6 +57,8 @@ export interface SyncJobOptions {
   random?: () => string;
   /** The job's state store; default the file `settings.state_file`. */
   state?: JobStateStore;
+  /** Whose file name rules apply (a `Deno.build.os` value); default this host's. */
+  os?: string;
 }
 
 /** The plan of a run once the folder is listed. */
@@ -88,6 +90,7 @@ export class SyncJob implements SyncRunner {
   #metrics: Metrics;
   #defaultLookbackMs: number;
   #random: () => string;
+  #os: string | undefined;
   #filter: FileFilter;
   #state: JobStateStore;
   #lister: FolderLister;
@@ -119,6 +122,7 @@ export class SyncJob implements SyncRunner {
       now: () => options.clock.now(),
     });
     this.#rewrittenExtensions = normaliseExtensions(options.settings.rewritten_extensions);
+    this.#os = options.os;
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -205,6 +209,7 @@ export class SyncJob implements SyncRunner {
       ingestionDir: this.#settings.ingestion_dir,
       job: this.#settings.job,
       newId: this.#random,
+      ...(this.#os ? { os: this.#os } : {}),
     });
     const partials = new ResumablePartials({
       state: this.#state,
@@ -386,10 +391,14 @@ function planDownloads(
 ): Plan {
   const plan: Plan = { counts, toDownload: [], pending: [], unsafe: [], unsafeFiles: [] };
   for (const file of candidates) {
-    const reason = unsafeNameReason(file.name);
+    const reason = unsafeNameReason(file.name, staging.os);
     if (reason !== undefined) {
       log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
-      plan.unsafe.push({ name: file.name, reason: `Cannot write this name: ${reason}` });
+      plan.unsafe.push({
+        name: file.name,
+        reason: `Cannot write this name: ${reason}`,
+        refused_name: true,
+      });
       plan.unsafeFiles.push(file);
     } else if (staging.isPending(file.name)) {
       log.info("Skipped {file}: still in ingestion_dir, not yet consumed", {

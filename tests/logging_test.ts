@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
-import { closeLogging, setupLogging } from "../src/logging.ts";
+import { closeLogging, redactingSink, setupLogging } from "../src/logging.ts";
 import { redactText, redactValue, safeUrl } from "../src/redact.ts";
 import { describeError } from "../src/errors.ts";
 
@@ -84,6 +84,20 @@ Deno.test("setupLogging() writes a rotating JSON file next to the console", asyn
   const last = (await Deno.readTextFile(path)).trim().split("\n").at(-1)!;
   assert.equal(JSON.parse(last).properties.tick, 9);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("redactingSink() disposes like the sink it wraps, so closeLogging() closes the log file", async () => {
+  let closed = 0;
+  const sync = Object.assign(() => {}, { [Symbol.dispose]: () => void closed++ });
+  const wrappedSync = redactingSink(sync) as Partial<Disposable>;
+  wrappedSync[Symbol.dispose]?.();
+  assert.equal(closed, 1);
+  const later = Object.assign(() => {}, {
+    [Symbol.asyncDispose]: () => Promise.resolve(void (closed += 10)),
+  });
+  await (redactingSink(later) as Partial<AsyncDisposable>)[Symbol.asyncDispose]?.();
+  assert.equal(closed, 11);
+  assert.equal(Symbol.dispose in redactingSink(() => {}), false);
 });
 
 Deno.test("describeError() joins the cause chain once, without fetch's generic wrapper", () => {

@@ -5,7 +5,8 @@
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
-import { basename, join } from "../path_util.ts";
+import { basename, join, resolve } from "../path_util.ts";
+import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
 import {
@@ -36,6 +37,8 @@ export interface CheckLine {
   name: string;
   detail: string;
   hint?: string;
+  /** Passed, with something the operator should know (printed with ⚠, no effect on the verdict). */
+  warning?: boolean;
 }
 
 /** Largest tolerated difference between the local clock and Graph's `Date` header. */
@@ -49,6 +52,8 @@ interface CheckState {
   network: Network;
   tokenOk: boolean;
   folder?: RemoteFolder;
+  /** Names of the files listed by the folder check (first page or up to 1000). */
+  names?: string[];
 }
 
 function failure(name: string, error: unknown, hint?: string): CheckLine {
@@ -84,7 +89,11 @@ async function checkFolder(state: CheckState): Promise<CheckLine> {
     const folder = await state.client.resolveFolder();
     state.folder = folder;
     let files = 0;
-    for await (const _file of state.client.listFiles(folder)) if (++files >= 1000) break;
+    state.names = [];
+    for await (const file of state.client.listFiles(folder)) {
+      state.names.push(file.name);
+      if (++files >= 1000) break;
+    }
     const where = folder.pathInDrive === "" ? "library root" : `"${folder.pathInDrive}"`;
     return {
       ok: true,
@@ -96,6 +105,38 @@ async function checkFolder(state: CheckState): Promise<CheckLine> {
   } catch (error) {
     return failure("folder", error, error instanceof GraphError ? graphHint(error) : undefined);
   }
+}
+
+/** Warns when a listed file would be placed under a path longer than Windows' MAX_PATH − 1. */
+function checkPaths(state: CheckState): Promise<CheckLine> {
+  return Promise.resolve(pathsLine(state));
+}
+
+function pathsLine(state: CheckState): CheckLine {
+  if (!state.names) {
+    return { ok: true, warning: true, name: "paths", detail: "skipped: the folder was not listed" };
+  }
+  const dir = resolve(state.settings.ingestion_dir);
+  const paths = state.names.map((name) => join(dir, name));
+  const long = paths.filter(exceedsPortablePath);
+  const longest = Math.max(dir.length, ...paths.map((p) => p.length));
+  if (long.length === 0) {
+    return {
+      ok: true,
+      name: "paths",
+      detail:
+        `longest placed path ${longest} characters (many Windows programs stop at ${MAX_PORTABLE_PATH})`,
+    };
+  }
+  return {
+    ok: true,
+    warning: true,
+    name: "paths",
+    detail: `${long.length} listed file(s) would be placed under paths longer than ` +
+      `${MAX_PORTABLE_PATH} characters (longest ${longest}), e.g. ${long[0]}`,
+    hint: "ingest places them, but many Windows programs and file watchers cannot open them: " +
+      "use a shorter ingestion_dir",
+  };
 }
 
 async function checkDb(state: CheckState): Promise<CheckLine> {
@@ -224,6 +265,7 @@ function checkState(state: CheckState): Promise<CheckLine> {
 const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
   [checkToken, "Authenticating"],
   [checkFolder, "Listing the folder"],
+  [checkPaths, "Checking path lengths"],
   [checkState, "Reading the job state"],
   [checkDb, "Asking the DB service"],
   [checkDirs, "Writing to the folders"],
@@ -233,8 +275,8 @@ const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
 ]);
 
 function printLine(ctx: CliContext, line: CheckLine): void {
-  ctx.print(`${line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
-  if (!line.ok && line.hint) ctx.print(`    → ${line.hint}`);
+  ctx.print(`${line.warning ? "⚠" : line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
+  if ((!line.ok || line.warning) && line.hint) ctx.print(`    → ${line.hint}`);
 }
 
 /** Every line of a settings error as its own ✗ line; the hint follows the last one. */
@@ -289,6 +331,7 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
     const checks = [
       checkToken,
       checkFolder,
+      checkPaths,
       checkState,
       checkDb,
       checkDirs,

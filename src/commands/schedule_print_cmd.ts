@@ -2,14 +2,15 @@
  * `ingest schedule print`: Task Scheduler XML, systemd units or a crontab line from the settings.
  * @module
  */
-import { posix, win32 } from "node:path";
+import { posix, resolve, win32 } from "node:path";
 import { fromFileUrl } from "../path_util.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { ExitCode, IngestError, UsageError } from "../errors.ts";
 import {
   crontabLine,
   systemdDaemonService,
   systemdUnits,
   taskSchedulerXml,
+  utf16leWithBom,
 } from "../ops/schedule_print.ts";
 import { type SchedulePrintInput, unitName } from "../ops/schedule_input.ts";
 import { kubernetesCronJobs } from "../ops/kubernetes.ts";
@@ -29,6 +30,8 @@ export interface SchedulePrintFlags {
   binary?: string;
   /** `--job NAME` (repeatable); empty: every job. */
   job?: string[];
+  /** Write the definition to this file instead of stdout. */
+  output?: string;
 }
 
 /** Folder of `path`, in the path style `path` is written in (a Windows path can be printed on Linux). */
@@ -71,7 +74,19 @@ function printOne(target: Target, input: SchedulePrintInput): string {
   }
 }
 
-/** Prints the chosen scheduler definition on stdout. */
+/** Writes `bytes` to `path` through a temporary file beside it, so no half-written file remains. */
+async function writeOutput(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeFile(temp, bytes);
+    await Deno.rename(temp, path);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw new IngestError(`Cannot write ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Prints the chosen scheduler definition on stdout, or writes it to `--output`. */
 export async function schedulePrintCommand(
   ctx: CliContext,
   flags: SchedulePrintFlags,
@@ -96,7 +111,7 @@ export async function schedulePrintCommand(
   }
   const jobs = loaded.jobs.map((job) => job.settings);
   if (target === "kubernetes") {
-    ctx.print(kubernetesCronJobs({ jobs, configPath, image: flags.image }));
+    await emit(ctx, flags, kubernetesCronJobs({ jobs, configPath, image: flags.image }));
     return ExitCode.Ok;
   }
   const manyJobs = loaded.names.length > 1;
@@ -120,15 +135,31 @@ export async function schedulePrintCommand(
     const selected = manyJobs && (flags.job?.length ?? 0) > 0
       ? { jobs: jobs.map((j) => j.job) }
       : {};
-    ctx.print(printOne(target, { ...base, settings: longestShutdown(jobs), ...selected }));
+    await emit(
+      ctx,
+      flags,
+      printOne(target, { ...base, settings: longestShutdown(jobs), ...selected }),
+    );
     return ExitCode.Ok;
   }
   const parts = jobs.map((settings) =>
     printOne(target, { ...base, settings, ...(manyJobs ? { jobs: [settings.job] } : {}) })
   );
   if (target === "cron") checkOneZone(jobs);
-  ctx.print(target === "cron" ? mergeCrontabs(parts) : parts.join("\n"));
+  if (target === "taskScheduler" && flags.output !== undefined) {
+    const input = { ...base, settings: jobs[0]!, ...(manyJobs ? { jobs: [jobs[0]!.job] } : {}) };
+    const xml = taskSchedulerXml(input, { utf16: true }).replaceAll("\n", "\r\n");
+    await writeOutput(resolve(ctx.deps.cwd, flags.output), utf16leWithBom(xml));
+    return ExitCode.Ok;
+  }
+  await emit(ctx, flags, target === "cron" ? mergeCrontabs(parts) : parts.join("\n"));
   return ExitCode.Ok;
+}
+
+/** Prints `text`, or writes it as UTF-8 to `--output`. */
+async function emit(ctx: CliContext, flags: SchedulePrintFlags, text: string): Promise<void> {
+  if (flags.output === undefined) ctx.print(text);
+  else await writeOutput(resolve(ctx.deps.cwd, flags.output), new TextEncoder().encode(text));
 }
 
 /** One crontab's `CRON_TZ=` applies to every line after it: the jobs must share a zone. */

@@ -30,7 +30,7 @@ export interface SchedulePrintInput {
   runAs?: string;
   /** This host's IANA zone; Task Scheduler fires in it, so it must match an IANA `timezone`. */
   hostTimeZone?: string;
-  /** Stop a scheduled run after this many minutes (hard kill); default 120. */
+  /** Stop a scheduled run after this many minutes (hard kill); default: derived from the schedule. */
   timeLimitMinutes?: number;
   /** Jobs passed as `--job NAME` (settings files with `[jobs.*]` tables); default none. */
   jobs?: readonly string[];

@@ -23,7 +23,13 @@ import {
 } from "./schedule_input.ts";
 
 export type { SchedulePrintInput, SchedulePrintSettings } from "./schedule_input.ts";
-export { taskSchedulerXml, windowsQuoteArg, xmlEscape } from "./task_scheduler_xml.ts";
+export {
+  executionTimeLimitMinutes,
+  taskSchedulerXml,
+  utf16leWithBom,
+  windowsQuoteArg,
+  xmlEscape,
+} from "./task_scheduler_xml.ts";
 
 /** A systemd service + timer pair for `run-once`. */
 export interface SystemdUnits {

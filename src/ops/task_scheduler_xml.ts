@@ -7,6 +7,7 @@ import {
   checkInput,
   commandArgs,
   dailyMinutes,
+  DAY_MINUTES,
   evenGap,
   hhmm,
   scheduleError,
@@ -88,6 +89,35 @@ function checkTaskZone(input: SchedulePrintInput): void {
   );
 }
 
+/** Smallest gap in minutes between two consecutive starts of the schedule (across midnight too). */
+function smallestGap(input: SchedulePrintInput): number {
+  const { schedule } = input.settings;
+  if (schedule.kind === "interval") return schedule.minutes;
+  const minutes = dailyMinutes(schedule, "Task Scheduler triggers");
+  const gaps = minutes.map((m, i) => (minutes[i + 1] ?? (minutes[0] ?? 0) + DAY_MINUTES) - m);
+  return Math.min(...gaps);
+}
+
+/**
+ * The task's ExecutionTimeLimit in minutes: `timeLimitMinutes` when given, else the smallest gap
+ * between two starts, less the jitter (RandomDelay) and one minute, at least 1. A hung run is
+ * then stopped before the next trigger fires, so "Do not start a new instance" skips no tick
+ * because of it. Task Scheduler stops a console program with TerminateProcess: no handler runs,
+ * and the next run removes the `.part` files and downloads those files again.
+ */
+export function executionTimeLimitMinutes(input: SchedulePrintInput): number {
+  if (input.timeLimitMinutes !== undefined) return input.timeLimitMinutes;
+  const jitterMinutes = Math.ceil(input.settings.jitter_seconds / 60);
+  return Math.max(1, smallestGap(input) - jitterMinutes - 1);
+}
+
+/** `PT…` duration of whole minutes, e.g. PT5H59M. */
+function durationOfMinutes(minutes: number): string {
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return `PT${hours > 0 ? `${hours}H` : ""}${rest > 0 || hours === 0 ? `${rest}M` : ""}`;
+}
+
 const TASK_SETTINGS = [
   "  <Settings>",
   "    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>",
@@ -107,19 +137,39 @@ const TASK_SETTINGS = [
   "    <WakeToRun>false</WakeToRun>",
 ];
 
+/** Options of {@link taskSchedulerXml}. */
+export interface TaskXmlOptions {
+  /**
+   * Declare `encoding="UTF-16"`: for a file written with {@link utf16leWithBom}. Leave it out
+   * for text that is not stored as UTF-16 (stdout).
+   */
+  utf16?: boolean;
+}
+
+/**
+ * UTF-16LE bytes with a byte order mark: the only encoding `schtasks /Create /XML` reads whole.
+ * It reads a file without that BOM through the ANSI code page, so a non-ASCII path breaks.
+ */
+export function utf16leWithBom(text: string): Uint8Array {
+  const bytes = new Uint8Array(2 + text.length * 2);
+  const view = new DataView(bytes.buffer);
+  view.setUint16(0, 0xfeff, true);
+  for (let i = 0; i < text.length; i++) view.setUint16(2 + i * 2, text.charCodeAt(i), true);
+  return bytes;
+}
+
 /**
  * A Task Scheduler 1.2 task definition that runs `run-once` on the configured schedule.
- * Register it as an administrator: `schtasks /Create /XML ingest-task.xml /TN ingest`.
+ * Register it as an administrator: `schtasks /Create /TN ingest /XML ingest-task.xml`.
  *
  * Daily times become one CalendarTrigger each; an interval a repeating TimeTrigger; a cron is
  * accepted when it fires at the same minutes every day. Triggers fire in the host's time zone.
  * "Do not start a new instance" (IgnoreNew); "run whether user is logged on or not" without a
- * stored password (S4U); missed runs start when possible; hard stop after `timeLimitMinutes`.
- * The declaration names no encoding, so a file saved as UTF-8 or as UTF-16 with a BOM (what
- * Windows PowerShell's `>` writes) both load.
+ * stored password (S4U); missed runs start when possible; hard stop after
+ * {@link executionTimeLimitMinutes}; Priority 5 (see the comment in the output).
  * @throws {UsageError} relative paths, an untranslatable cron, a zone the host does not use.
  */
-export function taskSchedulerXml(input: SchedulePrintInput): string {
+export function taskSchedulerXml(input: SchedulePrintInput, options: TaskXmlOptions = {}): string {
   checkInput(input);
   checkTaskZone(input);
   const triggers = taskTriggers(input);
@@ -128,7 +178,7 @@ export function taskSchedulerXml(input: SchedulePrintInput): string {
   const user = input.runAs ? [`      <UserId>${xmlEscape(input.runAs)}</UserId>`] : [];
   const description = xmlEscape(`ingest: pull new SharePoint files (${input.configPath})`);
   return [
-    '<?xml version="1.0"?>',
+    options.utf16 ? '<?xml version="1.0" encoding="UTF-16"?>' : '<?xml version="1.0"?>',
     '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">',
     "  <RegistrationInfo>",
     `    <Description>${description}</Description>`,
@@ -147,8 +197,13 @@ export function taskSchedulerXml(input: SchedulePrintInput): string {
     "    </Principal>",
     "  </Principals>",
     ...TASK_SETTINGS,
-    `    <ExecutionTimeLimit>PT${input.timeLimitMinutes ?? 120}M</ExecutionTimeLimit>`,
-    "    <Priority>7</Priority>",
+    "    <!-- A hung run is stopped (TerminateProcess) before the next start; the next run cleans up -->",
+    `    <ExecutionTimeLimit>${
+      durationOfMinutes(executionTimeLimitMinutes(input))
+    }</ExecutionTimeLimit>`,
+    "    <!-- 5: normal CPU and I/O priority. The default 7 also means low I/O priority, which",
+    "         lets any busy disk stall the downloads and the moves into the ingestion folder -->",
+    "    <Priority>5</Priority>",
     "  </Settings>",
     '  <Actions Context="Author">',
     "    <Exec>",

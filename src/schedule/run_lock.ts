@@ -36,7 +36,7 @@ export interface RunLock extends AsyncDisposable {
   readonly path: string;
   /** The holder information written for this lock. */
   readonly info: RunLockInfo;
-  /** Unlocks and closes the lock file; safe to call twice. */
+  /** Closes the lock file, which releases the lock; safe to call twice. */
   release(): Promise<void>;
 }
 
@@ -129,15 +129,17 @@ class HeldLock implements RunLock {
     this.#file = file;
   }
 
-  async release(): Promise<void> {
+  /**
+   * Closing the file releases the lock on every OS (`flock` and `LockFileEx` locks end with the
+   * handle). No `unlock()` first: it adds nothing, and Wine's `UnlockFile` reports a spurious
+   * error 33 after a successful unlock.
+   */
+  release(): Promise<void> {
     const file = this.#file;
-    if (!file) return;
+    if (!file) return Promise.resolve();
     this.#file = undefined;
-    try {
-      await file.unlock();
-    } finally {
-      file.close();
-    }
+    file.close();
+    return Promise.resolve();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

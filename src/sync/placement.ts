@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { basename, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
-import { unsafeNameReason } from "./safe_names.ts";
+import { exceedsPortablePath, MAX_PORTABLE_PATH, unsafeNameReason } from "./safe_names.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -40,6 +40,17 @@ export interface StagingAreaOptions {
   link?: (from: string, to: string) => void | Promise<void>;
   /** `stat` used for the same-volume check, default `Deno.stat` (injected to test it). */
   stat?: (path: string) => Promise<Deno.FileInfo>;
+  /** Whose file name rules apply (a `Deno.build.os` value), default this host's. */
+  os?: string;
+}
+
+function warnIfLong(name: string, path: string): void {
+  if (!exceedsPortablePath(path)) return;
+  log.warn(
+    "Placed {file} under a path of {length} characters: many Windows programs, file watchers " +
+      "among them, cannot open paths longer than {max}",
+    { file: name, path, length: path.length, max: MAX_PORTABLE_PATH },
+  );
 }
 
 /** Owns `staging_dir` and the placement of finished files into `ingestion_dir`. */
@@ -47,6 +58,8 @@ export class StagingArea {
   readonly stagingDir: string;
   readonly ingestionDir: string;
   readonly job: string;
+  /** Whose file name rules apply. */
+  readonly os: string;
   #newId: () => string;
   #link: (from: string, to: string) => void | Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
@@ -60,6 +73,7 @@ export class StagingArea {
     this.stagingDir = resolve(options.stagingDir);
     this.ingestionDir = resolve(options.ingestionDir);
     this.job = options.job ?? DEFAULT_JOB;
+    this.os = options.os ?? Deno.build.os;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     // Metadata calls are synchronous: on a local disk they take microseconds, and the async
     // variants' thread-pool round trips cost more than the calls (measured: bench/README.md).
@@ -157,7 +171,7 @@ export class StagingArea {
    * @throws {UnsafeNameError} when `name` is not a safe single path component.
    */
   finalPath(name: string): string {
-    const reason = unsafeNameReason(name);
+    const reason = unsafeNameReason(name, this.os);
     const path = join(this.ingestionDir, name);
     if (
       reason !== undefined || resolve(path, "..") !== this.ingestionDir || basename(path) !== name
@@ -182,7 +196,10 @@ export class StagingArea {
     Deno.utimeSync(temp, lastModified, lastModified);
     const outcome = await this.#moveNoOverwrite(temp, final);
     if (outcome === "exists") this.discard(temp);
-    else this.#unsynced = true;
+    else {
+      this.#unsynced = true;
+      warnIfLong(name, final);
+    }
     this.#issued.delete(temp);
     this.#partials.delete(temp);
     return outcome;

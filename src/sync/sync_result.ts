@@ -62,6 +62,8 @@ export interface SyncRunOptions {
 export interface FailedFile {
   name: string;
   reason: string;
+  /** Set when the host OS cannot store the name: nothing was downloaded, no retry will help. */
+  refused_name?: true;
 }
 
 /** The result of one run, logged as one record and printed by `--json`. */
@@ -119,8 +121,12 @@ export interface SyncRunner {
   run(options: SyncRunOptions): Promise<SyncResult>;
 }
 
-/** Exit code of a finished run: 0 when nothing failed, 3 when some failed, 1 when all failed. */
+/**
+ * Exit code of a finished run: 0 when nothing failed; 1 when downloads failed and none was placed;
+ * else 3 (some failed). A name the host cannot store is a per-file failure (3), never a run-wide 1.
+ */
 export function exitCodeForResult(result: SyncResult): ExitCode {
   if (result.failed.length === 0) return ExitCode.Ok;
-  return result.downloaded.length > 0 ? ExitCode.Partial : ExitCode.Failed;
+  if (result.downloaded.length > 0) return ExitCode.Partial;
+  return result.failed.every((f) => f.refused_name) ? ExitCode.Partial : ExitCode.Failed;
 }

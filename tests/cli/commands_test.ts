@@ -109,10 +109,27 @@ Deno.test("ingest check passes against the simulator", async () => {
   await using ws = await simWorkspace();
   const run = await runMain(["check"], { cwd: ws.dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  for (const name of ["settings", "token", "folder", "DB service", "folders", "lock", "clock"]) {
+  for (
+    const name of ["settings", "token", "folder", "paths", "DB service", "folders", "lock", "clock"]
+  ) {
     assert.match(run.stdout, new RegExp(`^✓ ${name}: `, "m"));
   }
   assert.match(run.stdout, /library "Documents" \(URL segment "Shared Documents"\)/);
+  assert.match(run.stdout, /^✓ paths: longest placed path \d+ characters/m);
+  assert.match(run.stdout, /Verdict: ready/);
+});
+
+Deno.test("ingest check warns when a listed file would be placed under a path over 259 characters", async () => {
+  await using ws = await simWorkspace();
+  const name = `${"long name ".repeat(24)}.csv`;
+  ws.sim.addFile({ library: "Shared Documents", path: `Reports/${name}` });
+  const run = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.match(
+    run.stdout,
+    /^⚠ paths: 1 listed file\(s\) would be placed under paths longer than 259 characters \(longest \d+\), e\.g\. .*long name/m,
+  );
+  assert.match(run.stdout, /→ ingest places them, but many Windows programs/);
   assert.match(run.stdout, /Verdict: ready/);
 });
 

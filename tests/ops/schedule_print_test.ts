@@ -252,7 +252,7 @@ Deno.test("taskSchedulerXml() sets IgnoreNew, S4U, StartWhenAvailable and a time
   assert.equal(textOf(task, "MultipleInstancesPolicy"), "IgnoreNew");
   assert.equal(textOf(task, "LogonType"), "S4U");
   assert.equal(textOf(task, "StartWhenAvailable"), "true");
-  assert.equal(textOf(task, "ExecutionTimeLimit"), "PT90M");
+  assert.equal(textOf(task, "ExecutionTimeLimit"), "PT1H30M");
   assert.equal(textOf(task, "UserId"), undefined);
   assert.equal(all(task, "Actions")[0]?.attrs.Context, all(task, "Principal")[0]?.attrs.id);
 });

@@ -28,9 +28,12 @@ export interface BadInput {
   code: 1 | 2 | 3;
   /** What the operator reads: the `ingest:`/`error:` line (exit 1, 2) or the summary (exit 3). */
   message: RegExp;
+  /** Names placed in ingestion_dir, sorted; default ["good.csv"] for exit 3, else none. */
+  placed?: string[];
 }
 
 const DEFAULT_ARGS = ["trigger", "--lookback", "1h"];
+const WINDOWS = Deno.build.os === "windows";
 
 /** The arguments a case runs with. */
 export function argsOf(c: BadInput, settings: string): string[] {
@@ -360,7 +363,9 @@ export const BAD_INPUTS: BadInput[] = [
     name: "hostile file names from Graph",
     setup: hostileNames,
     code: 3,
-    message: /Failed 9 file\(s\)/,
+    // CON.txt, "nul .csv" and "trailing." are refused on Windows only; Linux stores them as named.
+    message: WINDOWS ? /Failed 9 file\(s\)/ : /Failed 6 file\(s\)/,
+    placed: WINDOWS ? ["good.csv"] : ["CON.txt", "good.csv", "nul .csv", "trailing."],
   },
   // --- DB service answers (exit 1, nothing downloaded) ---
   {

@@ -144,16 +144,28 @@ export class Guard {
     return process;
   }
 
-  /** Kills every child still running and waits for all of them. */
-  async killAll(): Promise<void> {
+  /**
+   * Kills every child still running and waits for all of them, for at most `waitMs`; false when
+   * one did not exit by then. A child
+   * killed while its runtime still starts may never report its exit under Wine, and a guard that
+   * waits for it forever turns a timeout into a hang.
+   */
+  async killAll(waitMs = 20_000): Promise<boolean> {
     for (const child of this.#children) child.kill("SIGKILL");
-    await Promise.allSettled([...this.#children].map((c) => c.status));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<boolean>((resolve) =>
+      timer = setTimeout(() => resolve(true), waitMs)
+    );
+    const ended = Promise.allSettled([...this.#children].map((c) => c.status)).then(() => false);
+    const stuck = await Promise.race([ended, gaveUp]);
+    clearTimeout(timer);
+    return !stuck;
   }
 }
 
 /**
  * Runs `body` with a timeout: when `ms` pass first, every child is killed and the test fails.
- * Children are killed (and awaited) in every case before this returns.
+ * Children are killed and awaited (up to 20 s each time) in every case before this returns.
  */
 export async function guarded<T>(ms: number, body: (guard: Guard) => Promise<T>): Promise<T> {
   const controller = new AbortController();
@@ -166,13 +178,20 @@ export async function guarded<T>(ms: number, body: (guard: Guard) => Promise<T>)
     }, ms);
   });
   const work = body(guard);
+  let outcome: { value: T } | { error: unknown };
   try {
-    return await Promise.race([work, timeout]);
+    outcome = { value: await Promise.race([work, timeout]) };
+  } catch (error) {
+    outcome = { error };
   } finally {
     clearTimeout(timer);
-    await guard.killAll();
-    await work.catch(() => {});
+    controller.abort();
   }
+  const exited = await guard.killAll();
+  if (exited) await work.catch(() => {});
+  if ("error" in outcome) throw outcome.error;
+  if (!exited) throw new Error("Cannot end the test: a child did not exit 20 s after kill");
+  return outcome.value;
 }
 
 /** A scratch folder with settings for a simulator; removed by `cleanup`. */
@@ -290,6 +309,26 @@ export async function processUsage(pid: number): Promise<{ rssKb: number; fds: n
   }).output();
   const fds = new TextDecoder().decode(output.stdout).split("\n").filter((l) => l !== "").length;
   return { rssKb, fds };
+}
+
+/**
+ * Milliseconds from the first request logged at index `from` or later until now: how long a run
+ * took without its process start, which under load (or Wine) can take many seconds by itself.
+ */
+export function sinceFirstRequest(sim: Simulator, from: number): number {
+  const first = sim.requestLog[from];
+  return first === undefined ? 0 : Date.now() - first.at;
+}
+
+/** Resolves like `promise`, or with `fallback` when `ms` pass first. */
+export async function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => timer = setTimeout(() => resolve(fallback), ms));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves after `ms` (real time; the suite drives real processes). */

@@ -3,6 +3,10 @@
  * new files keep arriving and a pretend watcher consumes them. Resident memory and open file
  * descriptors do not grow after the warm-up, every tick is logged, and SIGTERM shuts it down
  * cleanly with exit 0.
+ *
+ * Memory and descriptors are read from /proc, so they are sampled on Linux only. On Windows the
+ * daemon is stopped the way Task Scheduler and service wrappers end it when it does not react:
+ * TerminateProcess, exit code 1 (Ctrl+C/Ctrl+Break: console_signals_test.ts).
  */
 import assert from "node:assert/strict";
 import { startSimulator } from "../../src/sim/simulator.ts";
@@ -17,6 +21,9 @@ import {
   workspace,
 } from "./harness.ts";
 
+/** /proc exists: memory and open descriptors can be sampled. */
+const PROC = Deno.build.os === "linux";
+const WINDOWS = Deno.build.os === "windows";
 const SECONDS = Number(Deno.env.get("INGEST_SOAK_SECONDS") ?? 45);
 const WARM_UP_MS = Math.min(10_000, (SECONDS * 1000) / 4);
 /** Samples averaged at each end (one per second). */
@@ -51,11 +58,12 @@ Deno.test(`soak: run daemon on a 1 s cron for ${SECONDS} s keeps memory and hand
       const started = performance.now();
       const samples: { at: number; rssKb: number; fds: number }[] = [];
       let arrivals = 0;
+      let seconds = 0;
       while (performance.now() - started < SECONDS * 1000) {
         await delay(1000);
         const at = performance.now() - started;
-        samples.push({ at, ...await processUsage(daemon.pid) });
-        if (samples.length % 3 === 0) {
+        if (PROC) samples.push({ at, ...await processUsage(daemon.pid) });
+        if (++seconds % 3 === 0) {
           sim.addFile({ path: `${DROP}/arrival_${++arrivals}.csv`, size: 40 * 1024 });
         }
         for (const name of await namesIn(ws.ingestionDir)) {
@@ -67,13 +75,14 @@ Deno.test(`soak: run daemon on a 1 s cron for ${SECONDS} s keeps memory and hand
       daemon.kill("SIGTERM");
       const { code } = await daemon.status;
       const stopMs = performance.now() - sentAt;
-      assert.equal(code, 0, daemon.stderr.slice(-2000));
+      assert.equal(code, WINDOWS ? 1 : 0, daemon.stderr.slice(-2000));
       assert.ok(stopMs < 5000 + 3000, `shutdown took ${stopMs} ms`);
       assertNoStack(daemon.stderr, "stderr");
 
       const logs = jsonLogLines(daemon.stderr);
       const messages = logs.map((l) => String(l.message));
-      assert.ok(messages.some((m) => m.startsWith("Shutdown complete")), "no Shutdown complete");
+      const shutdown = messages.some((m) => m.startsWith("Shutdown complete"));
+      assert.equal(shutdown, !WINDOWS, "Shutdown complete logged only after a signal");
       const ticks = logs.filter((l) => /^Tick \d+ /.test(String(l.message)))
         .map((l) => (l.properties as { tick: number }).tick);
       assert.deepEqual(ticks, ticks.map((_, i) => i + 1), "tick numbers skip or repeat");
@@ -84,6 +93,7 @@ Deno.test(`soak: run daemon on a 1 s cron for ${SECONDS} s keeps memory and hand
       assert.ok(finished >= ticks.length - 2, `${finished} runs for ${ticks.length} ticks`);
       assert.equal(messages.filter((m) => m.startsWith("Sync failed")).length, 0);
       assert.ok(arrivals > 0 && (await namesIn(ws.ingestionDir)).length <= 1);
+      if (!PROC) return;
 
       // GC makes RSS a sawtooth: a leak shows as troughs rising, so the lowest late sample is
       // compared with the highest early one; the overall peak bounds any runaway growth.

@@ -40,7 +40,7 @@ export interface Fixture extends AsyncDisposable {
 export async function fixture(
   files: FakeFileSpec[],
   overrides: Partial<Settings> = {},
-  extra: { ingested?: string[] } = {},
+  extra: { ingested?: string[]; os?: string } = {},
 ): Promise<Fixture> {
   const dir = await Deno.makeTempDir({ prefix: "ingest-sync-" });
   const settings = testSettings(dir, overrides);
@@ -55,6 +55,7 @@ export async function fixture(
     clock,
     metrics,
     defaultLookbackMs: LOOKBACK_MS,
+    ...(extra.os ? { os: extra.os } : {}),
   });
   return {
     dir,

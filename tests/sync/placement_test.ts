@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ConfigError, IngestError, UnsafeNameError } from "../../src/errors.ts";
 import { StagingArea } from "../../src/sync/placement.ts";
 import { listNames } from "./fixture.ts";
+import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 
 const MTIME = new Date("2026-01-02T03:04:05.000Z");
 
-async function area(extra: { link?: (from: string, to: string) => Promise<void> } = {}) {
+async function area(
+  extra: { link?: (from: string, to: string) => Promise<void>; os?: string } = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "ingest-place-" });
   const staging = new StagingArea({
     stagingDir: join(dir, "staging"),
@@ -72,7 +75,8 @@ Deno.test("StagingArea.prepare() creates both folders and removes only this job'
 Deno.test("StagingArea.tempPath() names fresh <job>.<uuid>.part files in the staging folder", async () => {
   await using a = await area();
   const one = a.staging.tempPath();
-  assert.match(one, /\/staging\/default\.[0-9a-f-]{36}\.part$/);
+  assert.equal(dirname(one), join(a.dir, "staging"));
+  assert.match(basename(one), /^default\.[0-9a-f-]{36}\.part$/);
   assert.notEqual(one, a.staging.tempPath());
 });
 
@@ -171,10 +175,36 @@ Deno.test("StagingArea.place() rethrows other link failures and keeps ingestion_
 Deno.test("StagingArea.finalPath() refuses names that would leave ingestion_dir", async () => {
   await using a = await area();
   assert.equal(a.staging.finalPath("a.csv"), join(a.dir, "incoming", "a.csv"));
-  for (const name of ["../a.csv", "..", "sub/a.csv", "", "CON"]) {
+  for (const name of ["../a.csv", "..", "sub/a.csv", "sub\\a.csv", ""]) {
     assert.throws(() => a.staging.finalPath(name), UnsafeNameError, name);
   }
   assert.throws(() => a.staging.isPending("../incoming"), UnsafeNameError);
+});
+
+Deno.test("StagingArea.finalPath() applies the name rules of its OS", async () => {
+  await using windows = await area({ os: "windows" });
+  for (const name of ["CON", "nul.txt", "COM¹.csv", "report.", "a:b.csv"]) {
+    assert.throws(() => windows.staging.finalPath(name), UnsafeNameError, name);
+  }
+  await using linux = await area({ os: "linux" });
+  for (const name of ["CON", "nul.txt", "report.", "a:b.csv"]) {
+    assert.equal(linux.staging.finalPath(name), join(linux.dir, "incoming", name));
+  }
+});
+
+Deno.test("StagingArea.place() warns when the placed path is longer than 259 characters", async () => {
+  await using logs = await recordLogs();
+  await using a = await area();
+  await a.staging.prepare();
+  const long = `${"y".repeat(250)}.csv`;
+  assert.ok(join(a.dir, "incoming", "a.csv").length <= 259, "the temporary folder is too deep");
+  for (const name of ["a.csv", long]) {
+    assert.equal(await a.staging.place(await a.temp(name), name, MTIME), "placed");
+  }
+  const warnings = logs.filter((r) => r.level === "warning");
+  assert.equal(warnings.length, 1, messages(logs).join("\n"));
+  assert.match(messages(warnings)[0]!, /path of \d+ characters.*longer than 259/);
+  assert.equal(warnings[0]!.properties.file, long);
 });
 
 Deno.test("StagingArea.isPending() sees files and folders already in ingestion_dir", async () => {
@@ -210,7 +240,10 @@ Deno.test("StagingArea.prepare() fails with IngestError when a folder cannot be 
     });
     await assert.rejects(blocked.prepare(), (error: unknown) => {
       assert.ok(error instanceof IngestError);
-      assert.match(error.message, /^Cannot create ingestion_dir .*file\/in: /);
+      assert.ok(
+        error.message.startsWith(`Cannot create ingestion_dir ${join(dir, "file", "in")}: `),
+        error.message,
+      );
       return true;
     });
   } finally {

@@ -244,25 +244,43 @@ Deno.test("SyncJob never overwrites a file still waiting in ingestion_dir (skipp
   assert.equal(f.metrics.value("syncjob.skipped_pending.count"), 1);
 });
 
-Deno.test("SyncJob reports unsafe names as failed and writes nothing for them", async () => {
-  const unsafe = ["../evil.csv", "a\\b.csv", "CON.txt", "x:y.csv", "trailing.", "tab\there.csv"];
-  await using f = await fixture([
-    ...unsafe.map((name) => ({ name, lastModified: minutesAgo(5) })),
-    { name: "fine.csv", lastModified: minutesAgo(5) },
-  ]);
-  const result = await f.run();
-  assert.deepEqual(result.downloaded, ["fine.csv"]);
-  assert.deepEqual(result.failed.map((x) => x.name), unsafe);
-  for (const failure of result.failed) {
-    assert.match(failure.reason, /^Cannot write this name: the name /);
-  }
-  assert.deepEqual(f.sharepoint.downloads, ["fine.csv"]);
-  assert.deepEqual(await f.incoming(), ["fine.csv"]);
-  assert.deepEqual((await Array.fromAsync(Deno.readDir(f.dir))).map((e) => e.name).sort(), [
-    "incoming",
-    "staging",
-  ]);
-});
+for (
+  const [os, unsafe, stored] of [
+    [
+      "windows",
+      ["../evil.csv", "a\\b.csv", "CON.txt", "x:y.csv", "trailing.", "tab\there.csv", "COM¹.csv"],
+      [],
+    ],
+    ["linux", ["../evil.csv", "a\\b.csv", "tab\there.csv"], ["CON.txt", "trailing.", "x:y.csv"]],
+  ] as const
+) {
+  Deno.test({
+    name: `SyncJob on ${os} reports names ${os} cannot store as failed and writes nothing for them`,
+    // The Linux case writes names Windows cannot store; the names table covers both OSes anywhere.
+    ignore: os === "linux" && Deno.build.os === "windows",
+  }, async () => {
+    await using f = await fixture(
+      [
+        ...[...unsafe, ...stored].map((name) => ({ name, lastModified: minutesAgo(5) })),
+        { name: "fine.csv", lastModified: minutesAgo(5) },
+      ],
+      {},
+      { os },
+    );
+    const result = await f.run();
+    assert.deepEqual(result.downloaded, [...stored, "fine.csv"]);
+    assert.deepEqual(result.failed.map((x) => x.name), unsafe);
+    for (const failure of result.failed) {
+      assert.match(failure.reason, /^Cannot write this name: the name /);
+    }
+    assert.deepEqual(f.sharepoint.downloads, [...stored, "fine.csv"]);
+    assert.deepEqual(await f.incoming(), [...stored, "fine.csv"].sort());
+    assert.deepEqual((await Array.fromAsync(Deno.readDir(f.dir))).map((e) => e.name).sort(), [
+      "incoming",
+      "staging",
+    ]);
+  });
+}
 
 Deno.test("SyncJob runs at most download_concurrency downloads at once", async () => {
   await using f = await fixture(
@@ -335,7 +353,7 @@ Deno.test("SyncJob dry run plans the same work but downloads and creates nothing
     [
       { name: "a.csv", lastModified: minutesAgo(5) },
       { name: "b.csv", lastModified: minutesAgo(5) },
-      { name: "CON", lastModified: minutesAgo(5) },
+      { name: "a/b", lastModified: minutesAgo(5) },
       { name: "old.csv", lastModified: minutesAgo(500) },
     ],
     {},
@@ -414,4 +432,19 @@ Deno.test("SyncJob keeps files placed before an abort and counts them in the met
   assert.deepEqual(await f.staged(), []);
   assert.equal(f.metrics.value("syncjob.download.success.count"), 1);
   assert.equal(f.metrics.value("syncjob.run.failure.count"), 1);
+});
+
+Deno.test("SyncJob: a run whose only failures are names the host cannot store exits 3, not 1", async () => {
+  await using f = await fixture([{ name: "nul.txt", lastModified: minutesAgo(5) }], {}, {
+    os: "windows",
+  });
+  const result = await f.run();
+  assert.deepEqual(result.downloaded, []);
+  assert.deepEqual(result.failed, [{
+    name: "nul.txt",
+    reason: 'Cannot write this name: the name uses the Windows device name "nul"',
+    refused_name: true,
+  }]);
+  assert.equal(exitCodeForResult(result), ExitCode.Partial);
+  assert.deepEqual(f.sharepoint.downloads, []);
 });
