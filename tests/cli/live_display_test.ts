@@ -155,6 +155,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ route DB service",
       "✓ token",
       "✓ folder",
+      "✓ paths",
       "✓ state",
       "✓ DB service",
       "✓ folders",

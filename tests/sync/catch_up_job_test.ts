@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
-import { DbServiceError } from "../../src/errors.ts";
+import { DbServiceError, GraphError } from "../../src/errors.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
 import { Metrics } from "../../src/metrics.ts";
 import type { JobState } from "../../src/state/state_wire.ts";
@@ -113,7 +113,12 @@ Deno.test("SyncJob: a failed run (exit 1 or thrown) keeps the last success; the 
   f.db.error = new DbServiceError("Cannot ask the DB service: 503");
   await assert.rejects(f.run({ reference: reference(1) }), DbServiceError);
   f.db.error = undefined;
-  f.sharepoint.add({ name: "CON", lastModified: reference(1.5) });
+  f.sharepoint.add({ name: "broken.csv", lastModified: reference(1.5) });
+  const breaks = Array.from(
+    { length: 10 },
+    () => new GraphError("Cannot download: 500", { status: 500 }),
+  );
+  f.sharepoint.failDownload("broken.csv", ...breaks);
   const allFailed = await f.run({ reference: reference(2) });
   assert.equal(allFailed.failed.length, 1);
   assert.equal(allFailed.downloaded.length, 0);
