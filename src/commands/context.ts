@@ -3,10 +3,9 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { type LoadedJobs, type LoadedSettings, loadJobs } from "../config/load.ts";
+import { type LoadedJobs, type LoadedSettings, loadJobs, onlyJob } from "../config/load.ts";
 import type { RawSettings } from "../config/schema.ts";
 import type { Settings } from "../config/settings.ts";
-import { ConfigError } from "../errors.ts";
 import type { LoggingOptions } from "../logging.ts";
 import type { SignalApi } from "../schedule/shutdown.ts";
 import { ingestCommand } from "./invocation.ts";
@@ -89,21 +88,13 @@ export class CliContext {
   /**
    * Loads the settings of exactly one job (the only one, or the one `--job` selects) with CLI
    * flags on top, then configures logging from them.
-   * @throws {ConfigError} when the selection is not exactly one job
+   * @throws {ConfigError} when the selection is not exactly one job (see `onlyJob`)
    */
   async load(
     extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
     selection: readonly string[] = [],
   ): Promise<LoadedSettings> {
-    const loaded = await this.loadJobs(selection, extraFlags);
-    const [only, ...more] = loaded.jobs;
-    if (only === undefined || more.length > 0) {
-      throw new ConfigError(
-        `Cannot choose one job: the settings define ${loaded.names.length} jobs ` +
-          `(${loaded.names.join(", ")}); pass --job NAME`,
-      );
-    }
-    return only;
+    return onlyJob(await this.loadJobs(selection, extraFlags));
   }
 
   /**

@@ -473,7 +473,14 @@ export async function loadJobs(options: LoadOptions): Promise<LoadedJobs> {
  *   when the selection is not exactly one job
  */
 export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
-  const loaded = await loadJobs(options);
+  return onlyJob(await loadJobs(options));
+}
+
+/**
+ * The one job of `loaded`.
+ * @throws {ConfigError} when it holds several jobs (or none)
+ */
+export function onlyJob(loaded: LoadedJobs): LoadedSettings {
   const [only, ...more] = loaded.jobs;
   if (only === undefined || more.length > 0) {
     throw new ConfigError(

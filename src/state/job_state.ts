@@ -11,6 +11,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { syncDir } from "../fs_sync.ts";
 import { type JobState, jobStateSchema, STATE_VERSION } from "./state_wire.ts";
 
 export type { JobState } from "./state_wire.ts";
@@ -154,18 +155,6 @@ export class JobStateStore {
       await Deno.remove(temp).catch(() => {});
       throw error;
     }
-    if (this.#os !== "windows") await syncDir(dir);
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  let dir: Deno.FsFile | undefined;
-  try {
-    dir = await Deno.open(path, { read: true });
-    await dir.sync();
-  } catch {
-    // Best effort: some file systems refuse to open or sync a folder.
-  } finally {
-    dir?.close();
+    await syncDir(dir, this.#os);
   }
 }

@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { basename, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
+import { syncDir } from "../fs_sync.ts";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
 import { exceedsPortablePath, MAX_PORTABLE_PATH, unsafeNameReason } from "./safe_names.ts";
 
@@ -313,18 +314,4 @@ function linkUnsupported(error: unknown): boolean {
   // Windows: ERROR_INVALID_FUNCTION (1) / ERROR_NOT_SUPPORTED (50) on volumes without hard links.
   return Deno.build.os === "windows" &&
     /\(os error (1|50)\)/.test(String((error as Error)?.message));
-}
-
-/** fsyncs a folder so a placed name survives a power cut (Linux/macOS; a no-op on Windows). */
-async function syncDir(path: string): Promise<void> {
-  if (Deno.build.os === "windows") return;
-  let dir: Deno.FsFile | undefined;
-  try {
-    dir = await Deno.open(path, { read: true });
-    await dir.sync();
-  } catch {
-    // Best effort: some file systems refuse to open or sync a folder.
-  } finally {
-    dir?.close();
-  }
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
+import { loadError as loadJobsError, withFile } from "./settings_files.ts";
 import { join } from "node:path";
 import { loadJobs, type LoadOptions, loadSettings } from "../../src/config/load.ts";
 import { selectJobs } from "../../src/config/jobs.ts";
-import { ConfigError } from "../../src/errors.ts";
 
 const TWO_JOBS = `[scheduler]
 sharepoint_site_url = "https://contoso.sharepoint.com/sites/Finance"
@@ -23,27 +23,8 @@ ingestion_dir = "in/archive"
 quad_daily_times = ["06:00"]
 `;
 
-async function withFile(
-  text: string,
-  extra: Partial<LoadOptions> = {},
-): Promise<LoadOptions & { dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "ingest-jobs-" });
-  await Deno.writeTextFile(join(dir, "settings.toml"), text);
-  return { dir, env: {}, cwd: dir, execPath: "/nonexistent/bin/ingest", ...extra };
-}
-
-async function loadError(text: string, extra: Partial<LoadOptions> = {}): Promise<string> {
-  const options = await withFile(text, extra);
-  try {
-    await loadJobs(options);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    assert.equal(error.exitCode, 2);
-    return error.message;
-  } finally {
-    await Deno.remove(options.dir, { recursive: true });
-  }
-  assert.fail("settings loaded but an error was expected");
+function loadError(text: string, extra: Partial<LoadOptions> = {}): Promise<string> {
+  return loadJobsError(text, loadJobs, extra);
 }
 
 Deno.test("loadJobs() resolves each [jobs.<name>] over the [scheduler] defaults, in file order", async () => {

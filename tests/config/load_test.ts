@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadError as loadSettingsError, MINIMAL, withFile } from "./settings_files.ts";
 import { join } from "node:path";
 import { type LoadOptions, loadSettings } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
@@ -24,38 +25,8 @@ jitter_seconds = 0                  # Random jitter added to interval to avoid t
 db_service_url = "https://db.example.com/ingested"
 `;
 
-const MINIMAL = `[scheduler]
-sharepoint_site_url = "https://contoso.sharepoint.com/sites/Finance"
-sharepoint_folder = "/Shared Documents/Reports"
-ingestion_dir = "in"
-client_id = "app"
-client_secret = "s3cret-value"
-tenant_id = "tenant"
-db_service_url = "http://127.0.0.1:9/db"
-`;
-
-/** A temp folder with `settings.toml` holding `text`; returns load options rooted there. */
-async function withFile(
-  text: string,
-  extra: Partial<LoadOptions> = {},
-): Promise<LoadOptions & { dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "ingest-config-" });
-  await Deno.writeTextFile(join(dir, "settings.toml"), text);
-  return { dir, env: {}, cwd: dir, execPath: "/nonexistent/bin/ingest", ...extra };
-}
-
-async function loadError(text: string, extra: Partial<LoadOptions> = {}): Promise<string> {
-  const options = await withFile(text, extra);
-  try {
-    await loadSettings(options);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    assert.equal(error.exitCode, 2);
-    return error.message;
-  } finally {
-    await Deno.remove(options.dir, { recursive: true });
-  }
-  assert.fail("settings loaded but an error was expected");
+function loadError(text: string, extra: Partial<LoadOptions> = {}): Promise<string> {
+  return loadSettingsError(text, loadSettings, extra);
 }
 
 Deno.test("loadSettings() loads the seed example with a DB URL and picks the daily times", async () => {

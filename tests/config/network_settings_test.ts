@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
+import { MINIMAL as BASE } from "./settings_files.ts";
 import { join } from "node:path";
 import { loadSettings } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { runMain } from "../helpers/cli_harness.ts";
 
-const MINIMAL = `[scheduler]
-sharepoint_site_url = "https://contoso.sharepoint.com/sites/Finance"
-sharepoint_folder = "/Shared Documents/Reports"
-ingestion_dir = "in"
-client_id = "app"
-client_secret = "s3cret-value"
-tenant_id = "tenant"
-db_service_url = "https://db.corp.local/ingested"
-`;
+const MINIMAL = BASE.replace("http://127.0.0.1:9/db", "https://db.corp.local/ingested");
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n-----END CERTIFICATE-----\n";
 const PASSWORD = "Pr0xy-Pa55w0rd!";

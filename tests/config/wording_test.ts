@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
+import { MINIMAL } from "./settings_files.ts";
 import { join } from "node:path";
 import { loadSettings } from "../../src/config/load.ts";
-
-const MINIMAL = `[scheduler]
-sharepoint_site_url = "https://contoso.sharepoint.com/sites/Finance"
-sharepoint_folder = "/Shared Documents/Reports"
-ingestion_dir = "in"
-client_id = "app"
-client_secret = "s3cret-value"
-tenant_id = "tenant"
-db_service_url = "http://127.0.0.1:9/db"
-`;
 
 /** Settings line → the house-style reason after "Cannot use key … in <file>: ". */
 const CASES: [string, string][] = [
