@@ -10,7 +10,7 @@ import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import { normaliseExtensions } from "./graph/verification.ts";
 import type { Metrics } from "./metrics.ts";
-import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
+import { type JobStateStore, type LoadedState, stateStoreFor } from "./state/job_state.ts";
 import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
@@ -106,15 +106,7 @@ export class SyncJob implements SyncRunner {
     this.#metrics = options.metrics;
     this.#defaultLookbackMs = options.defaultLookbackMs;
     this.#random = options.random ?? (() => crypto.randomUUID());
-    this.#state = options.state ?? new JobStateStore({
-      path: options.settings.state_file,
-      key: stateKey({
-        graphBaseUrl: options.settings.graph_base_url,
-        siteUrl: options.settings.sharepoint_site_url,
-        folder: options.settings.sharepoint_folder,
-      }),
-      now: () => options.clock.now(),
-    });
+    this.#state = options.state ?? stateStoreFor(options.settings, () => options.clock.now());
     this.#lister = new FolderLister({
       settings: options.settings,
       sharepoint: options.sharepoint,

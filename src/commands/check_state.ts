@@ -5,7 +5,7 @@
  * @module
  */
 import type { Settings } from "../config/settings.ts";
-import { JobStateStore, stateKey } from "../state/job_state.ts";
+import { stateStoreFor } from "../state/job_state.ts";
 import type { JobState } from "../state/state_wire.ts";
 
 /** A ✓ line of `ingest check`. */
@@ -64,15 +64,7 @@ export async function checkJobState(
   now: number,
   folderId?: string,
 ): Promise<StateLine> {
-  const store = new JobStateStore({
-    path: settings.state_file,
-    key: stateKey({
-      graphBaseUrl: settings.graph_base_url,
-      siteUrl: settings.sharepoint_site_url,
-      folder: settings.sharepoint_folder,
-    }),
-    now: () => now,
-  });
+  const store = stateStoreFor(settings, () => now);
   let loaded;
   try {
     loaded = await store.load();

@@ -43,6 +43,27 @@ export function stateKey(parts: { graphBaseUrl: string; siteUrl: string; folder:
   return `${parts.graphBaseUrl.replace(/\/+$/, "")} ${site} ${parts.folder}`;
 }
 
+/** The settings a job's state store is derived from. */
+export interface StateSettings {
+  state_file: string;
+  graph_base_url: string;
+  sharepoint_site_url: string;
+  sharepoint_folder: string;
+}
+
+/** The state store of the job `settings` describe. */
+export function stateStoreFor(settings: StateSettings, now: () => number): JobStateStore {
+  return new JobStateStore({
+    path: settings.state_file,
+    key: stateKey({
+      graphBaseUrl: settings.graph_base_url,
+      siteUrl: settings.sharepoint_site_url,
+      folder: settings.sharepoint_folder,
+    }),
+    now,
+  });
+}
+
 /** Reads and writes one job's state file. */
 export class JobStateStore {
   readonly path: string;

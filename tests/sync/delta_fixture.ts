@@ -15,8 +15,7 @@ import type { RequestLogEntry, SimOptions, Simulator } from "../../src/sim/types
 import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
 import { listNames } from "./fixture.ts";
-import { FOLDER } from "./sim_fixture.ts";
-import { testSettings } from "./test_settings.ts";
+import { simSettings } from "./sim_fixture.ts";
 
 /** The real clock shifted by `offsetMs`, which tests move forward (minimum age). */
 export class ShiftedClock implements Clock {
@@ -55,17 +54,8 @@ export function modeJob(
   clock: Clock,
   overrides: Partial<Settings> = {},
 ): ModeJob {
-  const settings = testSettings(dir, {
-    graph_base_url: sim.graphBaseUrl,
-    authority_host: sim.authorityHost,
-    tenant_id: sim.tenantId,
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    sharepoint_site_url: sim.siteUrl,
-    sharepoint_folder: FOLDER,
-    db_service_url: sim.dbServiceUrl,
+  const settings = simSettings(sim, dir, {
     request_timeout_seconds: 10,
-    max_throttle_wait_seconds: 10,
     db_timeout_seconds: 10,
     retry_delay_seconds: 0,
     max_retries: 0,

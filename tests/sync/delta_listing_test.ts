@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { windowRequest } from "../../src/commands/run_cmds.ts";
-import { JobStateStore, stateKey } from "../../src/state/job_state.ts";
+import { stateStoreFor } from "../../src/state/job_state.ts";
 import type { SimFileSpec } from "../../src/sim/types.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 import { modesFixture } from "./delta_fixture.ts";
@@ -292,15 +292,7 @@ Deno.test("the state keeps resolved ids, the link and the files to offer again",
   const result = await f.delta.run();
   assert.deepEqual(result.failed.map((x) => x.name), ["a.csv"]);
   const settings = f.delta.settings;
-  const store = new JobStateStore({
-    path: settings.state_file,
-    key: stateKey({
-      graphBaseUrl: settings.graph_base_url,
-      siteUrl: settings.sharepoint_site_url,
-      folder: settings.sharepoint_folder,
-    }),
-    now: Date.now,
-  });
+  const store = stateStoreFor(settings, Date.now);
   const { state, warning } = await store.load();
   assert.equal(warning, undefined);
   assert.equal(state.listing?.mode, "folder_delta");

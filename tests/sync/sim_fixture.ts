@@ -60,13 +60,13 @@ export function report(
   return { path: `Reports/${name}`, lastModified: minutesAgo(minutes), ...extra };
 }
 
-export async function simFixture(
-  simOptions: SimOptions,
+/** Test settings rooted in `dir` that point every endpoint and credential at `sim`. */
+export function simSettings(
+  sim: Simulator,
+  dir: string,
   overrides: Partial<Settings> = {},
-): Promise<SimFixture> {
-  const sim = await startSimulator(simOptions);
-  const dir = await Deno.makeTempDir({ prefix: "ingest-syncsim-" });
-  const settings = testSettings(dir, {
+): Settings {
+  return testSettings(dir, {
     graph_base_url: sim.graphBaseUrl,
     authority_host: sim.authorityHost,
     tenant_id: sim.tenantId,
@@ -75,8 +75,19 @@ export async function simFixture(
     sharepoint_site_url: sim.siteUrl,
     sharepoint_folder: FOLDER,
     db_service_url: sim.dbServiceUrl,
-    request_timeout_seconds: 5,
     max_throttle_wait_seconds: 10,
+    ...overrides,
+  });
+}
+
+export async function simFixture(
+  simOptions: SimOptions,
+  overrides: Partial<Settings> = {},
+): Promise<SimFixture> {
+  const sim = await startSimulator(simOptions);
+  const dir = await Deno.makeTempDir({ prefix: "ingest-syncsim-" });
+  const settings = simSettings(sim, dir, {
+    request_timeout_seconds: 5,
     db_timeout_seconds: 5,
     ...overrides,
   });
