@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "node:util";
 import { startSimulator } from "../src/sim/simulator.ts";
+import type { RequestLogEntry } from "../src/sim/types.ts";
 import { measure } from "./measure.ts";
 import {
   fileName,
@@ -35,12 +36,29 @@ const { values } = parseArgs({
     wrap: { type: "string", default: "" },
     dir: { type: "string" },
     keep: { type: "boolean", default: false },
+    "dry-run": { type: "boolean", default: false },
+    requests: { type: "boolean", default: false },
     "log-level": { type: "string", default: "WARNING" },
     "deno-flag": { type: "string", multiple: true, default: [] },
   },
 });
 
 setScratchRoot(values.dir);
+/** The requests before the first download and when the downloads started and ended. */
+function printRequests(log: readonly RequestLogEntry[]): void {
+  const start = log[0]?.at ?? 0;
+  const firstDownload = log.findIndex((e) => e.server === "download");
+  for (const entry of log.slice(0, firstDownload < 0 ? log.length : firstDownload + 1)) {
+    console.log(
+      `  +${entry.at - start} ms ${entry.server} ${entry.method} ${entry.url.slice(0, 90)}`,
+    );
+  }
+  const downloads = log.filter((e) => e.server === "download");
+  console.log(
+    `  ${downloads.length} downloads until +${(downloads.at(-1)?.at ?? start) - start} ms`,
+  );
+}
+
 const count = Number(values.files);
 const size = Number(values.size) * KIB;
 const now = Date.now();
@@ -78,10 +96,12 @@ try {
       "trigger",
       "--lookback",
       "2h",
+      ...(values["dry-run"] ? ["--dry-run"] : []),
       "--config",
       workspace.settings,
     ];
     const [command, ...args] = [...wrap, ...tool];
+    sim.clearRequestLog();
     const result = await measure(command!, args);
     const parsed = toolResult(result.stdout);
     const cpu = result.cpuMs ?? NaN;
@@ -93,6 +113,7 @@ try {
         `peak RSS ${((result.peakRss ?? 0) / 1e6).toFixed(0)} MB`,
     );
     if (result.code !== 0) console.log(result.stderr.slice(0, 2000));
+    if (values.requests) printRequests(sim.requestLog);
   }
 } finally {
   // Freed inodes slow the next file creations on ext4 without a journal (`recently_deleted`):
