@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
+import { houseStyleCommanderError } from "./cli_errors.ts";
 import { commandHandlers } from "./commands/handlers.ts";
 import { ingestCommand, type Invocation } from "./commands/invocation.ts";
 import { describeError, ExitCode, exitCodeOf, IngestError } from "./errors.ts";
@@ -18,17 +19,20 @@ Exit codes:
   3    partial: some files failed, the others were placed
   4    skipped: another run holds the lock
   130  interrupted (SIGINT/Ctrl+C, SIGBREAK) after an abort
-  143  terminated (SIGTERM) after an abort`;
+  143  terminated (SIGTERM) after an abort
+  Over several jobs: 1 if any job failed, else 3 if any was partial, else 4 if any was skipped.`;
 
 const EXAMPLES: readonly (readonly [args: string, what: string])[] = [
   ["demo", "try it against the built-in simulator"],
   ["check --config settings.toml", "verify settings, credentials, folder, DB service"],
   ["trigger --lookback 36h", "catch up after downtime"],
   ["trigger --dry-run --json", "show what would be downloaded"],
+  ["trigger --job reports", "one job of a settings file with [jobs.*] tables"],
   ["run-once", "one scheduled iteration (Task Scheduler, cron)"],
   ["run", "the scheduler daemon"],
   ["next --count 8", "next planned run times"],
   ["schedule print --task-scheduler", "Task Scheduler XML from the settings"],
+  ["schedule print --kubernetes", "one Kubernetes CronJob per job"],
 ];
 
 /** The examples as the operator types them here (`deno task ingest …` from source). */
@@ -42,6 +46,12 @@ function examplesHelp(invocation: Invocation): string {
 const SINCE_HELP = "window start, RFC 3339 (e.g. 2026-11-25T00:00:00Z)";
 const LOOKBACK_HELP = "window length ending now, e.g. 90m, 36h, 7d";
 const DRY_RUN_HELP = "list what would be downloaded, download nothing";
+const JOB_HELP = "only this job ([jobs.NAME]); repeat for several (default: every job)";
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
   return command.optsWithGlobals() as GlobalFlags;
@@ -83,6 +93,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       getErrHasColors: () => false,
       getOutHelpWidth: () => 100,
       getErrHelpWidth: () => 100,
+      outputError: (text, write) => write(houseStyleCommanderError(text)),
     })
     .addHelpText("after", examplesHelp(deps) + "\n" + EXIT_CODES_HELP);
 
@@ -94,12 +105,14 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   };
 
   program.command("run").description("start the scheduler and block until SIGINT/SIGTERM")
-    .action((_o, cmd) => run((ctx) => handlers.run(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect)
+    .action((opts, cmd) => run((ctx) => handlers.run(ctx, opts), cmd));
   program.command("run-once").description("run one scheduled iteration and exit with its code")
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
     .option("--full", FULL_HELP)
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.runOnce(ctx, opts), cmd));
   program.command("trigger").description("run one sync now, irrespective of the schedule")
     .option("--since <time>", SINCE_HELP)
@@ -107,18 +120,22 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--dry-run", DRY_RUN_HELP)
     .option("--force", "run even while another run of this process is in progress")
     .option("--full", FULL_HELP)
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
   program.command("next").description("print the next planned run times in the configured zone")
     .option("-n, --count <n>", "how many", "5")
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.next(ctx, opts), cmd));
   program.command("check").description(
     "verify settings, token, site/folder, DB service, directories, lock, clock",
   )
-    .action((_o, cmd) => run((ctx) => handlers.check(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect)
+    .action((opts, cmd) => run((ctx) => handlers.check(ctx, opts), cmd));
   program.command("config").description(
     "print the effective settings (secrets redacted) and their sources",
   )
-    .action((_o, cmd) => run((ctx) => handlers.config(ctx), cmd));
+    .option("--job <name>", JOB_HELP, collect)
+    .action((opts, cmd) => run((ctx) => handlers.config(ctx, opts), cmd));
   program.command("sim").description(
     "start the built-in Microsoft Graph simulator and print its settings",
   )
@@ -129,6 +146,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
     )
     .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
+    .option(
+      "--download-accepts-authorization",
+      "let the download origin ignore an Authorization header like real SharePoint (default: 401)",
+    )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",
@@ -137,13 +158,16 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .action((opts, cmd) => run((ctx) => handlers.demo(ctx, opts), cmd));
   const schedule = program.command("schedule").description("scheduler integration helpers");
   schedule.command("print").description(
-    "print a Task Scheduler task, systemd units or a crontab line",
+    "print a Task Scheduler task, systemd units, crontab lines or Kubernetes CronJobs",
   )
     .option("--task-scheduler", "Windows Task Scheduler XML (run-once)")
     .option("--systemd", "systemd service + timer (run-once)")
     .option("--systemd-daemon", "systemd service for the `run` daemon")
     .option("--cron", "crontab line")
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
+    .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
+    .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
+    .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.schedulePrint(ctx, opts), cmd));
   return program;
 }

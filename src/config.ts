@@ -5,7 +5,9 @@
 export {
   defaultStagingDir,
   findSettingsFile,
+  type LoadedJobs,
   type LoadedSettings,
+  loadJobs,
   type LoadOptions,
   loadSettings,
   type ValueSource,

@@ -18,6 +18,7 @@ import {
   type TextFormatter,
 } from "@logtape/logtape";
 import { getRotatingFileSink } from "@logtape/file";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { redactValue } from "./redact.ts";
 
 /** Levels as written in settings (seed style) and on the CLI. */
@@ -68,12 +69,27 @@ export function isPerFileRecord(record: LogRecord): boolean {
     typeof record.properties.file === "string";
 }
 
+/**
+ * Starts the message of a record that carries a job key other than `default` with `[job] `, so
+ * pretty lines of several jobs can be told apart (JSON lines carry `job` as a property).
+ */
+export function withJobPrefix(formatter: TextFormatter): TextFormatter {
+  return (record) => {
+    const job = record.properties.job;
+    if (typeof job !== "string" || job === "default") return formatter(record);
+    const [first, ...rest] = record.message;
+    return formatter({ ...record, message: [`[${job}] ${String(first ?? "")}`, ...rest] });
+  };
+}
+
 function consoleFormatter(options: LoggingOptions): TextFormatter {
   const pretty = options.format === "pretty" || (options.format === "auto" && options.isTty);
   if (!pretty) return jsonLinesFormatter;
-  return options.isTty && options.color !== false
-    ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
-    : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" });
+  return withJobPrefix(
+    options.isTty && options.color !== false
+      ? getAnsiColorFormatter({ timestamp: "date-time", category: ".", value: "bare" })
+      : getTextFormatter({ timestamp: "date-time", category: ".", value: "bare" }),
+  );
 }
 
 /** Configures LogTape for the process (idempotent: replaces an earlier configuration). */
@@ -99,6 +115,8 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
   const sinkNames = Object.keys(sinks);
   await configure({
     reset: true,
+    // Carries `job` (see Scheduler) into every record a job's run emits, at any depth.
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks,
     loggers: [
       { category: ["ingest"], lowestLevel: LEVELS[options.level], sinks: sinkNames },

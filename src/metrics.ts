@@ -19,39 +19,79 @@ export function prometheusName(name: string, kind: MetricKind): string {
   return kind === "counter" ? `${base}_total` : base;
 }
 
-/** A registry of named metrics, cumulative for the life of the process. */
+/** Prometheus label value escaping: backslash, double quote and line feed. */
+function labelText(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) =>
+    `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`
+  );
+  return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+}
+
+/** One metric name: kind, help and a value per label set. */
+interface Family {
+  kind: MetricKind;
+  help: string;
+  /** Value by label text (`{job="a"}`, or "" for no labels). */
+  series: Map<string, number>;
+}
+
+/**
+ * A registry of named metrics, cumulative for the life of the process. {@link withLabels} gives
+ * a view that shares the registry and writes its own series (`{job="reports"}`), so several jobs
+ * can export into one textfile.
+ */
 export class Metrics {
-  #metrics = new Map<string, Metric>();
+  #families: Map<string, Family>;
+  #labels: string;
+
+  constructor(options: { labels?: Record<string, string> } = {}) {
+    this.#families = new Map();
+    this.#labels = labelText(options.labels ?? {});
+  }
+
+  /** A view sharing this registry whose series carry `labels`. */
+  withLabels(labels: Record<string, string>): Metrics {
+    const view = new Metrics({ labels });
+    view.#families = this.#families;
+    return view;
+  }
 
   /** Adds `by` (default 1) to the counter `name`. */
   inc(name: string, by = 1, help = ""): void {
-    const metric = this.#get(name, "counter", help);
-    metric.value += by;
+    const family = this.#get(name, "counter", help);
+    family.series.set(this.#labels, (family.series.get(this.#labels) ?? 0) + by);
   }
 
   /** Sets the gauge `name` to `value`. */
   set(name: string, value: number, help = ""): void {
-    this.#get(name, "gauge", help).value = value;
+    this.#get(name, "gauge", help).series.set(this.#labels, value);
   }
 
-  /** Current value of `name`, 0 when never touched. */
+  /** Current value of `name` in this view's series, 0 when never touched. */
   value(name: string): number {
-    return this.#metrics.get(name)?.value ?? 0;
+    return this.#families.get(name)?.series.get(this.#labels) ?? 0;
   }
 
-  /** All metrics as a plain object, seed names as keys. */
+  /** This view's metrics as a plain object, seed names as keys. */
   snapshot(): Record<string, number> {
-    return Object.fromEntries([...this.#metrics].map(([name, m]) => [name, m.value]));
+    const entries: [string, number][] = [];
+    for (const [name, family] of this.#families) {
+      const value = family.series.get(this.#labels);
+      if (value !== undefined) entries.push([name, value]);
+    }
+    return Object.fromEntries(entries);
   }
 
-  /** Prometheus text exposition format, sorted by name. */
+  /** Prometheus text exposition format of every series in the registry, sorted by name. */
   toPrometheus(): string {
     const lines: string[] = [];
-    for (const [name, metric] of [...this.#metrics].sort(([a], [b]) => a.localeCompare(b))) {
-      const promName = prometheusName(name, metric.kind);
-      if (metric.help) lines.push(`# HELP ${promName} ${metric.help}`);
-      lines.push(`# TYPE ${promName} ${metric.kind}`);
-      lines.push(`${promName} ${metric.value}`);
+    for (const [name, family] of [...this.#families].sort(([a], [b]) => a.localeCompare(b))) {
+      const promName = prometheusName(name, family.kind);
+      if (family.help) lines.push(`# HELP ${promName} ${family.help}`);
+      lines.push(`# TYPE ${promName} ${family.kind}`);
+      for (const [labels, value] of [...family.series].sort(([a], [b]) => a.localeCompare(b))) {
+        lines.push(`${promName}${labels} ${value}`);
+      }
     }
     return lines.join("\n") + "\n";
   }
@@ -71,12 +111,12 @@ export class Metrics {
     }
   }
 
-  #get(name: string, kind: MetricKind, help: string): Metric {
-    let metric = this.#metrics.get(name);
-    if (!metric) {
-      metric = { kind, help, value: 0 };
-      this.#metrics.set(name, metric);
-    } else if (help && !metric.help) metric.help = help;
-    return metric;
+  #get(name: string, kind: MetricKind, help: string): Family {
+    let family = this.#families.get(name);
+    if (!family) {
+      family = { kind, help, series: new Map() };
+      this.#families.set(name, family);
+    } else if (help && !family.help) family.help = help;
+    return family;
   }
 }

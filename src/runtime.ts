@@ -7,8 +7,10 @@ import type { Clock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import { dbClientFromSettings } from "./db/http_db_client.ts";
 import { GraphSharePointClient } from "./graph/graph_client.ts";
+import type { ThrottleGate } from "./http/throttle_gate.ts";
 import { Metrics } from "./metrics.ts";
 import { Network } from "./network.ts";
+import type { RunSlots } from "./schedule/run_slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
@@ -35,19 +37,32 @@ export interface Runtime {
   [Symbol.dispose](): void;
 }
 
+/** Parts a job shares with the other jobs of the process (see `runtime_jobs.ts`). */
+export interface SharedParts {
+  gate?: ThrottleGate;
+  metrics?: Metrics;
+  slots?: RunSlots;
+}
+
 /**
  * Wires the components for `settings`. Every request (token, Graph, downloads, DB service) goes
  * through one {@link Network}: close the runtime (or `using`) when the run or process ends.
  * @param command recorded as lock holder: "run", "run-once" or "trigger"
  */
-export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: string): Runtime {
-  const metrics = new Metrics();
+export function buildRuntime(
+  settings: Settings,
+  deps: RuntimeDeps,
+  command: string,
+  shared: SharedParts = {},
+): Runtime {
+  const metrics = shared.metrics ?? new Metrics().withLabels({ job: settings.job });
   const network = new Network(settings, { fetch: deps.fetch, env: deps.env ?? {} });
   const sharepoint = new GraphSharePointClient({
     settings,
     fetch: network.fetch,
     clock: deps.clock,
     random: deps.random,
+    ...(shared.gate ? { gate: shared.gate } : {}),
   });
   const db = dbClientFromSettings(settings, network.fetch);
   const job = new SyncJob({
@@ -65,6 +80,7 @@ export function buildRuntime(settings: Settings, deps: RuntimeDeps, command: str
     random: deps.random,
     metrics,
     command,
+    ...(shared.slots ? { slots: shared.slots } : {}),
   });
   const close = () => network.close();
   return { sharepoint, job, scheduler, metrics, network, close, [Symbol.dispose]: close };

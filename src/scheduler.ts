@@ -12,7 +12,7 @@
  * @module
  */
 import { Cron } from "croner";
-import { getLogger } from "@logtape/logtape";
+import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
 import { AbortedError, describeError } from "./errors.ts";
@@ -21,11 +21,13 @@ import { IntervalTimer } from "./schedule/interval_timer.ts";
 import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
 import { executeRun } from "./schedule/execute_run.ts";
 import {
+  aborted,
   type RunOutcome,
   type RunRequest,
   skipped,
   type TriggerRequest,
 } from "./schedule/run_outcome.ts";
+import type { ReleaseSlot, RunSlots } from "./schedule/run_slots.ts";
 import {
   cronTimezone,
   dailyTimePattern,
@@ -58,6 +60,8 @@ export interface SchedulerOptions {
   command?: string;
   /** How long `stop` still waits for aborted runs to end. Default 5000 ms. */
   abortGraceMs?: number;
+  /** Process-wide run slots (`max_parallel_jobs`) shared with the other jobs' schedulers. */
+  slots?: RunSlots;
 }
 
 type RequestKind = "tick" | "run-once" | "manual";
@@ -82,6 +86,7 @@ export class Scheduler {
   #metrics: Metrics;
   #lock: SharedRunLock;
   #abortGraceMs: number;
+  #slots: RunSlots | undefined;
   #lifetime = new AbortController();
   #started = false;
   #stopping = false;
@@ -104,6 +109,7 @@ export class Scheduler {
     this.#random = options.random ?? Math.random;
     this.#metrics = options.metrics ?? new Metrics();
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
+    this.#slots = options.slots;
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
@@ -146,6 +152,10 @@ export class Scheduler {
    * nothing, when `enabled = false`; manual triggers work either way.
    */
   start(): boolean {
+    return this.#inJob(() => this.#start());
+  }
+
+  #start(): boolean {
     if (!this.#settings.enabled) {
       log.info("Scheduling is disabled (enabled = false): no scheduled runs", { enabled: false });
       return false;
@@ -184,6 +194,10 @@ export class Scheduler {
 
   /** One scheduled iteration now (`ingest run-once`), under the overlap policy and the lock. */
   runOnce(request: RunRequest = {}): Promise<RunOutcome> {
+    return this.#inJob(() => this.#runOnce(request));
+  }
+
+  #runOnce(request: RunRequest): Promise<RunOutcome> {
     this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
     log.info("Run-once requested", { dry_run: request.dryRun ?? false });
     return this.#request("run-once", request, false);
@@ -194,6 +208,10 @@ export class Scheduler {
    * follows the overlap policy unless `force`; the cross-process lock applies either way.
    */
   trigger(request: TriggerRequest = {}): Promise<RunOutcome> {
+    return this.#inJob(() => this.#trigger(request));
+  }
+
+  #trigger(request: TriggerRequest): Promise<RunOutcome> {
     log.info("Manual trigger", {
       force: request.force ?? false,
       dry_run: request.dryRun ?? false,
@@ -208,7 +226,11 @@ export class Scheduler {
    * `timeoutMs` (default `shutdown_timeout_seconds`) for runs in progress, then aborts them.
    * Resolves `aborted: true` when a run that had started had to be aborted.
    */
-  async stop(options: { timeoutMs?: number } = {}): Promise<{ aborted: boolean }> {
+  stop(options: { timeoutMs?: number } = {}): Promise<{ aborted: boolean }> {
+    return this.#inJob(() => this.#stop(options));
+  }
+
+  async #stop(options: { timeoutMs?: number }): Promise<{ aborted: boolean }> {
     const timeoutMs = options.timeoutMs ?? this.#settings.shutdown_timeout_seconds * 1000;
     if (!this.#stopping) {
       this.#stopping = true;
@@ -255,7 +277,21 @@ export class Scheduler {
     }
   }
 
+  /** The job key this scheduler drives. */
+  get job(): string {
+    return this.#settings.job;
+  }
+
+  /** Runs `fn` with `job` in the context of every log record it emits (directly or later). */
+  #inJob<T>(fn: () => T): T {
+    return withContext({ job: this.#settings.job }, fn);
+  }
+
   #tick(planned: Date): void {
+    this.#inJob(() => this.#tickInJob(planned));
+  }
+
+  #tickInJob(planned: Date): void {
     if (this.#stopping) return;
     const tick = ++this.#tickCount;
     this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
@@ -338,7 +374,15 @@ export class Scheduler {
     const forward = () => run.controller.abort(request.signal?.reason);
     if (request.signal?.aborted) forward();
     request.signal?.addEventListener("abort", forward, { once: true });
+    let releaseSlot: ReleaseSlot | undefined;
     try {
+      if (this.#slots) {
+        try {
+          releaseSlot = await this.#waitForSlot(kind, run.controller.signal);
+        } catch (error) {
+          return aborted(error);
+        }
+      }
       const outcome = await executeRun({
         job: this.#job,
         lock: this.#lock,
@@ -357,11 +401,23 @@ export class Scheduler {
       this.#lastRun = { outcome, endedAt: new Date(this.#clock.now()) };
       return outcome;
     } finally {
+      releaseSlot?.();
       request.signal?.removeEventListener("abort", forward);
       await this.#writeMetrics();
       this.#active.delete(run);
       this.#afterRun();
     }
+  }
+
+  #waitForSlot(kind: RequestKind, signal: AbortSignal): Promise<ReleaseSlot> {
+    const slots = this.#slots!;
+    if (slots.free === 0) {
+      log.info("The {kind} waits for a free slot (max_parallel_jobs = {max})", {
+        kind,
+        max: this.#settings.max_parallel_jobs,
+      });
+    }
+    return slots.acquire(signal);
   }
 
   #afterRun(): void {

@@ -8,12 +8,14 @@ import type { Settings } from "./config/settings.ts";
 import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
 import { AbortedError, describeError } from "./errors.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
+import { normaliseExtensions } from "./graph/verification.ts";
 import type { Metrics } from "./metrics.ts";
 import { JobStateStore, type LoadedState, stateKey } from "./state/job_state.ts";
 import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { FolderLister } from "./sync/listing.ts";
+import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
 import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
@@ -89,6 +91,7 @@ export class SyncJob implements SyncRunner {
   #filter: FileFilter;
   #state: JobStateStore;
   #lister: FolderLister;
+  #rewrittenExtensions: readonly string[];
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -115,6 +118,7 @@ export class SyncJob implements SyncRunner {
       state: this.#state,
       now: () => options.clock.now(),
     });
+    this.#rewrittenExtensions = normaliseExtensions(options.settings.rewritten_extensions);
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -199,11 +203,22 @@ export class SyncJob implements SyncRunner {
     const staging = new StagingArea({
       stagingDir: this.#settings.staging_dir,
       ingestionDir: this.#settings.ingestion_dir,
+      job: this.#settings.job,
       newId: this.#random,
     });
+    const partials = new ResumablePartials({
+      state: this.#state,
+      staging,
+      now: () => this.#clock.now(),
+    });
     // Leftovers of a killed run are removed only when no other run of this process is writing
-    // to the staging folder (allow_overlap or a forced trigger run concurrently).
-    if (!dryRun) await staging.prepare({ removeLeftovers: this.#activeRuns === 1 });
+    // to the staging folder (allow_overlap or a forced trigger run concurrently); resumable
+    // partials the state lists are kept.
+    const alone = this.#activeRuns === 1;
+    if (!dryRun) {
+      await staging.prepare({ removeLeftovers: alone, keep: listedPartials(saved.state) });
+      if (alone) await partials.removeStale();
+    }
     options.progress?.phase?.("authenticating");
     await this.#sharepoint.authenticate(signal);
     const usageBefore = this.#sharepoint.usage();
@@ -237,6 +252,7 @@ export class SyncJob implements SyncRunner {
       skipped_pending: plan.pending.length,
       downloaded: [],
       failed: [...plan.unsafe],
+      skipped_verification: 0,
       bytes: 0,
       duration_ms: 0,
       listing: listing.mode,
@@ -255,13 +271,13 @@ export class SyncJob implements SyncRunner {
       countUsage();
       return { result };
     }
-    const outcomes = await this.#download(
-      plan.toDownload,
+    const outcomes = await this.#download(plan.toDownload, {
       staging,
+      partials,
       runId,
       signal,
-      options.progress,
-    );
+      progress: options.progress,
+    });
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
     countUsage();
     if (signal?.aborted) {
@@ -317,18 +333,24 @@ export class SyncJob implements SyncRunner {
 
   async #download(
     files: RemoteFile[],
-    staging: StagingArea,
-    runId: string,
-    signal: AbortSignal | undefined,
-    progress: SyncProgress | undefined,
+    run: {
+      staging: StagingArea;
+      partials: ResumablePartials;
+      runId: string;
+      signal: AbortSignal | undefined;
+      progress: SyncProgress | undefined;
+    },
   ): Promise<(FileOutcome | undefined)[]> {
+    const { staging, runId, signal, progress } = run;
     const outcomes: (FileOutcome | undefined)[] = new Array(files.length);
     const context = {
       sharepoint: this.#sharepoint,
       staging,
+      partials: run.partials,
       clock: this.#clock,
       runId,
       verifyHash: this.#settings.verify_hash,
+      rewrittenExtensions: this.#rewrittenExtensions,
       maxRetries: this.#settings.max_retries,
       retryDelayMs: this.#settings.retry_delay_seconds * 1000,
       signal,
@@ -385,6 +407,7 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
   if (outcome.kind === "placed") {
     result.downloaded.push(name);
     result.bytes += outcome.bytes;
+    if (outcome.verification?.kind === "rewritten") result.skipped_verification++;
   } else if (outcome.kind === "exists") result.skipped_pending++;
   else result.failed.push({ name, reason: outcome.reason });
 }

@@ -28,6 +28,7 @@ import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
 import { checkWindow } from "./check_window.ts";
 import { checkJobState } from "./check_state.ts";
+import type { JobFlags } from "./handlers.ts";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -236,29 +237,18 @@ function printLine(ctx: CliContext, line: CheckLine): void {
   if (!line.ok && line.hint) ctx.print(`    → ${line.hint}`);
 }
 
-/** Runs every check; prints ✓/✗ lines (or JSON) and a verdict. */
-export async function checkCommand(ctx: CliContext): Promise<number> {
-  const lines: CheckLine[] = [];
-  const emit = (line: CheckLine) => {
-    lines.push(line);
-    if (!ctx.flags.json) printLine(ctx, line);
-  };
-  let settings: Settings;
-  try {
-    settings = (await ctx.load()).settings;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    emit(
-      failure(
-        "settings",
-        error,
-        `fix the key named above; \`${ctx.command("config")}\` shows every value and its source`,
-      ),
-    );
-    if (ctx.flags.json) ctx.printJson({ ok: false, checks: lines });
-    else ctx.print("Verdict: settings are invalid");
-    return ExitCode.Usage;
-  }
+/** Every line of a settings error as its own ✗ line; the hint follows the last one. */
+function settingsFailures(error: ConfigError, hint: string): CheckLine[] {
+  const lines = error.message.split("\n").filter((line) => line.trim() !== "");
+  return lines.map((detail, index) => ({
+    ok: false,
+    name: "settings",
+    detail,
+    ...(index === lines.length - 1 ? { hint } : {}),
+  }));
+}
+
+async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckLine) => void) {
   emit({
     ok: true,
     name: "settings",
@@ -275,7 +265,7 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
     });
   } catch (error) {
     emit(failure("trust", error, "ca_file must hold PEM certificates (BEGIN CERTIFICATE)"));
-    return finish(ctx, lines);
+    return;
   }
   using _network = network;
   for (const line of await networkChecks(settings, network)) emit(line);
@@ -315,12 +305,56 @@ export async function checkCommand(ctx: CliContext): Promise<number> {
     live?.block.close();
     ctx.showAbove(undefined);
   }
-  return finish(ctx, lines);
 }
 
-function finish(ctx: CliContext, lines: CheckLine[]): number {
-  const failed = lines.filter((line) => !line.ok).length;
-  if (ctx.flags.json) ctx.printJson({ ok: failed === 0, checks: lines });
-  else ctx.print(failed === 0 ? "Verdict: ready" : `Verdict: ${failed} check(s) failed`);
-  return failed === 0 ? ExitCode.Ok : ExitCode.Failed;
+/**
+ * Runs every check of each selected job; prints ✓/✗ lines (or JSON) and a verdict. Invalid
+ * settings are listed all at once, one ✗ line per problem.
+ */
+export async function checkCommand(ctx: CliContext, flags: JobFlags = {}): Promise<number> {
+  const lines: CheckLine[] = [];
+  const emit = (line: CheckLine) => {
+    lines.push(line);
+    if (!ctx.flags.json) printLine(ctx, line);
+  };
+  let jobs: Settings[];
+  try {
+    jobs = (await ctx.loadJobs(flags.job)).jobs.map((job) => job.settings);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const hint = `fix the keys named above; \`${
+      ctx.command("config")
+    }\` shows every value and its source`;
+    for (const line of settingsFailures(error, hint)) emit(line);
+    if (ctx.flags.json) ctx.printJson({ ok: false, checks: lines });
+    else ctx.print("Verdict: settings are invalid");
+    return ExitCode.Usage;
+  }
+  if (jobs.length === 1) {
+    await checkJob(ctx, jobs[0]!, emit);
+    const failed = lines.filter((line) => !line.ok).length;
+    if (ctx.flags.json) ctx.printJson({ ok: failed === 0, checks: lines });
+    else ctx.print(failed === 0 ? "Verdict: ready" : `Verdict: ${failed} check(s) failed`);
+    return failed === 0 ? ExitCode.Ok : ExitCode.Failed;
+  }
+  const results: { job: string; ok: boolean; checks: CheckLine[] }[] = [];
+  for (const settings of jobs) {
+    if (!ctx.flags.json) ctx.print(`[jobs.${settings.job}]`);
+    const own: CheckLine[] = [];
+    await checkJob(ctx, settings, (line) => {
+      own.push(line);
+      emit(line);
+    });
+    results.push({ job: settings.job, ok: own.every((l) => l.ok), checks: own });
+  }
+  const failedJobs = results.filter((r) => !r.ok).map((r) => r.job);
+  if (ctx.flags.json) ctx.printJson({ ok: failedJobs.length === 0, jobs: results });
+  else {
+    ctx.print(
+      failedJobs.length === 0
+        ? `Verdict: ready (${results.length} jobs)`
+        : `Verdict: checks failed for ${failedJobs.join(", ")}`,
+    );
+  }
+  return failedJobs.length === 0 ? ExitCode.Ok : ExitCode.Failed;
 }

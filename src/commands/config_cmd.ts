@@ -2,16 +2,17 @@
  * `ingest config`: the effective settings, secrets redacted, with where each value came from.
  * @module
  */
-import type { ValueSource } from "../config/load.ts";
+import type { LoadedSettings, ValueSource } from "../config/load.ts";
 import { SECRET_KEYS, SETTINGS_KEYS } from "../config/schema.ts";
 import { ExitCode } from "../errors.ts";
 import { REDACTED } from "../redact.ts";
 import type { CliContext } from "./context.ts";
+import type { JobFlags } from "./handlers.ts";
 
 function sourceText(source: ValueSource | undefined): string {
   switch (source?.kind) {
     case "file":
-      return `file ${source.path}`;
+      return source.table ? `file ${source.path} ${source.table}` : `file ${source.path}`;
     case "env":
       return `env ${source.name}`;
     case "flag":
@@ -26,25 +27,56 @@ function show(key: string, value: unknown): unknown {
   return SECRET_KEYS.has(key) ? REDACTED : value;
 }
 
-/** Prints every key, its value (secrets as `***`) and its source. */
-export async function configCommand(ctx: CliContext): Promise<number> {
-  const { settings, sources } = await ctx.load();
+interface Row {
+  key: string;
+  value: unknown;
+  source: string;
+}
+
+function rowsOf({ settings, sources }: LoadedSettings): Row[] {
   const record = settings as unknown as Record<string, unknown>;
-  const rows = [...SETTINGS_KEYS, "schedule", "config_path"].map((key) => ({
+  const derived = ["schedule", "config_path", "job", "state_file"];
+  return [...SETTINGS_KEYS, ...derived].map((key) => ({
     key,
     value: show(key, record[key]),
-    source: key === "schedule" || key === "config_path" ? "derived" : sourceText(sources[key]),
+    source: derived.includes(key) ? "derived" : sourceText(sources[key]),
   }));
-  if (ctx.flags.json) {
-    ctx.printJson(
-      Object.fromEntries(rows.map((r) => [r.key, { value: r.value ?? null, source: r.source }])),
-    );
-    return ExitCode.Ok;
-  }
+}
+
+function printRows(ctx: CliContext, rows: Row[]): void {
   const width = Math.max(...rows.map((r) => r.key.length));
   for (const row of rows) {
     const value = row.value === undefined ? "(not set)" : JSON.stringify(row.value);
     ctx.print(`${row.key.padEnd(width)} = ${value}  # ${row.source}`);
   }
+}
+
+function jsonOf(rows: Row[]): Record<string, unknown> {
+  return Object.fromEntries(rows.map((r) => [r.key, { value: r.value ?? null, source: r.source }]));
+}
+
+/**
+ * Prints every key of each selected job, its value (secrets as `***`) and its source. With
+ * several jobs, each job's block starts with its `[jobs.<name>]` header.
+ */
+export async function configCommand(ctx: CliContext, flags: JobFlags = {}): Promise<number> {
+  const { jobs } = await ctx.loadJobs(flags.job);
+  if (jobs.length === 1) {
+    const rows = rowsOf(jobs[0]!);
+    if (ctx.flags.json) ctx.printJson(jsonOf(rows));
+    else printRows(ctx, rows);
+    return ExitCode.Ok;
+  }
+  if (ctx.flags.json) {
+    ctx.printJson({
+      jobs: Object.fromEntries(jobs.map((job) => [job.settings.job, jsonOf(rowsOf(job))])),
+    });
+    return ExitCode.Ok;
+  }
+  jobs.forEach((job, index) => {
+    if (index > 0) ctx.print("");
+    ctx.print(`[jobs.${job.settings.job}]`);
+    printRows(ctx, rowsOf(job));
+  });
   return ExitCode.Ok;
 }

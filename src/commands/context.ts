@@ -3,8 +3,10 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { type LoadedSettings, loadSettings } from "../config/load.ts";
+import { type LoadedJobs, type LoadedSettings, loadJobs } from "../config/load.ts";
 import type { RawSettings } from "../config/schema.ts";
+import type { Settings } from "../config/settings.ts";
+import { ConfigError } from "../errors.ts";
 import type { LoggingOptions } from "../logging.ts";
 import type { SignalApi } from "../schedule/shutdown.ts";
 import { ingestCommand } from "./invocation.ts";
@@ -84,18 +86,47 @@ export class CliContext {
     else this.deps.stderr(text);
   }
 
-  /** Loads the settings with CLI flags on top, then configures logging from them. */
+  /**
+   * Loads the settings of exactly one job (the only one, or the one `--job` selects) with CLI
+   * flags on top, then configures logging from them.
+   * @throws {ConfigError} when the selection is not exactly one job
+   */
   async load(
     extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
+    selection: readonly string[] = [],
   ): Promise<LoadedSettings> {
-    const loaded = await loadSettings({
+    const loaded = await this.loadJobs(selection, extraFlags);
+    const [only, ...more] = loaded.jobs;
+    if (only === undefined || more.length > 0) {
+      throw new ConfigError(
+        `Cannot choose one job: the settings define ${loaded.names.length} jobs ` +
+          `(${loaded.names.join(", ")}); pass --job NAME`,
+      );
+    }
+    return only;
+  }
+
+  /**
+   * Loads the settings of the jobs `selection` names (`--job`, default every job) with CLI
+   * flags on top, then configures logging from the process-wide keys.
+   */
+  async loadJobs(
+    selection: readonly string[] = [],
+    extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
+  ): Promise<LoadedJobs> {
+    const loaded = await loadJobs({
       configPath: this.flags.config,
       env: this.deps.env,
       cwd: this.deps.cwd,
       execPath: this.deps.execPath,
       flags: { log_level: this.flags.logLevel, log_format: this.flags.logFormat, ...extraFlags },
+      jobs: selection,
     });
-    const s = loaded.settings;
+    await this.#setupLogging(loaded.jobs[0]!.settings);
+    return loaded;
+  }
+
+  async #setupLogging(s: Settings): Promise<void> {
     await this.deps.setupLogging({
       level: s.log_level,
       format: s.log_format,
@@ -108,7 +139,6 @@ export class CliContext {
         ? { path: s.log_file, maxBytes: s.log_max_bytes, maxFiles: s.log_max_files }
         : undefined,
     });
-    return loaded;
   }
 
   /** Prints one line (or a JSON document with `--json`) on stdout. */

@@ -11,18 +11,26 @@ import type { SimFlags } from "./sim_cmd.ts";
 
 export type { WindowFlags } from "./run_cmds.ts";
 
+/** `--job NAME` (repeatable); empty: every job. */
+export interface JobFlags {
+  job?: string[];
+}
+
 /** Every command handler, by command. */
 export function commandHandlers() {
   return {
-    run: async (ctx: CliContext) => (await import("./run_cmds.ts")).runCommand(ctx),
+    run: async (ctx: CliContext, flags: JobFlags) =>
+      (await import("./run_cmds.ts")).runCommand(ctx, flags),
     runOnce: async (ctx: CliContext, flags: WindowFlags) =>
       (await import("./run_cmds.ts")).runOnceCommand(ctx, flags),
     trigger: async (ctx: CliContext, flags: WindowFlags) =>
       (await import("./run_cmds.ts")).triggerCommand(ctx, flags),
-    next: async (ctx: CliContext, flags: { count: string }) =>
+    next: async (ctx: CliContext, flags: { count: string } & JobFlags) =>
       (await import("./next_cmd.ts")).nextCommand(ctx, flags),
-    check: async (ctx: CliContext) => (await import("./check_cmd.ts")).checkCommand(ctx),
-    config: async (ctx: CliContext) => (await import("./config_cmd.ts")).configCommand(ctx),
+    check: async (ctx: CliContext, flags: JobFlags) =>
+      (await import("./check_cmd.ts")).checkCommand(ctx, flags),
+    config: async (ctx: CliContext, flags: JobFlags) =>
+      (await import("./config_cmd.ts")).configCommand(ctx, flags),
     sim: async (ctx: CliContext, flags: SimFlags) =>
       (await import("./sim_cmd.ts")).simCommand(ctx, flags),
     demo: async (ctx: CliContext, flags: { dir: string }) =>

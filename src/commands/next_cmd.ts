@@ -4,7 +4,9 @@
  */
 import { ExitCode, UsageError } from "../errors.ts";
 import { describeSchedule, nextRuns, toZonedIso } from "../schedule/schedule_math.ts";
+import type { Settings } from "../config/settings.ts";
 import type { CliContext } from "./context.ts";
+import type { JobFlags } from "./handlers.ts";
 
 /** Parses `--count`: a whole number from 1 to 1000. */
 export function parseCount(text: string): number {
@@ -15,21 +17,7 @@ export function parseCount(text: string): number {
   return count;
 }
 
-/** Prints the schedule and its next `--count` run times in the configured zone. */
-export async function nextCommand(ctx: CliContext, opts: { count: string }): Promise<number> {
-  const count = parseCount(opts.count);
-  const { settings } = await ctx.load();
-  const from = new Date(ctx.deps.clock.now());
-  const runs = nextRuns(settings.schedule, { from, count, timezone: settings.timezone });
-  if (ctx.flags.json) {
-    ctx.printJson({
-      schedule: settings.schedule,
-      timezone: settings.timezone,
-      enabled: settings.enabled,
-      next: runs.map((d) => toZonedIso(d, settings.timezone)),
-    });
-    return ExitCode.Ok;
-  }
+function printJob(ctx: CliContext, settings: Settings, runs: Date[]): void {
   ctx.print(`Schedule: ${describeSchedule(settings.schedule, settings.timezone)}`);
   if (!settings.enabled) {
     ctx.print(
@@ -39,5 +27,40 @@ export async function nextCommand(ctx: CliContext, opts: { count: string }): Pro
   for (const run of runs) {
     ctx.print(`  ${toZonedIso(run, settings.timezone)}  (${run.toISOString()})`);
   }
+}
+
+function jobJson(settings: Settings, runs: Date[]): Record<string, unknown> {
+  return {
+    schedule: settings.schedule,
+    timezone: settings.timezone,
+    enabled: settings.enabled,
+    next: runs.map((d) => toZonedIso(d, settings.timezone)),
+  };
+}
+
+/** Prints each selected job's schedule and its next `--count` run times in its zone. */
+export async function nextCommand(
+  ctx: CliContext,
+  opts: { count: string } & JobFlags,
+): Promise<number> {
+  const count = parseCount(opts.count);
+  const jobs = (await ctx.loadJobs(opts.job)).jobs.map((job) => job.settings);
+  const from = new Date(ctx.deps.clock.now());
+  const planned = jobs.map((settings) => ({
+    settings,
+    runs: nextRuns(settings.schedule, { from, count, timezone: settings.timezone }),
+  }));
+  if (ctx.flags.json) {
+    ctx.printJson(
+      planned.length === 1
+        ? jobJson(planned[0]!.settings, planned[0]!.runs)
+        : planned.map(({ settings, runs }) => ({ job: settings.job, ...jobJson(settings, runs) })),
+    );
+    return ExitCode.Ok;
+  }
+  planned.forEach(({ settings, runs }, index) => {
+    if (planned.length > 1) ctx.print(`${index > 0 ? "\n" : ""}[jobs.${settings.job}]`);
+    printJob(ctx, settings, runs);
+  });
   return ExitCode.Ok;
 }

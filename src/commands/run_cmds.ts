@@ -4,14 +4,16 @@
  */
 import { describeError, UsageError } from "../errors.ts";
 import { buildRuntime } from "../runtime.ts";
-import { runDaemon, runWithShutdown } from "../schedule/daemon.ts";
+import type { Settings } from "../config/settings.ts";
+import { buildJobsRuntime } from "../runtime_jobs.ts";
+import { runDaemon, runJobsWithShutdown, runWithShutdown } from "../schedule/daemon.ts";
 import type { RunOutcome, TriggerRequest } from "../schedule/run_outcome.ts";
 import { parseDuration, parseSince } from "../sync/window.ts";
 import type { CliContext } from "./context.ts";
 import { toZonedIso } from "../schedule/schedule_math.ts";
 import { DaemonLine } from "./daemon_line.ts";
 import { SyncDisplay } from "./sync_display.ts";
-import { outcomeJson, summaryLines } from "./summary.ts";
+import { jobSummaryLine, outcomeJson, summaryLines } from "./summary.ts";
 
 /** Flags of `trigger` / `run-once`. */
 export interface WindowFlags {
@@ -21,6 +23,8 @@ export interface WindowFlags {
   force?: boolean;
   /** `--full`: ignore the saved delta link for this run. */
   full?: boolean;
+  /** `--job NAME` (repeatable); empty: every job. */
+  job?: string[];
 }
 
 /** Turns the window flags into a run request. */
@@ -74,13 +78,12 @@ function report(
   }
 }
 
-async function oneRun(
+async function oneJob(
   ctx: CliContext,
-  flags: WindowFlags,
+  settings: Settings,
+  request: TriggerRequest,
   command: "run-once" | "trigger",
 ): Promise<number> {
-  const request = windowRequest(flags);
-  const { settings } = await ctx.load();
   using runtime = buildRuntime(settings, ctx.deps, command);
   const { scheduler } = runtime;
   const display = ctx.live
@@ -107,6 +110,55 @@ async function oneRun(
   }
 }
 
+async function manyJobs(
+  ctx: CliContext,
+  jobs: Settings[],
+  request: TriggerRequest,
+  command: "run-once" | "trigger",
+): Promise<number> {
+  const { jobs: jobSet, runtimes } = buildJobsRuntime(jobs, ctx.deps, command);
+  let run: Awaited<ReturnType<typeof runJobsWithShutdown>>;
+  try {
+    run = await runJobsWithShutdown(
+      jobSet,
+      () => jobSet.runAll(command, request),
+      { timeoutMs: longestShutdownMs(jobs), signals: ctx.deps.signals },
+    );
+  } finally {
+    for (const runtime of runtimes) runtime.close();
+  }
+  const { exitCode, outcomes } = run;
+  const dirs = new Map(jobs.map((s) => [s.job, s.ingestion_dir]));
+  if (ctx.flags.json) {
+    ctx.printJson(
+      outcomes.map(({ job, outcome }) => ({ job, ...outcomeJson(outcome, outcome.exitCode) })),
+    );
+  } else {
+    for (const { job, outcome } of outcomes) {
+      ctx.print(jobSummaryLine(job, outcome, dirs.get(job)!));
+    }
+  }
+  return exitCode;
+}
+
+/** The longest `shutdown_timeout_seconds` of `jobs`, in ms: the whole process waits that long. */
+function longestShutdownMs(jobs: readonly Settings[]): number {
+  return Math.max(...jobs.map((s) => s.shutdown_timeout_seconds * 1000));
+}
+
+async function oneRun(
+  ctx: CliContext,
+  flags: WindowFlags,
+  command: "run-once" | "trigger",
+): Promise<number> {
+  const request = windowRequest(flags);
+  const { jobs } = await ctx.loadJobs(flags.job);
+  const settings = jobs.map((job) => job.settings);
+  return settings.length === 1
+    ? await oneJob(ctx, settings[0]!, request, command)
+    : await manyJobs(ctx, settings, request, command);
+}
+
 /** `ingest trigger`: one manual run now. */
 export function triggerCommand(ctx: CliContext, flags: WindowFlags): Promise<number> {
   return oneRun(ctx, flags, "trigger");
@@ -118,29 +170,35 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
   return oneRun(ctx, flags, "run-once");
 }
 
-/** `ingest run`: the scheduler daemon, until SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows). */
-export async function runCommand(ctx: CliContext): Promise<number> {
-  const { settings } = await ctx.load();
-  using runtime = buildRuntime(settings, ctx.deps, "run");
-  const { scheduler } = runtime;
-  const line = ctx.live
+/**
+ * `ingest run`: the scheduler daemon over every enabled job (or the `--job` selection), until
+ * SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows). On a terminal with one job, one status line shows
+ * the next planned run and the last run's outcome.
+ */
+export async function runCommand(ctx: CliContext, flags: { job?: string[] } = {}): Promise<number> {
+  const { jobs } = await ctx.loadJobs(flags.job);
+  const settings = jobs.map((job) => job.settings);
+  const { jobs: jobSet, runtimes } = buildJobsRuntime(settings, ctx.deps, "run");
+  const only = runtimes.length === 1 ? runtimes[0] : undefined;
+  const line = ctx.live && only
     ? new DaemonLine({
       terminal: ctx.terminal(),
-      source: scheduler,
+      source: only.scheduler,
       now: () => ctx.deps.clock.now(),
-      formatTime: (date) => shortTime(date, new Date(ctx.deps.clock.now()), settings.timezone),
+      formatTime: (date) => shortTime(date, new Date(ctx.deps.clock.now()), settings[0]!.timezone),
     })
     : undefined;
   ctx.showAbove(line?.block);
   line?.block.start();
   try {
-    return await runDaemon(scheduler, {
-      timeoutMs: settings.shutdown_timeout_seconds * 1000,
+    return await runDaemon(jobSet, {
+      timeoutMs: longestShutdownMs(settings),
       signals: ctx.deps.signals,
     });
   } finally {
     line?.block.close();
     ctx.showAbove(undefined);
+    for (const runtime of runtimes) runtime.close();
   }
 }
 

@@ -11,7 +11,9 @@ import {
   systemdUnits,
   taskSchedulerXml,
 } from "../ops/schedule_print.ts";
-import type { SchedulePrintInput } from "../ops/schedule_input.ts";
+import { type SchedulePrintInput, unitName } from "../ops/schedule_input.ts";
+import { kubernetesCronJobs } from "../ops/kubernetes.ts";
+import type { Settings } from "../config/settings.ts";
 import { RUNTIME_PERMISSIONS, RUNTIME_V8_FLAGS } from "../permissions.ts";
 import type { CliContext } from "./context.ts";
 import { runsUnderDeno } from "./invocation.ts";
@@ -22,7 +24,11 @@ export interface SchedulePrintFlags {
   systemd?: boolean;
   systemdDaemon?: boolean;
   cron?: boolean;
+  kubernetes?: boolean;
+  image?: string;
   binary?: string;
+  /** `--job NAME` (repeatable); empty: every job. */
+  job?: string[];
 }
 
 /** Folder of `path`, in the path style `path` is written in (a Windows path can be printed on Linux). */
@@ -38,49 +44,113 @@ function launcher(execPath: string, mainModule: string): readonly string[] | und
   return ["run", ...RUNTIME_PERMISSIONS, ...RUNTIME_V8_FLAGS, fromFileUrl(mainModule)];
 }
 
+type Target = "taskScheduler" | "systemd" | "systemdDaemon" | "cron" | "kubernetes";
+
+const TARGETS: readonly Target[] = [
+  "taskScheduler",
+  "systemd",
+  "systemdDaemon",
+  "cron",
+  "kubernetes",
+];
+
+/** One printer's output for one job (`jobs`: the `--job` arguments its command line needs). */
+function printOne(target: Target, input: SchedulePrintInput): string {
+  switch (target) {
+    case "taskScheduler":
+      return taskSchedulerXml(input);
+    case "systemd": {
+      const units = systemdUnits(input);
+      const name = unitName(input);
+      return `# ${name}.service\n${units.service}\n# ${name}.timer\n${units.timer}`;
+    }
+    case "systemdDaemon":
+      return systemdDaemonService(input);
+    default:
+      return crontabLine(input);
+  }
+}
+
 /** Prints the chosen scheduler definition on stdout. */
 export async function schedulePrintCommand(
   ctx: CliContext,
   flags: SchedulePrintFlags,
 ): Promise<number> {
-  const chosen = (["taskScheduler", "systemd", "systemdDaemon", "cron"] as const).filter((k) =>
-    flags[k]
-  );
+  const chosen = TARGETS.filter((k) => flags[k]);
   if (chosen.length !== 1) {
     throw new UsageError(
-      "Cannot print a schedule: choose exactly one of --task-scheduler, --systemd, --systemd-daemon, --cron",
+      "Cannot print a schedule: choose exactly one of --task-scheduler, --systemd, " +
+        "--systemd-daemon, --cron, --kubernetes",
     );
   }
-  const { settings } = await ctx.load();
-  if (settings.config_path === undefined) {
+  const target = chosen[0]!;
+  if (flags.image !== undefined && target !== "kubernetes") {
+    throw new UsageError("Cannot use --image: it only applies to --kubernetes");
+  }
+  const loaded = await ctx.loadJobs(flags.job);
+  const configPath = loaded.configPath;
+  if (configPath === undefined) {
     throw new UsageError(
       "Cannot print a schedule: the settings did not come from a file; pass --config PATH",
     );
   }
+  const jobs = loaded.jobs.map((job) => job.settings);
+  if (target === "kubernetes") {
+    ctx.print(kubernetesCronJobs({ jobs, configPath, image: flags.image }));
+    return ExitCode.Ok;
+  }
+  const manyJobs = loaded.names.length > 1;
+  if (manyJobs && jobs.length > 1 && (target === "taskScheduler" || target === "systemd")) {
+    throw new UsageError(
+      `Cannot print one ${target === "systemd" ? "systemd timer" : "Task Scheduler task"} for ` +
+        `${jobs.length} jobs (${jobs.map((j) => j.job).join(", ")}): each job has its own ` +
+        "schedule; pass --job NAME once per job",
+    );
+  }
   const binaryPath = flags.binary ?? ctx.deps.execPath;
   const launcherArgs = flags.binary ? undefined : launcher(binaryPath, ctx.deps.mainModule);
-  const input: SchedulePrintInput = {
-    settings,
+  const base = {
     binaryPath,
-    configPath: settings.config_path,
+    configPath,
     workingDir: folderOf(binaryPath),
     hostTimeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     ...(launcherArgs ? { launcherArgs } : {}),
   };
-  switch (chosen[0]) {
-    case "taskScheduler":
-      ctx.print(taskSchedulerXml(input));
-      break;
-    case "systemd": {
-      const units = systemdUnits(input);
-      ctx.print(`# ingest.service\n${units.service}\n# ingest.timer\n${units.timer}`);
-      break;
-    }
-    case "systemdDaemon":
-      ctx.print(systemdDaemonService(input));
-      break;
-    default:
-      ctx.print(crontabLine(input));
+  if (target === "systemdDaemon") {
+    const selected = manyJobs && (flags.job?.length ?? 0) > 0
+      ? { jobs: jobs.map((j) => j.job) }
+      : {};
+    ctx.print(printOne(target, { ...base, settings: longestShutdown(jobs), ...selected }));
+    return ExitCode.Ok;
   }
+  const parts = jobs.map((settings) =>
+    printOne(target, { ...base, settings, ...(manyJobs ? { jobs: [settings.job] } : {}) })
+  );
+  if (target === "cron") checkOneZone(jobs);
+  ctx.print(target === "cron" ? mergeCrontabs(parts) : parts.join("\n"));
   return ExitCode.Ok;
+}
+
+/** One crontab's `CRON_TZ=` applies to every line after it: the jobs must share a zone. */
+function checkOneZone(jobs: readonly Settings[]): void {
+  const zones = new Set(jobs.map((s) => s.timezone));
+  if (zones.size <= 1) return;
+  throw new UsageError(
+    `Cannot print one crontab for jobs in different time zones (${
+      jobs.map((s) => `${s.job}: ${s.timezone}`).join(", ")
+    }): print each with --job into its own crontab, or use one timezone`,
+  );
+}
+
+/** The job whose shutdown takes longest: the daemon's service waits for all of them. */
+function longestShutdown(jobs: readonly Settings[]): Settings {
+  return jobs.reduce((a, b) => b.shutdown_timeout_seconds > a.shutdown_timeout_seconds ? b : a);
+}
+
+/** Several jobs' crontab lines under one header (`CRON_TZ=` applies to the lines after it). */
+function mergeCrontabs(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0]!;
+  const [first, ...rest] = parts;
+  return [first!.trimEnd(), ...rest.map((part) => part.split("\n").slice(1).join("\n").trimEnd())]
+    .join("\n") + "\n";
 }

@@ -13,6 +13,7 @@ export interface SimFlags {
   seedDir?: string;
   port?: string;
   tls?: boolean;
+  downloadAcceptsAuthorization?: boolean;
 }
 
 function wholeNumber(flag: string, text: string, max: number): number {
@@ -41,9 +42,12 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
       ...(flags.seedDir !== undefined ? { seedDir: flags.seedDir } : {}),
       ...(files !== undefined ? { files } : {}),
       ingestionDir: "./incoming",
-      simulator: port === undefined
-        ? {}
-        : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } },
+      simulator: {
+        ...(port === undefined
+          ? {}
+          : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } }),
+        ...(flags.downloadAcceptsAuthorization ? { downloadAcceptsAuthorization: true } : {}),
+      },
     },
     (line) => ctx.print(line),
   ).catch(async (error) => {

@@ -40,6 +40,12 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     const { since, until, command } = result.window.uncovered;
     lines.push(`Not covered: ${since} .. ${until}; run \`${command}\` to cover it`);
   }
+  if (result.skipped_verification > 0) {
+    lines.push(
+      `Placed ${result.skipped_verification} file(s) without content verification: SharePoint ` +
+        "rewrote them after upload (see the warnings and rewritten_extensions)",
+    );
+  }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
     lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));
@@ -61,5 +67,26 @@ export function outcomeJson(outcome: RunOutcome, exitCode: number): Record<strin
       };
     default:
       return { status: outcome.status, exit_code: exitCode, error: describeError(outcome.error) };
+  }
+}
+
+/** One line for one job of a command over several jobs: `<job>: <what happened>`. */
+export function jobSummaryLine(job: string, outcome: RunOutcome, ingestionDir: string): string {
+  switch (outcome.status) {
+    case "completed": {
+      const r = outcome.result;
+      const verb = r.dry_run ? "would download" : "downloaded";
+      const failed = r.failed.length > 0 ? `, ${r.failed.length} failed` : "";
+      return `${job}: ${verb} ${r.downloaded.length} file(s), ${formatBytes(r.bytes)}${failed}, ` +
+        `in ${(r.duration_ms / 1000).toFixed(1)} s into ${ingestionDir}`;
+    }
+    case "skipped":
+      return `${job}: skipped: ${
+        outcome.error ? describeError(outcome.error).split("\n")[0] : outcome.reason
+      }`;
+    case "aborted":
+      return `${job}: aborted; the next run fetches the rest`;
+    default:
+      return `${job}: failed: ${describeError(outcome.error).split("\n")[0]}`;
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Finds, reads, merges and validates the settings: defaults < settings file < `INGEST_<KEY>`
- * environment < CLI flags. Every problem becomes one `ConfigError` line naming the key and its source.
+ * Finds, reads, merges and validates the settings of every job: defaults < `[scheduler]` <
+ * `INGEST_<KEY>` < `[jobs.<name>]` < `INGEST_JOBS__<NAME>__<KEY>` < CLI flags. Every problem
+ * becomes one `ConfigError` line naming the key, its table and its source.
  * @module
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
@@ -8,17 +9,25 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { chooseSchedule } from "../schedule/schedule_math.ts";
-import { envName, settingsFromEnv } from "./env.ts";
+import { envName, jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
+import {
+  DEFAULT_JOB,
+  jobNames,
+  jobTables,
+  lockFileName,
+  selectJobs,
+  type SettingsTables,
+  stateFileName,
+  tableLabel,
+} from "./jobs.ts";
 import { PATH_KEYS, type RawSettings, SETTINGS_KEYS, settingsSchema } from "./schema.ts";
+import { type Layer, mergeJob, sharedLockProblems } from "./merge_jobs.ts";
 import type { Settings } from "./settings.ts";
+import { describeSource, type ValueSource } from "./source.ts";
 import { suggest } from "./suggest.ts";
+import { settingsErrorMap } from "./wording.ts";
 
-/** Where a value came from, for `ingest config` and for error messages. */
-export type ValueSource =
-  | { kind: "default" }
-  | { kind: "file"; path: string }
-  | { kind: "env"; name: string }
-  | { kind: "flag"; name: string };
+export type { ValueSource };
 
 /** Inputs of {@link loadSettings}; everything that varies is injected. */
 export interface LoadOptions {
@@ -32,14 +41,26 @@ export interface LoadOptions {
   execPath: string;
   /** Values from CLI flags, by settings key. */
   flags?: Partial<Record<keyof RawSettings, unknown>>;
+  /** `--job NAME` selection; empty or undefined: every job. */
+  jobs?: readonly string[];
   readTextFile?: (path: string) => Promise<string>;
   exists?: (path: string) => Promise<boolean>;
 }
 
-/** The loaded settings and the source of each key. */
+/** The loaded settings of one job and the source of each key. */
 export interface LoadedSettings {
   settings: Settings;
   sources: Record<string, ValueSource>;
+}
+
+/** The loaded settings of the selected jobs. */
+export interface LoadedJobs {
+  /** The selected jobs, in file order. */
+  jobs: LoadedSettings[];
+  /** Every job key the settings define, in file order. */
+  names: string[];
+  /** The settings file that was loaded, if any. */
+  configPath: string | undefined;
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -77,10 +98,7 @@ function tomlLocation(error: TomlError): string {
   return `line ${error.line}, column ${error.column}`;
 }
 
-async function readSettingsFile(
-  path: string,
-  options: LoadOptions,
-): Promise<Record<string, unknown>> {
+async function readSettingsFile(path: string, options: LoadOptions): Promise<SettingsTables> {
   const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
   let text: string;
   try {
@@ -106,37 +124,28 @@ async function readSettingsFile(
     throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
   }
   for (const key of Object.keys(document)) {
-    if (key === "scheduler") continue;
+    if (key === "scheduler" || key === "jobs") continue;
     const hint = SETTINGS_KEYS.includes(key as keyof RawSettings)
       ? ` (settings keys belong in the [scheduler] section)`
       : key.toLowerCase() === "scheduler" || suggest(key, ["scheduler"])
       ? ' (did you mean "[scheduler]"?)'
+      : suggest(key, ["jobs"])
+      ? ' (did you mean "[jobs.<name>]"?)'
       : "";
     throw new ConfigError(
       `Cannot load settings file ${path}: unknown top-level key "${key}"${hint}`,
     );
   }
+  const jobs = document.jobs === undefined ? undefined : jobTables(path, document.jobs);
   const section = document.scheduler;
   if (section === undefined) {
+    if (jobs) return { scheduler: {}, jobs };
     throw new ConfigError(`Cannot load settings file ${path}: it has no [scheduler] section`);
   }
   if (typeof section !== "object" || section === null || Array.isArray(section)) {
     throw new ConfigError(`Cannot load settings file ${path}: "scheduler" must be a table`);
   }
-  return { ...section as Record<string, unknown> };
-}
-
-function describeSource(key: string, source: ValueSource | undefined): string {
-  switch (source?.kind) {
-    case "file":
-      return `key "${key}" in ${source.path}`;
-    case "env":
-      return `${source.name}`;
-    case "flag":
-      return `${source.name}`;
-    default:
-      return `key "${key}"`;
-  }
+  return { scheduler: { ...section as Record<string, unknown> }, jobs };
 }
 
 function checkUnknownKeys(
@@ -156,7 +165,7 @@ function checkUnknownKeys(
 }
 
 function issueText(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type") {
+  if (issue.code === "invalid_type" && issue.expected !== "int") {
     return issue.input === undefined
       ? "is required"
       : `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
@@ -177,12 +186,13 @@ function typeName(value: unknown): string {
 function validate(
   values: Record<string, unknown>,
   sources: Record<string, ValueSource>,
+  missing?: ValueSource,
 ): RawSettings {
-  const parsed = settingsSchema.safeParse(values, { reportInput: true });
+  const parsed = settingsSchema.safeParse(values, { reportInput: true, error: settingsErrorMap });
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0] ?? "");
-    const where = describeSource(key, sources[key]);
+    const where = describeSource(key, sources[key] ?? missing);
     const index = issue.path.length > 1 ? ` (item ${Number(issue.path[1]) + 1})` : "";
     return `Cannot use ${where}${index}: ${issueText(issue)}`;
   });
@@ -347,61 +357,34 @@ function checkOutsideIngestion(
   }
 }
 
+export { DEFAULT_JOB, stateFileName };
+
 /** Default staging folder: a hidden sibling of `ingestion_dir`, so it sits on the same volume. */
-/** The job key of a settings file without `[jobs.*]` tables. */
-export const DEFAULT_JOB = "default";
-
-/** The state file's name in `staging_dir` for `job`. */
-export function stateFileName(job: string): string {
-  return job === DEFAULT_JOB ? "ingest.state.json" : `ingest-${job}.state.json`;
-}
-
 export function defaultStagingDir(ingestionDir: string): string {
   return join(dirname(ingestionDir), `.${basename(ingestionDir)}.ingest-staging`);
 }
 
-/**
- * Loads the settings with their sources.
- * @throws {ConfigError} one line per problem, naming the key and the file or variable
- */
-export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
-  const path = await findSettingsFile(options);
-  const values: Record<string, unknown> = {};
-  const sources: Record<string, ValueSource> = {};
-  if (path !== undefined) {
-    for (const [key, value] of Object.entries(await readSettingsFile(path, options))) {
-      values[key] = value;
-      sources[key] = { kind: "file", path };
-    }
-  }
-  for (const [key, value] of Object.entries(settingsFromEnv(options.env))) {
-    values[key] = value;
-    sources[key] = { kind: "env", name: envName(key) };
-  }
-  for (const [key, value] of Object.entries(options.flags ?? {})) {
-    if (value === undefined) continue;
-    values[key] = value;
-    sources[key] = { kind: "flag", name: `--${key.replace(/_/g, "-")}` };
-  }
-  if (path === undefined && Object.keys(values).every((key) => sources[key]?.kind === "flag")) {
-    throw new ConfigError(
-      `Cannot load settings: no settings file found (looked for ${
-        join(options.cwd, "settings.toml")
-      } and ` +
-        `${
-          join(dirname(options.execPath), "settings.toml")
-        }); pass --config PATH or set INGEST_CONFIG`,
-    );
-  }
+/** Validates and resolves one job's merged values into its {@link Settings}. */
+async function resolveJob(
+  job: string,
+  layer: Layer,
+  file: { path: string | undefined; multi: boolean },
+  options: LoadOptions,
+): Promise<LoadedSettings> {
+  const { path, multi } = file;
+  const { values, sources } = layer;
   checkUnknownKeys(values, sources);
-  const raw = resolvePaths(validate(values, sources), sources, options.cwd);
+  const missing: ValueSource | undefined = path !== undefined && multi
+    ? { kind: "file", path, table: tableLabel(job) }
+    : undefined;
+  const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
   const secret = await loadSecret(raw, sources, options);
   checkCredentials(raw, secret, sources);
   const proxyPassword = await loadProxyPassword(raw, sources, options);
   const caCertificates = await loadCaCertificates(raw, options);
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
-  const lockFile = raw.lock_file ?? join(staging, "ingest.lock");
+  const lockFile = raw.lock_file ?? join(staging, lockFileName(job));
   checkOutsideIngestion(raw.ingestion_dir, { staging_dir: staging, lock_file: lockFile }, sources);
   const { client_secret: _ignored, ...rest } = raw;
   const settings: Settings = {
@@ -413,8 +396,90 @@ export async function loadSettings(options: LoadOptions): Promise<LoadedSettings
     lock_file: lockFile,
     schedule: chooseSchedule(raw),
     config_path: path,
-    job: DEFAULT_JOB,
-    state_file: join(staging, stateFileName(DEFAULT_JOB)),
+    job,
+    state_file: join(staging, stateFileName(job)),
   };
   return { settings, sources };
+}
+
+function noFileError(options: LoadOptions): ConfigError {
+  return new ConfigError(
+    `Cannot load settings: no settings file found (looked for ${
+      join(options.cwd, "settings.toml")
+    } and ` +
+      `${
+        join(dirname(options.execPath), "settings.toml")
+      }); pass --config PATH or set INGEST_CONFIG`,
+  );
+}
+
+function messageLines(error: unknown): string[] {
+  if (error instanceof ConfigError) return error.message.split("\n");
+  throw error;
+}
+
+/**
+ * Loads every job's settings with their sources and returns the jobs `options.jobs` selects.
+ * Every job is validated, selected or not: one settings file is one unit.
+ * @throws {ConfigError} one line per problem over all jobs, naming the key, the table and the
+ *   file or variable
+ */
+export async function loadJobs(options: LoadOptions): Promise<LoadedJobs> {
+  const path = await findSettingsFile(options);
+  const tables = path === undefined ? undefined : await readSettingsFile(path, options);
+  const env = settingsFromEnv(options.env);
+  const flags = Object.fromEntries(
+    Object.entries(options.flags ?? {}).filter(([, value]) => value !== undefined),
+  );
+  if (path === undefined && Object.keys(env).length === 0) throw noFileError(options);
+  const names = jobNames(tables);
+  const jobEnv = jobSettingsFromEnv(options.env, names);
+  const selected = selectJobs(names, options.jobs);
+  const problems: string[] = [];
+  const jobs: LoadedSettings[] = [];
+  for (const job of names) {
+    const { layer, problems: own } = mergeJob(job, { path, tables, env, jobEnv, flags });
+    problems.push(...own);
+    try {
+      const file = { path, multi: tables?.jobs !== undefined };
+      jobs.push(await resolveJob(job, layer, file, options));
+    } catch (error) {
+      const lines = messageLines(error);
+      const label = tableLabel(job);
+      problems.push(
+        ...(tables?.jobs === undefined
+          ? lines
+          : lines.map((line) =>
+            line.includes("[jobs.") || line.includes("[scheduler]")
+              ? line
+              : `${line} (job ${label})`
+          )),
+      );
+    }
+  }
+  problems.push(...sharedLockProblems(jobs));
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join("\n"));
+  return {
+    jobs: jobs.filter((job) => selected.includes(job.settings.job)),
+    names,
+    configPath: path,
+  };
+}
+
+/**
+ * Loads the settings of one job with their sources: the only job of the file, or the one
+ * `options.jobs` selects.
+ * @throws {ConfigError} one line per problem, naming the key and the file or variable; also
+ *   when the selection is not exactly one job
+ */
+export async function loadSettings(options: LoadOptions): Promise<LoadedSettings> {
+  const loaded = await loadJobs(options);
+  const [only, ...more] = loaded.jobs;
+  if (only === undefined || more.length > 0) {
+    throw new ConfigError(
+      `Cannot choose one job: the settings define ${loaded.names.length} jobs ` +
+        `(${loaded.names.join(", ")}); pass --job NAME`,
+    );
+  }
+  return only;
 }

@@ -92,6 +92,32 @@ function checkNoProxyEntry(value: string, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * Extensions of files SharePoint is known to rewrite after upload (Office documents, PDF, HTML,
+ * JPEG), so the bytes served differ from the listed size and hash; see docs/troubleshooting.md.
+ */
+export const DEFAULT_REWRITTEN_EXTENSIONS = [
+  "docx",
+  "docm",
+  "dotx",
+  "dotm",
+  "xlsx",
+  "xlsm",
+  "xltx",
+  "xltm",
+  "pptx",
+  "pptm",
+  "potx",
+  "potm",
+  "ppsx",
+  "ppsm",
+  "pdf",
+  "html",
+  "htm",
+  "jpg",
+  "jpeg",
+] as const;
+
 /** Log levels accepted in settings (case-insensitive in the file, normalised here). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
@@ -155,6 +181,12 @@ export const settingsSchema = z.strictObject({
   max_catch_up_hours: z.number().positive().max(87_600).default(168),
   initial_lookback_hours: z.number().positive().max(87_600).optional(),
   listing: z.enum(["delta", "children"]).default("delta"),
+  rewritten_extensions: z.array(
+    z.string().trim().regex(/^\.?[A-Za-z0-9_+-]+$/, {
+      error: 'must be a file extension like "xlsx" (letters and digits, no path or wildcard)',
+    }),
+  ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
+  max_parallel_jobs: positiveInt().max(32).default(2),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -184,7 +216,7 @@ export type KeyKind = "string" | "number" | "boolean" | "list";
 
 /** The value kind of each key, used to parse `INGEST_<KEY>` environment variables. */
 export function keyKind(key: keyof RawSettings): KeyKind {
-  const listKeys = ["quad_daily_times", "include", "exclude", "no_proxy"];
+  const listKeys = ["quad_daily_times", "include", "exclude", "no_proxy", "rewritten_extensions"];
   const boolKeys = ["enabled", "allow_overlap", "verify_hash"];
   const numberKeys = [
     "max_retries",
@@ -202,6 +234,7 @@ export function keyKind(key: keyof RawSettings): KeyKind {
     "log_max_files",
     "max_catch_up_hours",
     "initial_lookback_hours",
+    "max_parallel_jobs",
   ];
   if (listKeys.includes(key)) return "list";
   if (boolKeys.includes(key)) return "boolean";

@@ -4,17 +4,32 @@
  * The URL (`@microsoft.graph.downloadUrl`, or the `Location` of `/content`'s 302) needs no token
  * and must not get one: download hosts answer 401/403 when a Graph `Authorization` is sent. The
  * URL is short-lived, so a 401/403 from the download host re-fetches the item for a fresh URL
- * once (and never renews the Graph token).
+ * once per attempt (and never renews the Graph token); the caller reuses it in later attempts.
+ *
+ * Two layers of integrity: the transfer must deliver every byte the answer announces, else the
+ * attempt failed and is retried; the content is then verified against the listing, where files
+ * SharePoint rewrites may differ (`verification.ts`). A resumable destination is continued with
+ * `Range: bytes=N-` (Range goes to the pre-authenticated URL, never to `/content`, [CONTENT]).
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
-import { AbortedError, GraphError, IngestError, ThrottledError, TimeoutError } from "../errors.ts";
+import {
+  AbortedError,
+  GraphError,
+  IngestError,
+  IntegrityError,
+  ThrottledError,
+  TimeoutError,
+} from "../errors.ts";
 import { redactUrl } from "../http/http_error.ts";
 import { IdleWatchdog } from "../http/idle_watchdog.ts";
 import type { GraphApi } from "./graph_api.ts";
+import { QuickXorHash } from "./quickxorhash.ts";
 import type { DownloadOptions, DownloadResult, RemoteFile } from "./sharepoint_client.ts";
-import { streamToFile } from "./stream_to_file.ts";
+import { announcedLength, continuesPrefix } from "./range_response.ts";
+import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
+import { verifyDownload } from "./verification.ts";
 
 /** What {@link downloadFile} needs. */
 export interface DownloadDeps {
@@ -25,10 +40,20 @@ export interface DownloadDeps {
 
 type Source = { url: string } | { response: Response };
 
+/** fdatasync slice of resumable partials: at most this much is lost to a power cut. */
+export const PARTIAL_SYNC_BYTES = 8 * 1024 * 1024;
+
+/** Bytes already in the destination, and their running hash. */
+interface Prefix {
+  offset: number;
+  hash: QuickXorHash;
+}
+
 /**
- * Streams `file` into the new file `destination` (see `SharePointClient.downloadFile`).
+ * Streams `file` into `destination` (see `SharePointClient.downloadFile`).
  * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`;
- * the destination never remains after a failure.
+ * a new destination never remains after a failure, a resumable one keeps its verified-order
+ * prefix unless the content was wrong.
  */
 export async function downloadFile(
   deps: DownloadDeps,
@@ -37,25 +62,33 @@ export async function downloadFile(
   options: DownloadOptions,
 ): Promise<DownloadResult> {
   const what = `"${file.name}"`;
+  let prefix: Prefix = { offset: 0, hash: new QuickXorHash() };
+  if (options.resume) prefix.offset = await hashPrefix(destination, prefix.hash);
   let source: Source | undefined = file.downloadUrl ? { url: file.downloadUrl } : undefined;
   let renewed = false;
   for (;;) {
     throwIfAborted(options.signal, what);
     const idle = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
-    source ??= await freshSource(deps.api, file, what, signal);
+    if (source === undefined) {
+      source = await freshSource(deps.api, file, what, signal);
+      if ("url" in source) options.onFreshUrl?.(source.url);
+    }
     let response: Response;
     let url: string;
     if ("response" in source) {
       response = source.response;
       url = response.url;
+      source = undefined;
     } else {
       url = source.url;
+      const ranged = prefix.offset > 0;
       try {
         response = await deps.api.transport.open({
           url: source.url,
           action: `download ${what}`,
           signal,
+          ...(ranged ? { headers: { range: `bytes=${prefix.offset}-` }, passStatuses: [416] } : {}),
         });
       } catch (error) {
         if (renewed || !isRejectedUrl(error)) throw error;
@@ -68,8 +101,61 @@ export async function downloadFile(
         continue;
       }
     }
-    return await stream(deps, file, destination, options, { response, url, idle, what });
+    if (prefix.offset > 0) {
+      const kept = continuesPrefix(response, prefix.offset);
+      if (kept === "restart") {
+        await response.body?.cancel().catch(() => {});
+        deps.logger.info("Cannot resume {name} at byte {offset} ({status}); starting over", {
+          name: file.name,
+          offset: prefix.offset,
+          status: response.status,
+        });
+        prefix = { offset: 0, hash: new QuickXorHash() };
+        continue;
+      }
+      if (kept === "complete") {
+        await response.body?.cancel().catch(() => {});
+        deps.logger.info("The partial download of {name} is already complete", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+        const streamed = {
+          bytes: prefix.offset,
+          received: 0,
+          quickXorHash: prefix.hash.digestBase64(),
+        };
+        const announced = { length: 0, total: prefix.offset };
+        return await conclude(file, destination, options, { streamed, announced, url, prefix });
+      }
+      if (kept === "full") {
+        deps.logger.info("The server ignored the Range request for {name}; starting over", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+        prefix = { offset: 0, hash: new QuickXorHash() };
+      } else {
+        deps.logger.info("Resuming {name} at byte {offset}", {
+          name: file.name,
+          offset: prefix.offset,
+        });
+      }
+    }
+    return await stream(deps, file, destination, options, {
+      response,
+      url,
+      idle,
+      what,
+      prefix,
+    });
   }
+}
+
+interface StreamContext {
+  response: Response;
+  url: string;
+  idle: AbortController;
+  what: string;
+  prefix: Prefix;
 }
 
 async function stream(
@@ -77,7 +163,7 @@ async function stream(
   file: RemoteFile,
   destination: string,
   options: DownloadOptions,
-  context: { response: Response; url: string; idle: AbortController; what: string },
+  context: StreamContext,
 ): Promise<DownloadResult> {
   const timeoutMs = deps.api.transport.requestTimeoutMs;
   const watchdog = new IdleWatchdog({
@@ -85,13 +171,19 @@ async function stream(
     timeoutMs,
     onIdle: () => context.idle.abort(new DOMException("The body stalled", "TimeoutError")),
   });
-  let bytes = 0;
+  const announced = announcedLength(context.response);
+  /** Bytes the whole file should have, for messages: the 206 total, else the listed size. */
+  const total = context.response.status === 206 ? announced?.total ?? file.size : file.size;
+  const resume = options.resume ?? false;
+  let bytes = context.prefix.offset;
+  let streamed: StreamedFile;
   try {
-    return await streamToFile(context.response.body, {
+    streamed = await streamToFile(context.response.body, {
       destination,
-      name: file.name,
       expectedSize: file.size,
-      expectedHash: options.verifyHash ? file.quickXorHash : undefined,
+      ...(resume
+        ? { resume: context.prefix, keepOnError: true, syncEveryBytes: PARTIAL_SYNC_BYTES }
+        : {}),
       onProgress: (written) => {
         bytes = written;
         watchdog.touch();
@@ -110,12 +202,69 @@ async function stream(
     }
     if (error instanceof IngestError || error instanceof Deno.errors.AlreadyExists) throw error;
     throw new GraphError(
-      `Cannot download ${context.what}: the transfer broke after ${bytes} of ${file.size} bytes`,
+      `Cannot download ${context.what}: the transfer broke after ${bytes} of ${total} bytes`,
       { cause: error, method: "GET", url },
     );
   } finally {
     watchdog.stop();
   }
+  return await conclude(file, destination, options, {
+    streamed,
+    announced,
+    url: context.url,
+    prefix: context.prefix,
+  });
+}
+
+/** Transfer integrity, then content verification, of what `destination` now holds. */
+async function conclude(
+  file: RemoteFile,
+  destination: string,
+  options: DownloadOptions,
+  context: {
+    streamed: StreamedFile;
+    announced: { length: number; total: number } | undefined;
+    url: string;
+    prefix: Prefix;
+  },
+): Promise<DownloadResult> {
+  const { streamed, announced } = context;
+  const what = `"${file.name}"`;
+  const resume = options.resume ?? false;
+  const total = announced?.total ?? file.size;
+  if (
+    announced !== undefined &&
+    (streamed.received !== announced.length || streamed.bytes !== announced.total)
+  ) {
+    const longer = streamed.received > announced.length || streamed.bytes > announced.total;
+    if (!resume || longer) await Deno.remove(destination).catch(() => {});
+    throw new GraphError(
+      longer
+        ? `Cannot download ${what}: received ${streamed.bytes} bytes, the server announced ${announced.total}`
+        : `Cannot download ${what}: the transfer broke after ${streamed.bytes} of ${total} bytes`,
+      { method: "GET", url: redactUrl(context.url) },
+    );
+  }
+  const verification = verifyDownload({
+    name: file.name,
+    listedSize: file.size,
+    listedHash: file.quickXorHash,
+    verifyHash: options.verifyHash,
+    receivedSize: streamed.bytes,
+    receivedHash: streamed.quickXorHash,
+    transferComplete: announced !== undefined,
+    rewrittenExtensions: options.rewrittenExtensions ?? [],
+  });
+  if (verification.kind === "mismatch") {
+    await Deno.remove(destination).catch(() => {});
+    throw new IntegrityError(verification.message);
+  }
+  return {
+    bytes: streamed.bytes,
+    quickXorHash: streamed.quickXorHash,
+    verification,
+    resumedFrom: context.prefix.offset,
+  };
 }
 
 /** A fresh download URL from the item's metadata, else `/content` (302 Location, or the bytes). */

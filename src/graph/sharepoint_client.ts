@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Verification } from "./verification.ts";
+
 /** The configured folder, resolved once per run to ids (paging by id avoids Graph's path-nextLink bug). */
 export interface RemoteFolder {
   siteId: string;
@@ -73,16 +75,34 @@ export interface ClientUsage {
 export interface DownloadOptions {
   /** Compare the streamed QuickXorHash with the announced one (size is always checked). */
   verifyHash: boolean;
+  /**
+   * Extensions (lower-case, no dot) of files SharePoint rewrites: a complete transfer that
+   * differs from the listing is accepted as `rewritten`. Default none (every mismatch fails).
+   */
+  rewrittenExtensions?: readonly string[];
+  /**
+   * `destination` is a resumable partial: bytes it already holds are continued with a
+   * `Range: bytes=N-` request (started over when the server answers 200 or 416), and a failed,
+   * timed-out or aborted transfer keeps what it wrote. A content mismatch still removes it.
+   */
+  resume?: boolean;
   signal?: AbortSignal;
-  /** Called with the number of bytes written so far (progress display). */
+  /** Called with the number of bytes the file holds so far (progress display). */
   onProgress?: (bytes: number) => void;
+  /** Called with a fresh download URL after the listed one was rejected (reuse it next attempt). */
+  onFreshUrl?: (url: string) => void;
 }
 
 /** What a completed download wrote. */
 export interface DownloadResult {
+  /** Bytes of the file. */
   bytes: number;
   /** QuickXorHash of the bytes written (Base64). */
   quickXorHash: string;
+  /** How the content compared with the listing (never `mismatch`: that throws). */
+  verification: Exclude<Verification, { kind: "mismatch" }>;
+  /** Bytes kept from an earlier attempt and continued with a Range request (0 = from scratch). */
+  resumedFrom: number;
 }
 
 /** Reads one SharePoint folder through Microsoft Graph. */
@@ -105,9 +125,11 @@ export interface SharePointClient {
   /** Graph calls made by this client so far (read before and after a run). */
   usage(): ClientUsage;
   /**
-   * Streams `file` into `destination`, which must not exist yet, with constant memory, and
-   * verifies size (and hash when asked) and fsyncs before returning. On any failure or abort
-   * the partly written `destination` is removed before the error is thrown.
+   * Streams `file` into `destination` with constant memory, checks that every announced byte
+   * arrived (Content-Length / Content-Range: else a retryable `GraphError`), verifies the content
+   * against the listing (see `verification.ts`) and fsyncs before returning. Without
+   * `options.resume`, `destination` must not exist yet and is removed on any failure or abort;
+   * with it, a kept prefix is continued and kept on failure (removed on a content mismatch).
    * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`.
    */
   downloadFile(

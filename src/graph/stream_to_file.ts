@@ -1,79 +1,131 @@
 /**
- * Writes a response body to a new file with constant memory, hashing while streaming, then
- * verifies size and QuickXorHash and flushes to disk. A failed or aborted write never leaves
- * a partial file behind.
+ * Writes a response body to a file with constant memory, hashing while streaming, and flushes it
+ * to disk. A new file that fails is removed; a resumable partial keeps what was written.
  * @module
  */
-import { IntegrityError } from "../errors.ts";
-import type { DownloadResult } from "./sharepoint_client.ts";
 import { QuickXorHash } from "./quickxorhash.ts";
 
-/** What to write and what to expect. */
+/** What to write. */
 export interface StreamToFileOptions {
-  /** Must not exist yet (opened with `createNew`). */
   destination: string;
-  /** The file's name, for messages. */
-  name: string;
-  /** Bytes Graph announced. */
+  /** Bytes expected (sizes the write buffer only; any length is written). */
   expectedSize: number;
-  /** Base64 QuickXorHash to compare with (byte-exact), or `undefined` to skip the check. */
-  expectedHash: string | undefined;
-  /** Called after each chunk is written with the bytes written so far. */
+  /**
+   * Continue a kept prefix: the file is opened (created when missing), cut to `offset` bytes and
+   * written from there, and `hash` must already hold those bytes. Without it the file must not
+   * exist yet (opened with `createNew`).
+   */
+  resume?: { offset: number; hash: QuickXorHash };
+  /** Keep what was written when the body fails or is aborted (a resumable partial). */
+  keepOnError?: boolean;
+  /** fdatasync after about this many bytes, so a kept prefix is durable (default: only at the end). */
+  syncEveryBytes?: number;
+  /** Called after each chunk with the bytes the file holds so far. */
   onProgress?: (bytes: number) => void;
 }
 
+/** What a completed write did. */
+export interface StreamedFile {
+  /** Bytes the file holds (kept prefix + received). */
+  bytes: number;
+  /** Bytes this body delivered. */
+  received: number;
+  /** QuickXorHash (Base64) of the whole file. */
+  quickXorHash: string;
+}
+
 /**
- * Streams `body` into `destination`, verifies it and syncs it. On any error (read failure,
- * abort, mismatch) the file is closed and removed before the error is rethrown; read failures
- * are rethrown as they are, so the caller can tell a timeout or abort from a broken connection.
- * An existing `destination` is left alone and `Deno.errors.AlreadyExists` is thrown.
+ * Streams `body` into `options.destination` and syncs it. On a read failure or abort the file is
+ * closed and, unless `keepOnError`, removed before the error is rethrown as it is (so the caller
+ * can tell a timeout or abort from a broken connection). Without `resume`, an existing
+ * destination is left alone and `Deno.errors.AlreadyExists` is thrown.
  */
 export async function streamToFile(
   body: ReadableStream<Uint8Array> | null,
   options: StreamToFileOptions,
-): Promise<DownloadResult> {
+): Promise<StreamedFile> {
   let file: Deno.FsFile;
+  const offset = options.resume?.offset ?? 0;
   try {
     // Synchronous open and writes: on a local disk they return in microseconds, and each async
     // call's thread-pool round trip costs more than the call itself (see bench/README.md).
-    file = Deno.openSync(options.destination, { createNew: true, write: true });
+    if (options.resume) {
+      file = Deno.openSync(options.destination, { create: true, write: true });
+      file.truncateSync(offset);
+      file.seekSync(offset, Deno.SeekMode.Start);
+    } else file = Deno.openSync(options.destination, { createNew: true, write: true });
   } catch (error) {
     await body?.cancel().catch(() => {});
     throw error;
   }
-  const hash = new QuickXorHash();
-  let bytes = 0;
+  const hash = options.resume?.hash ?? new QuickXorHash();
+  let received = 0;
+  const batch = new WriteBatch(file, options.expectedSize);
   try {
     if (body) {
       const reader = body.getReader();
-      const batch = new WriteBatch(file, options.expectedSize);
+      const syncEvery = options.syncEveryBytes ?? Infinity;
+      let unsynced = 0;
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
           batch.add(value);
           hash.update(value);
-          bytes += value.byteLength;
-          options.onProgress?.(bytes);
+          received += value.byteLength;
+          unsynced += value.byteLength;
+          if (unsynced >= syncEvery) {
+            batch.flush();
+            await file.syncData();
+            unsynced = 0;
+          }
+          options.onProgress?.(offset + received);
         }
-        batch.flush();
       } finally {
         await reader.cancel().catch(() => {});
       }
     }
-    const quickXorHash = hash.digestBase64();
-    verify(options, bytes, quickXorHash);
+    batch.flush();
     await file.syncData();
     file.close();
-    return { bytes, quickXorHash };
+    return { bytes: offset + received, received, quickXorHash: hash.digestBase64() };
   } catch (error) {
+    if (options.keepOnError) {
+      try {
+        batch.flush();
+      } catch {
+        // the disk refused; the file keeps what it has
+      }
+    }
     try {
       file.close();
     } catch {
       // already closed
     }
-    await Deno.remove(options.destination).catch(() => {});
+    if (!options.keepOnError) await Deno.remove(options.destination).catch(() => {});
     throw error;
+  }
+}
+
+/** Feeds the first bytes of `path` into `hash`; returns how many (0 when it does not exist). */
+export async function hashPrefix(path: string, hash: QuickXorHash): Promise<number> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return 0;
+    throw error;
+  }
+  try {
+    const buffer = new Uint8Array(WRITE_BATCH_BYTES);
+    let total = 0;
+    for (let read = await file.read(buffer); read !== null; read = await file.read(buffer)) {
+      hash.update(buffer.subarray(0, read));
+      total += read;
+    }
+    return total;
+  } finally {
+    file.close();
   }
 }
 
@@ -101,25 +153,13 @@ class WriteBatch {
 
   flush(): void {
     if (this.#filled === 0) return;
-    writeAll(this.#file, this.#buffer.subarray(0, this.#filled));
+    const pending = this.#buffer.subarray(0, this.#filled);
     this.#filled = 0;
+    writeAll(this.#file, pending);
   }
 }
 
 function writeAll(file: Deno.FsFile, chunk: Uint8Array): void {
   let offset = 0;
   while (offset < chunk.byteLength) offset += file.writeSync(chunk.subarray(offset));
-}
-
-function verify(options: StreamToFileOptions, bytes: number, quickXorHash: string): void {
-  if (bytes !== options.expectedSize) {
-    throw new IntegrityError(
-      `Cannot verify "${options.name}": received ${bytes} bytes, Graph announced ${options.expectedSize}`,
-    );
-  }
-  if (options.expectedHash !== undefined && quickXorHash !== options.expectedHash) {
-    throw new IntegrityError(
-      `Cannot verify "${options.name}": QuickXorHash is ${quickXorHash}, Graph announced ${options.expectedHash}`,
-    );
-  }
 }

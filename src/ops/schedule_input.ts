@@ -32,6 +32,13 @@ export interface SchedulePrintInput {
   hostTimeZone?: string;
   /** Stop a scheduled run after this many minutes (hard kill); default 120. */
   timeLimitMinutes?: number;
+  /** Jobs passed as `--job NAME` (settings files with `[jobs.*]` tables); default none. */
+  jobs?: readonly string[];
+}
+
+/** The unit or task name: `ingest`, or `ingest-<job>` for one job of a many-job file. */
+export function unitName(input: Pick<SchedulePrintInput, "jobs">): string {
+  return input.jobs?.length === 1 ? `ingest-${input.jobs[0]}` : "ingest";
 }
 
 /** Minutes in a day. */
@@ -67,7 +74,8 @@ export function checkInput(input: SchedulePrintInput): void {
 
 /** Arguments after the executable: launcher arguments, the subcommand, `--config <path>`. */
 export function commandArgs(input: SchedulePrintInput, subcommand: string): string[] {
-  return [...(input.launcherArgs ?? []), subcommand, "--config", input.configPath];
+  const jobs = (input.jobs ?? []).flatMap((job) => ["--job", job]);
+  return [...(input.launcherArgs ?? []), subcommand, "--config", input.configPath, ...jobs];
 }
 
 function parseHhMm(time: string): number {

@@ -19,6 +19,7 @@ import {
   scheduleError,
   type SchedulePrintInput,
   type SchedulePrintSettings,
+  unitName,
 } from "./schedule_input.ts";
 
 export type { SchedulePrintInput, SchedulePrintSettings } from "./schedule_input.ts";
@@ -112,7 +113,7 @@ export function systemdUnits(input: SchedulePrintInput): SystemdUnits {
     ...timerSchedule(settings),
     "AccuracySec=1s",
     ...jitter,
-    "Unit=ingest.service",
+    `Unit=${unitName(input)}.service`,
     "",
     "[Install]",
     "WantedBy=timers.target",
@@ -170,7 +171,8 @@ function intervalCron(minutes: number): string {
   );
 }
 
-function cronSchedules(mode: ScheduleMode): string[] {
+/** The 5-field cron lines that fire on `mode` (daily times grouped by minute). */
+export function cronSchedules(mode: ScheduleMode): string[] {
   if (mode.kind === "interval") return [intervalCron(mode.minutes)];
   if (mode.kind === "cron") {
     const spec = parseCron(mode.expression);

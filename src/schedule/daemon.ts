@@ -9,6 +9,7 @@
  */
 import { getLogger } from "@logtape/logtape";
 import { ExitCode } from "../errors.ts";
+import { combinedExitCode, type JobOutcome } from "./job_set.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 import {
   exitCodeForSignal,
@@ -99,15 +100,36 @@ export async function runWithShutdown(
   action: () => Promise<RunOutcome>,
   options: ShutdownOptions = {},
 ): Promise<{ exitCode: ExitCode; outcome: RunOutcome; signal: ShutdownSignal | undefined }> {
+  const { exitCode, outcomes, signal } = await runJobsWithShutdown(
+    scheduler,
+    async () => [{ job: "", outcome: await action() }],
+    options,
+  );
+  return { exitCode, outcome: outcomes[0]!.outcome, signal };
+}
+
+function interrupted(outcome: RunOutcome): boolean {
+  return outcome.status === "aborted" ||
+    (outcome.status === "skipped" && outcome.reason === "stopped");
+}
+
+/**
+ * {@link runWithShutdown} for a command over several jobs: resolves with every job's outcome
+ * and their {@link combinedExitCode}, or 130/143 when a signal made a run abort (or not start).
+ */
+export async function runJobsWithShutdown(
+  scheduler: StoppableScheduler,
+  action: () => Promise<JobOutcome[]>,
+  options: ShutdownOptions = {},
+): Promise<{ exitCode: ExitCode; outcomes: JobOutcome[]; signal: ShutdownSignal | undefined }> {
   const shutdown = watchSignals(scheduler, options);
   try {
-    const outcome = await action();
+    const outcomes = await action();
+    const combined = combinedExitCode(outcomes.map((o) => o.outcome.exitCode)) as ExitCode;
     const signal = shutdown.watcher.signal;
-    if (signal === undefined) return { exitCode: outcome.exitCode, outcome, signal };
-    const interrupted = outcome.status === "aborted" ||
-      (outcome.status === "skipped" && outcome.reason === "stopped");
-    const code = await finish(shutdown, signal, interrupted);
-    return { exitCode: code === ExitCode.Ok ? outcome.exitCode : code, outcome, signal };
+    if (signal === undefined) return { exitCode: combined, outcomes, signal };
+    const code = await finish(shutdown, signal, outcomes.some((o) => interrupted(o.outcome)));
+    return { exitCode: code === ExitCode.Ok ? combined : code, outcomes, signal };
   } finally {
     shutdown.watcher[Symbol.dispose]();
   }

@@ -16,11 +16,45 @@ export const CHUNK_BYTES = 64 * 1024;
 export type ContentSource =
   | { kind: "bytes"; bytes: Uint8Array }
   | { kind: "generated"; seed: number; size: number }
-  | { kind: "file"; path: string; size: number };
+  | { kind: "file"; path: string; size: number }
+  /** `base` as SharePoint rewrote it: `growBy` bytes appended, or (0) its middle byte flipped. */
+  | { kind: "rewritten"; base: ContentSource; growBy: number; size: number };
 
 /** Length of `source` in bytes. */
 export function sourceSize(source: ContentSource): number {
   return source.kind === "bytes" ? source.bytes.length : source.size;
+}
+
+/** `base` as served after SharePoint rewrote it (see {@link ContentSource}). */
+export function rewrittenSource(base: ContentSource, growBy: number): ContentSource {
+  return { kind: "rewritten", base, growBy, size: sourceSize(base) + growBy };
+}
+
+/** The metadata block a rewrite appends, `length` bytes of readable text. */
+function rewriteTail(length: number): Uint8Array {
+  const text = "<sp:metadata rewritten/>".padEnd(length, " ").slice(0, length);
+  return new TextEncoder().encode(text);
+}
+
+async function* rewrittenRange(
+  source: Extract<ContentSource, { kind: "rewritten" }>,
+  start: number,
+  end: number,
+): AsyncGenerator<Uint8Array> {
+  const baseSize = sourceSize(source.base);
+  const flip = source.growBy === 0 && baseSize > 0 ? Math.floor(baseSize / 2) : -1;
+  let offset = start;
+  if (start < baseSize) {
+    for await (const chunk of readRange(source.base, start, Math.min(end, baseSize))) {
+      if (flip >= offset && flip < offset + chunk.length) {
+        const copy = chunk.slice();
+        copy[flip - offset]! ^= 0xff;
+        yield copy;
+      } else yield chunk;
+      offset += chunk.length;
+    }
+  }
+  if (end > baseSize) yield rewriteTail(source.growBy).subarray(offset - baseSize, end - baseSize);
 }
 
 /** Fills `out` with the start of block `block` of the generated stream `seed` (whole words). */
@@ -72,6 +106,8 @@ export async function* readRange(
     }
   } else if (source.kind === "generated") {
     yield* generatedChunks(source.seed, start, end);
+  } else if (source.kind === "rewritten") {
+    yield* rewrittenRange(source, start, end);
   } else {
     using file = await Deno.open(source.path, { read: true });
     await file.seek(start, Deno.SeekMode.Start);
@@ -96,6 +132,9 @@ export function hashSource(source: ContentSource): string {
   if (source.kind === "generated") {
     for (const chunk of generatedChunks(source.seed, 0, source.size, SCRATCH)) hash.update(chunk);
     return hash.digestBase64();
+  }
+  if (source.kind === "rewritten") {
+    throw new RangeError("Cannot hash a rewritten source: the listing announces its base");
   }
   using file = Deno.openSync(source.path, { read: true });
   const buffer = new Uint8Array(CHUNK_BYTES);

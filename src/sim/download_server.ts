@@ -1,12 +1,14 @@
 /**
  * The simulated SharePoint download origin behind `@microsoft.graph.downloadUrl`:
  * `GET {sitePath}/_layouts/15/download.aspx?UniqueId=…&Translate=false&tempauth=…&ApiVersion=2.0`.
- * It refuses requests that carry `Authorization` (401), reordered or forged URLs (401) and
- * expired ones (403); honours a single `Range` (206, or 416); and streams bodies chunk by chunk
- * from the item's content source. It counts how many bodies stream at the same time.
+ * It refuses requests that carry `Authorization` (401; unless `acceptAuthorization`, as real
+ * SharePoint usually ignores the header), reordered or forged URLs (401) and expired ones (403);
+ * honours a single `Range` (206, or 416); and streams bodies chunk by chunk from what the item
+ * serves (its rewritten bytes when SharePoint rewrote it). It counts how many bodies stream at
+ * the same time.
  * @module
  */
-import { readRange } from "./content.ts";
+import { readRange, sourceSize } from "./content.ts";
 import { DOWNLOAD_PATH, type DownloadUrls, type TempAuthGrant } from "./download_urls.ts";
 import { faultAnswer, graphError, graphHeaders } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
@@ -16,6 +18,8 @@ import type { SimItem, SimState } from "./state.ts";
 export interface DownloadOptions {
   state: SimState;
   downloadUrls: DownloadUrls;
+  /** Ignore an `Authorization` header instead of answering 401. */
+  acceptAuthorization?: boolean;
 }
 
 /** Parses a single `bytes=` range against `size`: [start, end) or "unsatisfiable"; undefined = ignore. */
@@ -73,7 +77,7 @@ export class DownloadEndpoint implements Endpoint {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return fail(405, "invalidRequest", `The HTTP method '${request.method}' is not allowed`);
     }
-    if (request.headers.has("authorization")) {
+    if (request.headers.has("authorization") && !this.#options.acceptAuthorization) {
       return fail(
         401,
         "unauthenticated",
@@ -112,6 +116,8 @@ export class DownloadEndpoint implements Endpoint {
 
   #serve(item: SimItem, request: Request, context: RequestContext): Response {
     const file = item.file!;
+    const source = file.served ?? file.source;
+    const size = sourceSize(source);
     const headers = graphHeaders(context.ids, {
       "content-type": "application/octet-stream",
       "accept-ranges": "bytes",
@@ -119,21 +125,21 @@ export class DownloadEndpoint implements Endpoint {
       etag: `"{${item.uniqueId.toUpperCase()}},${item.version}"`,
       "last-modified": new Date(item.modified).toUTCString(),
     });
-    const range = parseRange(request.headers.get("range"), file.size);
+    const range = parseRange(request.headers.get("range"), size);
     if (range === "unsatisfiable") {
       return graphError(416, context.ids, {
         code: "invalidRange",
         message: "The requested range is not satisfiable.",
         now: context.now,
-        headers: { "content-range": `bytes */${file.size}` },
+        headers: { "content-range": `bytes */${size}` },
       });
     }
-    const [start, end] = range ?? [0, file.size];
+    const [start, end] = range ?? [0, size];
     headers.set("content-length", String(end - start));
-    if (range) headers.set("content-range", `bytes ${start}-${end - 1}/${file.size}`);
+    if (range) headers.set("content-range", `bytes ${start}-${end - 1}/${size}`);
     const status = range ? 206 : 200;
     if (request.method === "HEAD" || end === start) return new Response(null, { status, headers });
-    return new Response(this.#body(readRange(file.source, start, end), context.closing), {
+    return new Response(this.#body(readRange(source, start, end), context.closing), {
       status,
       headers,
     });

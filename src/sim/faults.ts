@@ -3,7 +3,8 @@
  * the answer's body ({@link withBodyFault}, {@link resetResponse}).
  *
  * Faults that replace the answer ("status", "expire-token", "expire-url", "reset") are decided
- * before the server handles the request; "delay" waits first and then answers normally; body
+ * before the server handles the request; "delay" waits first and then answers normally;
+ * "ignore-range" answers normally as if no `Range` header had been sent; body
  * faults ("truncate", "corrupt", "slow") rewrite a normal answer's body as it streams.
  * @module
  */
@@ -31,7 +32,7 @@ export function isBodyFault(fault: Fault): fault is BodyFault {
 /** Whether `kind` makes sense on `server` (a token fault only on Graph, a URL fault only on downloads). */
 export function faultApplies(kind: Fault["kind"], server: SimServerName): boolean {
   if (kind === "expire-token") return server === "graph";
-  if (kind === "expire-url") return server === "download";
+  if (kind === "expire-url" || kind === "ignore-range") return server === "download";
   return true;
 }
 

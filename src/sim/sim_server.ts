@@ -62,6 +62,11 @@ async function answer(
   if (fault?.kind === "status" || fault?.kind === "expire-token" || fault?.kind === "expire-url") {
     return endpoint.faultAnswer(fault, request, context);
   }
+  if (fault?.kind === "ignore-range") {
+    const headers = new Headers(request.headers);
+    headers.delete("range");
+    request = new Request(request.url, { method: request.method, headers });
+  }
   const response = await endpoint.handle(request, context);
   return fault && isBodyFault(fault) ? withBodyFault(response, fault, context.closing) : response;
 }

@@ -184,9 +184,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const certificate = options.certificatePem === undefined
     ? undefined
     : await readCertificate(options.certificatePem);
-  const download = new DownloadEndpoint({ state, downloadUrls });
   const delta = new DeltaControl(options.deltaLinkLifetimeMs);
   delta.folderDelta = options.folderDelta ?? true;
+  const download = new DownloadEndpoint({
+    state,
+    downloadUrls,
+    acceptAuthorization: options.downloadAcceptsAuthorization ?? false,
+  });
   const db = new DbEndpoint(options.dbToken);
   for (const file of options.files ?? []) state.addFile(file);
   for (const record of options.ingested ?? []) db.mark(record.name, record.at.getTime());

@@ -4,14 +4,17 @@
  * ids are case-sensitive and opaque.
  * @module
  */
-import { type ContentSource, hashSource } from "./content.ts";
+import { type ContentSource, hashSource, rewrittenSource } from "./content.ts";
 import { encodePath, mimeTypeOf, nameKey, splitPath } from "./names.ts";
 import { hashString, mixSeed, SeededRandom } from "./prng.ts";
 import type { SimFileSpec, SimLibrary } from "./types.ts";
 
 /** File facet of an item. */
 export interface SimFileData {
+  /** The uploaded bytes: what the listing's size and hash describe. */
   source: ContentSource;
+  /** What the download origin serves when SharePoint rewrote the file; default `source`. */
+  served?: ContentSource;
   size: number;
   mimeType: string;
   /** False when the spec asked Graph to announce no hash. */
@@ -310,6 +313,12 @@ export class SimState {
     }
     const parent = this.#ensureFolder(drive, segments);
     const source = contentOf(spec);
+    const growBy = spec.rewrite?.growBy ?? 12;
+    if (!Number.isSafeInteger(growBy) || growBy < 0) {
+      throw new RangeError(
+        `Cannot add file "${spec.path}": rewrite.growBy must be a whole number >= 0`,
+      );
+    }
     const now = wholeSeconds(this.#now());
     const modified = spec.lastModified ? wholeSeconds(spec.lastModified.getTime()) : now;
     const file: SimFileData = {
@@ -317,6 +326,7 @@ export class SimState {
       size: source.kind === "bytes" ? source.bytes.length : source.size,
       mimeType: mimeTypeOf(name),
       hashed: !spec.noHash,
+      ...(spec.rewrite ? { served: rewrittenSource(source, growBy) } : {}),
     };
     if (file.size >= EAGER_HASH_BYTES) fileHash(file);
     const existing = parent.folder!.children.get(nameKey(name));

@@ -63,6 +63,8 @@ export const retryEntrySchema = z.object({
   created: isoInstant().optional(),
   quick_xor_hash: z.string().optional(),
   drive_id: z.string().optional(),
+  /** The item's eTag, so a kept partial download of an unchanged item can be resumed. */
+  etag: z.string().optional(),
 });
 
 /** The last run that finished with exit 0 or 3. */
@@ -81,6 +83,23 @@ export const uncoveredIntervalSchema = z.object({
   found_at: isoInstant(),
 });
 
+/**
+ * A large download kept in staging_dir to resume in a later attempt or run (`Range: bytes=N-`).
+ * Recorded before the first byte is written, removed when the file is placed or abandoned.
+ */
+export const partialEntrySchema = z.object({
+  /** The item's id and drive id. */
+  id: z.string().min(1),
+  drive_id: z.string().min(1),
+  /** The item's eTag when the download started: another eTag means other bytes, start over. */
+  etag: z.string().min(1),
+  /** The partial's file name in staging_dir (`<job>.<digest>.partial`). */
+  file: z.string().regex(/^[^/\\]+$/, "must be a file name"),
+  /** The item's name, for messages. */
+  name: z.string().min(1),
+  started_at: isoInstant(),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -93,6 +112,7 @@ export const jobStateSchema = z.object({
   last_success: lastSuccessSchema.optional(),
   /** Intervals left out by capped catch-ups, until a run's window covers them. */
   uncovered: z.array(uncoveredIntervalSchema).optional(),
+  partials: z.array(partialEntrySchema).optional(),
 });
 
 /** What a job remembers between runs. */
@@ -102,3 +122,4 @@ export type ListingState = z.infer<typeof listingStateSchema>;
 export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
 export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;
+export type PartialEntry = z.infer<typeof partialEntrySchema>;

@@ -7,7 +7,8 @@ import type { SyncProgress } from "./sync_result.ts";
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { AbortedError, describeError, GraphError } from "../errors.ts";
-import type { RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
+import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
+import type { ResumablePartials } from "./partials.ts";
 import type { StagingArea } from "./placement.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -15,9 +16,12 @@ const log = getLogger(["ingest", "sync"]);
 /** Longest wait between two attempts, whatever `retry_delay_seconds` and the attempt number. */
 export const MAX_RETRY_DELAY_MS = 3_600_000;
 
+/** How a placed file compared with the listing. */
+export type PlacedVerification = DownloadResult["verification"];
+
 /** How one file ended. */
 export type FileOutcome =
-  | { kind: "placed"; bytes: number }
+  | { kind: "placed"; bytes: number; verification?: PlacedVerification; resumedFrom?: number }
   /** A file of that name appeared in `ingestion_dir` meanwhile (a racing run): nothing replaced. */
   | { kind: "exists" }
   | { kind: "failed"; reason: string };
@@ -29,6 +33,10 @@ export interface FileDownloadContext {
   clock: Clock;
   runId: string;
   verifyHash: boolean;
+  /** `rewritten_extensions`, normalised: mismatches of these file types are placed with a warning. */
+  rewrittenExtensions?: readonly string[];
+  /** Resumable downloads of large files; without it every attempt starts from scratch. */
+  partials?: ResumablePartials | undefined;
   /** Retries after the first attempt (`max_retries`). */
   maxRetries: number;
   /** First backoff delay (`retry_delay_seconds` × 1000); doubles with every further attempt. */
@@ -43,20 +51,48 @@ export function backoffDelay(retryDelayMs: number, attempt: number): number {
 }
 
 /**
- * Downloads `file` into a fresh temporary file and places it, retrying failures up to
- * `maxRetries` times. A temporary file never outlives the call. Errors that retrying cannot
- * fix (the item is gone: 404/410) end the attempts early.
+ * Downloads `file` into staging and places it, retrying failures up to `maxRetries` times.
+ * Small files use a fresh temporary file per attempt that never outlives the call. Large ones
+ * (see `partials.ts`) continue one partial across attempts, and a partial that failed for a
+ * reason a later run may overcome, or was aborted, is kept for the next run. Errors that
+ * retrying cannot fix (the item is gone: 404/410) end the attempts early.
  * @throws {AbortedError} when `signal` aborts; every other failure becomes `{kind: "failed"}`.
  */
 export async function downloadWithRetries(
   file: RemoteFile,
   context: FileDownloadContext,
 ): Promise<FileOutcome> {
+  const partial = await context.partials?.begin(file);
+  let keep = false;
+  try {
+    const outcome = await retrying(file, context, partial);
+    keep = outcome.kind === "failed" && outcome.resumable === true;
+    return outcome.kind === "failed" ? { kind: "failed", reason: outcome.reason } : outcome;
+  } catch (error) {
+    keep = true;
+    throw error;
+  } finally {
+    if (partial !== undefined) await context.partials!.end(file, partial, keep);
+  }
+}
+
+/** An attempt that did not throw. */
+type Landed = Exclude<FileOutcome, { kind: "failed" }>;
+
+type AttemptsOutcome = Landed | { kind: "failed"; reason: string; resumable: boolean };
+
+async function retrying(
+  file: RemoteFile,
+  context: FileDownloadContext,
+  partial: string | undefined,
+): Promise<AttemptsOutcome> {
   const attempts = context.maxRetries + 1;
+  let current = file;
+  const onFreshUrl = (url: string) => current = { ...current, downloadUrl: url };
   for (let attempt = 1;; attempt++) {
     const started = context.clock.now();
     try {
-      const outcome = await attemptOnce(file, context);
+      const outcome = await attemptOnce(current, context, partial, onFreshUrl);
       logOutcome(file, context, outcome, context.clock.now() - started, attempt);
       return outcome;
     } catch (error) {
@@ -74,7 +110,8 @@ export async function downloadWithRetries(
           attempt,
           attempts,
         });
-        return { kind: "failed", reason };
+        const resumable = partial !== undefined && !isPermanent(error) && hasBytes(partial);
+        return { kind: "failed", reason, resumable };
       }
       const delayMs = backoffDelay(context.retryDelayMs, attempt);
       log.warn(
@@ -94,22 +131,45 @@ export async function downloadWithRetries(
   }
 }
 
-async function attemptOnce(file: RemoteFile, context: FileDownloadContext): Promise<FileOutcome> {
-  const temp = context.staging.tempPath();
+async function attemptOnce(
+  file: RemoteFile,
+  context: FileDownloadContext,
+  partial: string | undefined,
+  onFreshUrl: (url: string) => void,
+): Promise<Landed> {
+  const target = partial ?? context.staging.tempPath();
   context.progress?.fileStarted?.(file.name, file.size);
   try {
-    const result = await context.sharepoint.downloadFile(file, temp, {
+    const result = await context.sharepoint.downloadFile(file, target, {
       verifyHash: context.verifyHash,
+      rewrittenExtensions: context.rewrittenExtensions ?? [],
+      resume: partial !== undefined,
+      onFreshUrl,
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.progress?.fileBytes
         ? { onProgress: (bytes: number) => context.progress?.fileBytes?.(file.name, bytes) }
         : {}),
     });
     context.progress?.filePlacing?.(file.name);
-    const placed = await context.staging.place(temp, file.name, file.lastModified);
-    return placed === "placed" ? { kind: "placed", bytes: result.bytes } : { kind: "exists" };
+    const placed = await context.staging.place(target, file.name, file.lastModified);
+    return placed === "placed"
+      ? {
+        kind: "placed",
+        bytes: result.bytes,
+        verification: result.verification,
+        resumedFrom: result.resumedFrom,
+      }
+      : { kind: "exists" };
   } finally {
-    context.staging.discard(temp);
+    if (partial === undefined) context.staging.discard(target);
+  }
+}
+
+function hasBytes(path: string): boolean {
+  try {
+    return Deno.statSync(path).size > 0;
+  } catch {
+    return false;
   }
 }
 
@@ -125,15 +185,44 @@ function logOutcome(
   attempt: number,
 ): void {
   if (outcome.kind === "placed") {
+    logVerification(file, context, outcome.verification);
     log.info("Placed {file} ({bytes} bytes) in {duration_ms} ms", {
       run_id: context.runId,
       file: file.name,
       bytes: outcome.bytes,
       duration_ms: durationMs,
       attempt,
+      ...(outcome.resumedFrom ? { resumed_from: outcome.resumedFrom } : {}),
     });
   } else if (outcome.kind === "exists") {
     log.info("Skipped {file}: a file of that name appeared in ingestion_dir meanwhile", {
+      run_id: context.runId,
+      file: file.name,
+    });
+  }
+}
+
+function logVerification(
+  file: RemoteFile,
+  context: FileDownloadContext,
+  verification: PlacedVerification | undefined,
+): void {
+  if (verification?.kind === "rewritten") {
+    log.warn(
+      "Placed {file} without content verification: SharePoint rewrites this file type, and it " +
+        "served {received_size} bytes (QuickXorHash {received_hash}) where the listing announced " +
+        "{listed_size} bytes (QuickXorHash {listed_hash}); see rewritten_extensions",
+      {
+        run_id: context.runId,
+        file: file.name,
+        listed_size: verification.listedSize,
+        received_size: verification.receivedSize,
+        listed_hash: verification.listedHash ?? "none",
+        received_hash: verification.receivedHash,
+      },
+    );
+  } else if (verification?.kind === "verified" && verification.why === "no hash listed") {
+    log.debug("Verified {file} by size only: Graph announced no QuickXorHash", {
       run_id: context.runId,
       file: file.name,
     });

@@ -356,6 +356,7 @@ function entryFromFile(file: RemoteFile, reason: RetryEntry["reason"]): RetryEnt
     drive_id: file.driveId,
   };
   if (file.quickXorHash !== undefined) entry.quick_xor_hash = file.quickXorHash;
+  if (file.eTag !== undefined) entry.etag = file.eTag;
   return entry;
 }
 
@@ -371,7 +372,7 @@ function fileFromEntry(entry: RetryEntry, folder: RemoteFolder): RemoteFile {
     created: entry.created === undefined ? lastModified : new Date(entry.created),
     quickXorHash: entry.quick_xor_hash,
     downloadUrl: undefined,
-    eTag: undefined,
+    eTag: entry.etag,
     cTag: undefined,
   };
 }

@@ -1,12 +1,15 @@
 /**
  * The staging folder and the no-overwrite move into `ingestion_dir`.
  *
- * Files are written to `<staging_dir>/<uuid>.part`, verified and fsynced by the download, dated
- * with the server's modification time, then hard-linked under their final name into
- * `ingestion_dir`. `link` fails when the name exists, so two racing runs can never both place a
+ * Files are written to `<staging_dir>/<job>.<uuid>.part` (or, for large files that can resume
+ * across runs, `<job>.<digest of the item id>.partial`), verified and fsynced by the download,
+ * dated with the server's modification time, then hard-linked under their final name into
+ * `ingestion_dir`. Several jobs may share one staging folder: each only ever removes its own
+ * `<job>.` files (job keys hold no dot, so the prefix is unambiguous). `link` fails when the name exists, so two racing runs can never both place a
  * name and an existing file is never replaced; the file watcher only ever sees complete files.
  * @module
  */
+import { createHash } from "node:crypto";
 import { basename, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
@@ -16,6 +19,11 @@ const log = getLogger(["ingest", "sync"]);
 
 /** Suffix of temporary files in the staging folder. */
 export const PART_SUFFIX = ".part";
+/** Suffix of resumable partial downloads in the staging folder. */
+export const PARTIAL_SUFFIX = ".partial";
+
+/** The job whose files carry no prefix in older versions (`<uuid>.part`). */
+const DEFAULT_JOB = "default";
 
 /** What a placement did: the file is now in `ingestion_dir`, or a file of that name already was. */
 export type PlaceOutcome = "placed" | "exists";
@@ -24,6 +32,8 @@ export type PlaceOutcome = "placed" | "exists";
 export interface StagingAreaOptions {
   stagingDir: string;
   ingestionDir: string;
+  /** The job key: prefix of every file this area names (default "default"). */
+  job?: string;
   /** New temporary names, default `crypto.randomUUID`. */
   newId?: () => string;
   /** Hard-link primitive, default `Deno.link` (injected to test the rename fallback). */
@@ -36,16 +46,20 @@ export interface StagingAreaOptions {
 export class StagingArea {
   readonly stagingDir: string;
   readonly ingestionDir: string;
+  readonly job: string;
   #newId: () => string;
   #link: (from: string, to: string) => void | Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
   #issued = new Set<string>();
+  /** Resumable partials handed out: removed once placed, kept by {@link removeOwn}. */
+  #partials = new Set<string>();
   /** Names were placed since the last folder fsync. */
   #unsynced = false;
 
   constructor(options: StagingAreaOptions) {
     this.stagingDir = resolve(options.stagingDir);
     this.ingestionDir = resolve(options.ingestionDir);
+    this.job = options.job ?? DEFAULT_JOB;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     // Metadata calls are synchronous: on a local disk they take microseconds, and the async
     // variants' thread-pool round trips cost more than the calls (measured: bench/README.md).
@@ -54,19 +68,24 @@ export class StagingArea {
   }
 
   /**
-   * Creates both folders, checks they are distinct and on one volume, and removes leftover
-   * `*.part` files of a killed run. Returns the names removed.
+   * Creates both folders, checks they are distinct and on one volume, and removes this job's
+   * leftovers of a killed run except the resumable partials in `keep`. Returns the names removed.
    * @throws {ConfigError} when the folders are the same or on different volumes.
    * @throws {IngestError} when a folder cannot be created.
    */
-  async prepare(options: { removeLeftovers?: boolean } = {}): Promise<string[]> {
+  async prepare(
+    options: { removeLeftovers?: boolean; keep?: ReadonlySet<string> } = {},
+  ): Promise<string[]> {
     await ensureDir(this.ingestionDir, "ingestion_dir");
     await ensureDir(this.stagingDir, "staging_dir");
     await this.#checkLayout();
-    return options.removeLeftovers === false ? [] : await this.removeLeftovers();
+    return options.removeLeftovers === false ? [] : await this.removeLeftovers(options.keep);
   }
 
-  /** Removes the temporary files this area handed out that still exist (after an abort). */
+  /**
+   * Removes the temporary files this area handed out that still exist (after an abort).
+   * Resumable partials stay: the next attempt continues them.
+   */
   async removeOwn(): Promise<void> {
     for (const path of this.#issued) {
       await Deno.remove(path).catch(() => {});
@@ -74,11 +93,25 @@ export class StagingArea {
     this.#issued.clear();
   }
 
-  /** Removes every `*.part` file in the staging folder; returns their names. */
-  async removeLeftovers(): Promise<string[]> {
+  /** True when `name` (in the staging folder) is a temporary file or partial of this job. */
+  isOwnLeftover(name: string): boolean {
+    const prefix = `${this.job}.`;
+    if (name.startsWith(prefix)) {
+      const rest = name.slice(prefix.length);
+      return /^[^.]+\.(part|partial)$/.test(rest);
+    }
+    return this.job === DEFAULT_JOB && /^[^.]+\.part$/.test(name);
+  }
+
+  /**
+   * Removes this job's `<job>.*.part` and `<job>.*.partial` files (and, for the default job,
+   * legacy `<uuid>.part` files) except the names in `keep`; returns the names removed. Other
+   * jobs' files and anything else in the folder are left alone.
+   */
+  async removeLeftovers(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
     const removed: string[] = [];
     for await (const entry of Deno.readDir(this.stagingDir)) {
-      if (!entry.isFile || !entry.name.endsWith(PART_SUFFIX)) continue;
+      if (!entry.isFile || !this.isOwnLeftover(entry.name) || keep.has(entry.name)) continue;
       try {
         await Deno.remove(join(this.stagingDir, entry.name));
         removed.push(entry.name);
@@ -99,10 +132,23 @@ export class StagingArea {
     return removed;
   }
 
-  /** A fresh temporary path `<staging_dir>/<uuid>.part` (not created). */
+  /** A fresh temporary path `<staging_dir>/<job>.<uuid>.part` (not created). */
   tempPath(): string {
-    const path = join(this.stagingDir, `${this.#newId()}${PART_SUFFIX}`);
+    const path = join(this.stagingDir, `${this.job}.${this.#newId()}${PART_SUFFIX}`);
     this.#issued.add(path);
+    return path;
+  }
+
+  /** The name of the resumable partial of an item: `<job>.<digest of drive and item id>.partial`. */
+  partialName(driveId: string, itemId: string): string {
+    const digest = createHash("sha256").update(`${driveId}/${itemId}`).digest("hex").slice(0, 32);
+    return `${this.job}.${digest}${PARTIAL_SUFFIX}`;
+  }
+
+  /** The path of the partial `name` (see {@link partialName}); removed once placed. */
+  partialPath(name: string): string {
+    const path = join(this.stagingDir, name);
+    this.#partials.add(path);
     return path;
   }
 
@@ -138,6 +184,7 @@ export class StagingArea {
     if (outcome === "exists") this.discard(temp);
     else this.#unsynced = true;
     this.#issued.delete(temp);
+    this.#partials.delete(temp);
     return outcome;
   }
 
@@ -154,8 +201,9 @@ export class StagingArea {
 
   /** Removes `temp` if it is still there (best effort); a placed file's temp is already gone. */
   discard(temp: string): void {
-    if (!this.#issued.has(temp)) return;
+    if (!this.#issued.has(temp) && !this.#partials.has(temp)) return;
     this.#issued.delete(temp);
+    this.#partials.delete(temp);
     try {
       Deno.removeSync(temp);
     } catch (error) {

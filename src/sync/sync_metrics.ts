@@ -24,6 +24,7 @@ export const SYNC_METRICS = {
   graphDownloadRequests: "syncjob.graph_download_requests.count",
   lastGraphRequests: "syncjob.last_run.graph_requests",
   lastGraphResourceUnits: "syncjob.last_run.graph_resource_units",
+  skippedVerification: "syncjob.skipped_verification.count",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -80,12 +81,22 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
     result.graph_resource_units,
     "SharePoint resource units of the last finished run",
   );
+  metrics.inc(
+    SYNC_METRICS.skippedVerification,
+    result.skipped_verification,
+    "Files placed without content verification: SharePoint rewrote them",
+  );
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
 }
 
 /** Records the files an aborted run placed before it stopped (the run itself counts as failed). */
 export function recordPlacedBeforeAbort(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.skippedVerification,
+    result.skipped_verification,
+    "Files placed without content verification: SharePoint rewrote them",
+  );
   metrics.inc(
     SYNC_METRICS.downloadSuccess,
     result.downloaded.length,

@@ -79,6 +79,11 @@ export interface SyncResult {
   /** Names placed in `ingestion_dir` (in a dry run: the names that would be). */
   downloaded: string[];
   failed: FailedFile[];
+  /**
+   * Files placed although their bytes differ from the listed size/hash, because SharePoint
+   * rewrites their type (`rewritten_extensions`); each was logged with a warning.
+   */
+  skipped_verification: number;
   bytes: number;
   duration_ms: number;
   /** Why the window is what it is (set by `SyncJob.run`). */

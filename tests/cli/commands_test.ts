@@ -93,7 +93,7 @@ Deno.test("ingest trigger fails fast with exit 1 when the DB service is down, do
 Deno.test("ingest trigger exits 3 when a file keeps failing and places the others", async () => {
   await using ws = await simWorkspace();
   ws.sim.addFault({
-    match: { server: "download", file: "Q4 forecast.xlsx" },
+    match: { server: "download", file: "inventory_snapshot.csv" },
     fault: { kind: "corrupt" },
     times: Infinity,
   });
@@ -101,8 +101,8 @@ Deno.test("ingest trigger exits 3 when a file keeps failing and places the other
   assert.equal(run.code, 3, run.stderr);
   const result = JSON.parse(run.stdout);
   assert.equal(result.downloaded.length, 5);
-  assert.equal(result.failed[0].name, "Q4 forecast.xlsx");
-  assert.ok(!ws.incomingNames().includes("Q4 forecast.xlsx"));
+  assert.equal(result.failed[0].name, "inventory_snapshot.csv");
+  assert.ok(!ws.incomingNames().includes("inventory_snapshot.csv"));
 });
 
 Deno.test("ingest check passes against the simulator", async () => {
@@ -285,4 +285,44 @@ Deno.test("ingest sim serves a working simulator until SIGINT and prints a setti
   const run = await running;
   assert.equal(run.code, 0);
   assert.match(run.stdout, /Simulator stopped/);
+});
+
+Deno.test("ingest sim --download-accepts-authorization serves downloads that carry a token", async () => {
+  const signals = new ManualSignals("linux");
+  let out = "";
+  const running = runMain(["sim", "--files", "1", "--download-accepts-authorization"], {
+    signals,
+    stdout: (text) => (out += text),
+  });
+  for (let i = 0; i < 400 && !out.includes("db_service_url ="); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const value = (key: string) => out.match(new RegExp(`^${key} = "([^"]+)"`, "m"))?.[1] ?? "";
+  const form = new URLSearchParams({
+    client_id: value("client_id"),
+    client_secret: value("client_secret"),
+    scope: "https://graph.microsoft.com/.default",
+    grant_type: "client_credentials",
+  });
+  const tokenResponse = await fetch(
+    `${value("authority_host")}/${value("tenant_id")}/oauth2/v2.0/token`,
+    { method: "POST", body: form },
+  );
+  const token = (await tokenResponse.json()).access_token as string;
+  const authorization = { authorization: `Bearer ${token}` };
+  const graph = value("graph_base_url");
+  const site = await (await fetch(`${graph}/sites/contoso.sharepoint.com:/sites/Finance`, {
+    headers: authorization,
+  })).json();
+  const children = await (await fetch(
+    `${graph}/sites/${site.id}/drive/root:/Reports:/children`,
+    { headers: authorization },
+  )).json();
+  const url = children.value[0]["@microsoft.graph.downloadUrl"] as string;
+  assert.ok(url, JSON.stringify(children));
+  const download = await fetch(url, { headers: authorization });
+  assert.equal(download.status, 200, "the Graph token is ignored, as real SharePoint does");
+  assert.equal((await download.arrayBuffer()).byteLength, children.value[0].size);
+  assert.equal(signals.send("SIGINT"), 1);
+  assert.equal((await running).code, 0);
 });

@@ -27,6 +27,7 @@ function result(downloaded: number, failedCount: number): SyncResult {
     graph_requests: 1,
     graph_resource_units: 1,
     graph_download_requests: 0,
+    skipped_verification: 0,
   };
 }
 

@@ -71,10 +71,10 @@ Deno.test("check's settings hint names the config command as it runs here", asyn
     await Deno.writeTextFile(join(dir, "settings.toml"), "[scheduler]\ndownload_concurency = 2\n");
     const source = await runMain(["check"], { cwd: dir, execPath: DENO });
     assert.equal(source.code, 2);
-    assert.match(source.stdout, /→ fix the key named above; `deno task ingest config` shows/);
+    assert.match(source.stdout, /→ fix the keys named above; `deno task ingest config` shows/);
     const binary = await runMain(["check"], { cwd: dir, execPath: BINARY });
     assert.equal(binary.code, 2);
-    assert.match(binary.stdout, /→ fix the key named above; `ingest config` shows/);
+    assert.match(binary.stdout, /→ fix the keys named above; `ingest config` shows/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -223,7 +223,22 @@ const BAD_SETTINGS: [string, string, RegExp][] = [
   ],
   ["bad cron", MINIMAL + 'cron = "61 * * * *"\n', /cron/],
   ["empty include pattern", MINIMAL + 'include = [""]\n', /"include"/],
+  [
+    "a glob in rewritten_extensions",
+    MINIMAL + 'rewritten_extensions = ["*.xlsx"]\n',
+    /"rewritten_extensions".*item 1.*file extension like "xlsx"/,
+  ],
 ];
+
+Deno.test("loadSettings() reads rewritten_extensions from the file and the environment, [] included", async () => {
+  const defaults = await withFile(MINIMAL);
+  assert.ok((await loadSettings(defaults)).settings.rewritten_extensions.includes("xlsx"));
+  const file = await withFile(MINIMAL + 'rewritten_extensions = [".XLSX", "pdf"]\n');
+  assert.deepEqual((await loadSettings(file)).settings.rewritten_extensions, [".XLSX", "pdf"]);
+  const none = await withFile(MINIMAL, { env: { INGEST_REWRITTEN_EXTENSIONS: "[]" } });
+  assert.deepEqual((await loadSettings(none)).settings.rewritten_extensions, []);
+  for (const options of [defaults, file, none]) await Deno.remove(options.dir, { recursive: true });
+});
 
 for (const [name, text, pattern] of BAD_SETTINGS) {
   Deno.test(`loadSettings() rejects ${name} with exit code 2`, async () => {

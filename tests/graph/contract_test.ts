@@ -375,7 +375,12 @@ Deno.test("contract: downloads stream to disk, verified, without Authorization a
         verifyHash: true,
         onProgress: (n) => progress.push(n),
       });
-      assert.deepEqual(result, { bytes: big.length, quickXorHash: quickXorHash(big) });
+      assert.deepEqual(result, {
+        bytes: big.length,
+        quickXorHash: quickXorHash(big),
+        verification: { kind: "verified", hashChecked: true },
+        resumedFrom: 0,
+      });
       assert.equal(result.quickXorHash, file.quickXorHash);
       assert.deepEqual(await Deno.readFile(dest), big);
       assert.equal(progress.at(-1), big.length);

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AbortedError, GraphError, IntegrityError, TimeoutError } from "../../src/errors.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
-import { quickXorHash } from "../../src/graph/quickxorhash.ts";
+import { QuickXorHash, quickXorHash } from "../../src/graph/quickxorhash.ts";
 import type { RemoteFile } from "../../src/graph/sharepoint_client.ts";
-import { streamToFile } from "../../src/graph/stream_to_file.ts";
+import { hashPrefix, streamToFile } from "../../src/graph/stream_to_file.ts";
 import { graphError, json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
 import { settle, TimerClock } from "../http/timer_clock.ts";
 
@@ -40,49 +40,36 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("streamToFile() writes, hashes and verifies", () =>
+Deno.test("streamToFile() writes and hashes, reporting progress", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
     const progress: number[] = [];
     const result = await streamToFile(streamOf([bytes.slice(0, 5), bytes.slice(5)]), {
       destination: dest,
-      name: "a.txt",
       expectedSize: 11,
-      expectedHash: HASH,
       onProgress: (n) => progress.push(n),
     });
-    assert.deepEqual(result, { bytes: 11, quickXorHash: HASH });
+    assert.deepEqual(result, { bytes: 11, received: 11, quickXorHash: HASH });
     assert.deepEqual(progress, [5, 11]);
     assert.equal(await Deno.readTextFile(dest), "hello world");
   }));
 
-Deno.test("streamToFile() removes the file on a size or hash mismatch", () =>
+Deno.test("streamToFile() continues a kept prefix: cut to the offset, hash carried on", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
-    const short = streamToFile(streamOf([bytes]), {
+    await Deno.writeTextFile(dest, "hello XXXXXXXX");
+    const hash = new QuickXorHash();
+    assert.equal(await hashPrefix(dest, hash), 14);
+    const prefix = new QuickXorHash();
+    prefix.update(bytes.slice(0, 6));
+    const result = await streamToFile(streamOf([bytes.slice(6)]), {
       destination: dest,
-      name: "a.txt",
-      expectedSize: 12,
-      expectedHash: undefined,
-    });
-    await assert.rejects(short, (e: unknown) => {
-      assert.ok(e instanceof IntegrityError);
-      assert.equal(e.message, 'Cannot verify "a.txt": received 11 bytes, Graph announced 12');
-      return true;
-    });
-    assert.equal(await exists(dest), false);
-    const wrongHash = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-    const corrupt = streamToFile(streamOf([bytes]), {
-      destination: dest,
-      name: "a.txt",
       expectedSize: 11,
-      expectedHash: wrongHash,
+      resume: { offset: 6, hash: prefix },
+      syncEveryBytes: 2,
     });
-    await assert.rejects(
-      corrupt,
-      /QuickXorHash is aCgDG9jwBhDc4Q1yawMZAAAAAAA=, Graph announced AAAA/,
-    );
-    assert.equal(await exists(dest), false);
+    assert.deepEqual(result, { bytes: 11, received: 5, quickXorHash: HASH });
+    assert.equal(await Deno.readTextFile(dest), "hello world");
   }));
 
 Deno.test("streamToFile() leaves an existing destination alone", () =>
@@ -90,39 +77,42 @@ Deno.test("streamToFile() leaves an existing destination alone", () =>
     const dest = join(dir, "a.txt");
     await Deno.writeTextFile(dest, "keep me");
     await assert.rejects(
-      streamToFile(streamOf([bytes]), {
-        destination: dest,
-        name: "a.txt",
-        expectedSize: 11,
-        expectedHash: undefined,
-      }),
+      streamToFile(streamOf([bytes]), { destination: dest, expectedSize: 11 }),
       Deno.errors.AlreadyExists,
     );
     assert.equal(await Deno.readTextFile(dest), "keep me");
   }));
 
-Deno.test("streamToFile() removes the partial file when the body breaks", () =>
+function brokenBody(): ReadableStream<Uint8Array> {
+  let sent = false;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(bytes.slice(0, 4));
+      } else controller.error(new TypeError("connection reset"));
+    },
+  });
+}
+
+Deno.test("streamToFile() removes a new file when the body breaks, keeps a resumable one", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
-    let sent = false;
-    const broken = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (!sent) {
-          sent = true;
-          controller.enqueue(bytes.slice(0, 4));
-        } else controller.error(new TypeError("connection reset"));
-      },
-    });
     await assert.rejects(
-      streamToFile(broken, {
-        destination: dest,
-        name: "a.txt",
-        expectedSize: 11,
-        expectedHash: undefined,
-      }),
+      streamToFile(brokenBody(), { destination: dest, expectedSize: 11 }),
       /connection reset/,
     );
     assert.equal(await exists(dest), false);
+    await assert.rejects(
+      streamToFile(brokenBody(), {
+        destination: dest,
+        expectedSize: 11,
+        resume: { offset: 0, hash: new QuickXorHash() },
+        keepOnError: true,
+      }),
+      /connection reset/,
+    );
+    assert.equal(await Deno.readTextFile(dest), "hell");
   }));
 
 const settings = {
@@ -193,6 +183,96 @@ Deno.test("downloadFile() fetches a fresh URL once when the download host reject
     );
     const meta = calls.find((c) => c.url.includes("/items/item-1"));
     assert.equal(meta?.headers.get("authorization"), "Bearer graph-token");
+  }));
+
+Deno.test("downloadFile() hands the fresh URL to onFreshUrl, so the next attempt skips the dead one", () =>
+  withDir(async (dir) => {
+    const { sp } = client((call) => {
+      if (call.url === "https://files.example/dl?tempauth=old") {
+        return graphError(401, "unauthenticated", "expired");
+      }
+      if (call.url.endsWith("/items/item-1")) {
+        return json({ id: "item-1", "@microsoft.graph.downloadUrl": "https://files.example/new" });
+      }
+      return new Response(bytes);
+    });
+    const fresh: string[] = [];
+    await sp.downloadFile(file(), join(dir, "a.txt"), {
+      verifyHash: true,
+      onFreshUrl: (url) => fresh.push(url),
+    });
+    assert.deepEqual(fresh, ["https://files.example/new"]);
+  }));
+
+Deno.test("downloadFile() fails a body shorter than its Content-Length as a transfer error, even for a rewritten type", () =>
+  withDir(async (dir) => {
+    const { sp } = client(() =>
+      new Response(bytes.slice(0, 6), { headers: { "content-length": "11" } })
+    );
+    const dest = join(dir, "a.xlsx");
+    const error = await sp.downloadFile(file({ name: "a.xlsx" }), dest, {
+      verifyHash: true,
+      rewrittenExtensions: ["xlsx"],
+    }).catch((e) => e);
+    assert.ok(error instanceof GraphError && !(error instanceof IntegrityError), String(error));
+    assert.equal(error.message, 'Cannot download "a.xlsx": the transfer broke after 6 of 11 bytes');
+    assert.equal(await exists(dest), false);
+  }));
+
+Deno.test("downloadFile() resumes a kept prefix with Range and verifies the whole file", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "hello ");
+    const { sp, calls } = client((call) => {
+      assert.equal(call.headers.get("range"), "bytes=6-");
+      return new Response(bytes.slice(6), {
+        status: 206,
+        headers: { "content-length": "5", "content-range": "bytes 6-10/11" },
+      });
+    });
+    const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
+    assert.equal(result.resumedFrom, 6);
+    assert.deepEqual(result.verification, { kind: "verified", hashChecked: true });
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+    assert.equal(calls.length, 1);
+  }));
+
+Deno.test("downloadFile() takes a kept prefix that is already whole when the server answers 416", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "hello world");
+    const { sp } = client(() =>
+      new Response(null, { status: 416, headers: { "content-range": "bytes */11" } })
+    );
+    const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
+    assert.equal(result.bytes, 11);
+    assert.equal(result.quickXorHash, HASH);
+    assert.equal(await Deno.readTextFile(dest), "hello world");
+  }));
+
+Deno.test("downloadFile() keeps a resumable prefix when the body breaks, removes it on a content mismatch", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.csv");
+    let n = 0;
+    const { sp } = client(() => {
+      n++;
+      if (n === 1) {
+        return new Response(bytes.slice(0, 4), { headers: { "content-length": "11" } });
+      }
+      const wrong = new TextEncoder().encode("o WORLD");
+      return new Response(wrong, {
+        status: 206,
+        headers: { "content-length": "7", "content-range": "bytes 4-10/11" },
+      });
+    });
+    const options = { verifyHash: true, resume: true };
+    await assert.rejects(sp.downloadFile(file({ name: "a.csv" }), dest, options), GraphError);
+    assert.equal(await Deno.readTextFile(dest), "hell", "the prefix is kept");
+    await assert.rejects(
+      sp.downloadFile(file({ name: "a.csv" }), dest, options),
+      (e: unknown) => e instanceof IntegrityError && /QuickXorHash is/.test(e.message),
+    );
+    assert.equal(await exists(dest), false, "a wrong prefix is not kept");
   }));
 
 Deno.test("downloadFile() follows /content's redirect without the token when no URL is known", () =>

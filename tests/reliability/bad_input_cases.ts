@@ -250,13 +250,39 @@ export const BAD_INPUTS: BadInput[] = [
     name: "unknown flag",
     args: ["trigger", "--frobnicate"],
     code: 2,
-    message: /unknown option '--frobnicate'/,
+    message: /^ingest: Cannot use option --frobnicate: unknown option$/,
   },
   {
     name: "unknown command",
     args: ["trigerr"],
     code: 2,
-    message: /unknown command 'trigerr'/,
+    message: /^ingest: Cannot run command "trigerr": unknown command \(did you mean trigger\?\)$/,
+  },
+  {
+    name: "a process-wide key in a job table",
+    settings: set("max_parallel_jobs", '2\n\n[jobs.a]\nlog_level = "DEBUG"'),
+    code: 2,
+    message:
+      /^ingest: Cannot use key "log_level" in \[jobs\.a\] of \S+: it applies to the whole process; set it in \[scheduler\]$/,
+  },
+  {
+    name: "a job name with capitals",
+    settings: set("max_parallel_jobs", "2\n\n[jobs.Reports]\nmin_age_seconds = 5"),
+    code: 2,
+    message: /^ingest: Cannot use table \[jobs\.Reports\] of \S+: a job name is 1 to 32 lowercase/,
+  },
+  {
+    name: "--job naming no job",
+    args: ["trigger", "--job", "defualt"],
+    code: 2,
+    message: /^ingest: Cannot select job "defualt": .*\(did you mean "default"\?\)$/,
+  },
+  {
+    name: "INGEST_JOBS__ naming no job",
+    env: { INGEST_JOBS__NOPE__MIN_AGE_SECONDS: "5" },
+    code: 2,
+    message:
+      /^ingest: Cannot read environment variable INGEST_JOBS__NOPE__MIN_AGE_SECONDS: no job "nope"/,
   },
   {
     name: "--force with run-once",

@@ -1,6 +1,6 @@
 /**
  * Crash safety: `ingest trigger` is SIGKILLed at 20 seeded random moments while it streams large
- * files slowly. After every kill the ingestion folder holds only complete, hash-correct files;
+ * files slowly (as resumable partials: a kill mid-stream shows as partial bytes that changed). After every kill the ingestion folder holds only complete, hash-correct files;
  * a pretend file watcher then consumes them (records them in the DB service and removes them).
  * A final clean run places the rest, and no file is ever placed twice.
  */
@@ -40,6 +40,30 @@ async function consume(sim: Simulator, dir: string): Promise<string[]> {
   return names;
 }
 
+/** Total size of `names` in `dir` (files that vanished count 0). */
+async function sizeOf(dir: string, names: string[]): Promise<number> {
+  let total = 0;
+  for (const name of names) {
+    total += (await Deno.stat(`${dir}/${name}`).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
+
+function downloadRequests(sim: Simulator): number {
+  return sim.requestLog.filter((e) => e.server === "download").length;
+}
+
+/** Resolves once the download origin saw a request after the first `before`, or `process` ended. */
+async function downloadStarted(
+  sim: Simulator,
+  before: number,
+  process: { status: Promise<unknown> },
+): Promise<void> {
+  let ended = false;
+  process.status.then(() => ended = true);
+  for (let i = 0; i < 1000 && !ended && downloadRequests(sim) === before; i++) await delay(10);
+}
+
 Deno.test("SIGKILL at 20 random points leaves only complete files; a clean run finishes the rest once", async () => {
   const random = new SeededRandom(20_260_701);
   const now = Date.now();
@@ -69,18 +93,33 @@ Deno.test("SIGKILL at 20 random points leaves only complete files; a clean run f
         for (const name of names) consumed.set(name, (consumed.get(name) ?? 0) + 1);
       };
       let midStream = 0;
+      let lastBytes = 0;
       for (let kill = 0; kill < KILLS; kill++) {
         if (kill % 4 === 3) addFile(sim);
         const expected = await expectedFiles(sim);
+        const requested = downloadRequests(sim);
         const process = guard.spawn(["trigger", "--config", ws.settings]);
+        // Most kills land while bytes stream (a loaded host can spend seconds before the first
+        // download); every fifth lands anywhere from the start, as before.
+        if (kill % 5 !== 0) await downloadStarted(sim, requested, process);
         await delay(200 + Math.floor(random.next() * 1800));
         process.kill("SIGKILL");
         const status = await process.status;
-        const staged = (await namesIn(ws.stagingDir)).filter((n) => n.endsWith(".part"));
-        if (status.signal === "SIGKILL" && staged.length > 0) midStream++;
+        const names = await namesIn(ws.stagingDir);
+        const staged = names.filter((n) => n.endsWith(".part"));
+        const partials = names.filter((n) => n.endsWith(".partial"));
+        const partialBytes = await sizeOf(ws.stagingDir, partials);
+        if (status.signal === "SIGKILL" && (staged.length > 0 || partialBytes !== lastBytes)) {
+          midStream++;
+        }
+        lastBytes = partialBytes;
         assert.ok(
           staged.length <= CONCURRENCY,
           `kill ${kill}: ${staged.length} temporary files, leftovers were not cleaned`,
+        );
+        assert.ok(
+          partials.length <= expected.size,
+          `kill ${kill}: ${partials.length} partials for ${expected.size} files`,
         );
         record(await assertCompleteFiles(ws.ingestionDir, expected));
         await consume(sim, ws.ingestionDir);
@@ -95,9 +134,9 @@ Deno.test("SIGKILL at 20 random points leaves only complete files; a clean run f
       record(await assertCompleteFiles(ws.ingestionDir, expected));
       await consume(sim, ws.ingestionDir);
       assert.deepEqual(
-        (await namesIn(ws.stagingDir)).filter((n) => n.endsWith(".part")),
+        (await namesIn(ws.stagingDir)).filter((n) => n.endsWith(".part") || n.endsWith(".partial")),
         [],
-        "temporary files after the clean run",
+        "temporary files or resumable partials after the clean run",
       );
       assert.deepEqual([...consumed.keys()].sort(), [...expected.keys()].sort());
       const twice = [...consumed].filter(([, count]) => count > 1);

@@ -3,6 +3,7 @@
  * that can pretend another process holds it, fake time and a log recorder.
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
 import FakeTimers from "@sinonjs/fake-timers";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
@@ -52,6 +53,7 @@ export function emptyResult(options: SyncRunOptions, runId = "run-1"): SyncResul
     skipped_filtered: 0,
     downloaded: [],
     failed: [],
+    skipped_verification: 0,
     bytes: 0,
     duration_ms: 0,
     listing: "folder_delta",
@@ -194,6 +196,7 @@ export async function recordLogs(): Promise<LogRecord[] & AsyncDisposable> {
   const records: LogRecord[] = [];
   await configure({
     reset: true,
+    contextLocalStorage: new AsyncLocalStorage(),
     sinks: { buffer: (record: LogRecord) => records.push(record) },
     loggers: [
       { category: ["ingest"], sinks: ["buffer"], lowestLevel: "debug" },

@@ -187,3 +187,80 @@ Deno.test("download origin streams a 1 GiB generated file with constant memory",
   const growthMiB = (peakRss - rssBefore) / 1024 / 1024;
   assert.ok(growthMiB < 128, `RSS grew by ${growthMiB.toFixed(0)} MiB while streaming 1 GiB`);
 });
+
+Deno.test("download origin tolerates Authorization when downloadAcceptsAuthorization is set", async () => {
+  await using sim = await startSimulator({
+    files: [{ path: "a.txt", content: new TextEncoder().encode("hello") }],
+    downloadAcceptsAuthorization: true,
+  });
+  const url = await downloadUrl(sim, "a.txt");
+  const response = await fetch(url, { headers: { authorization: "Bearer something" } });
+  assert.equal(response.status, 200);
+  assert.equal(await response.text(), "hello");
+  const expired = await fetch(url.replace(/tempauth=[^&]+/, "tempauth=v1.x.y.z"), {
+    headers: { authorization: "Bearer something" },
+  });
+  assert.equal(expired.status, 401, "the URL is still checked");
+  await expired.body?.cancel();
+});
+
+Deno.test("a rewritten file is served grown, with its Content-Length, while the listing keeps the upload's size and hash", async () => {
+  const content = Uint8Array.from({ length: 5000 }, (_, i) => i % 253);
+  await using sim = await startSimulator({
+    files: [
+      { path: "Q4.xlsx", content, rewrite: {} },
+      { path: "same.pdf", content, rewrite: { growBy: 0 } },
+    ],
+  });
+  const json = await item(sim, "Q4.xlsx");
+  assert.equal(json.size, 5000);
+  const listedHash = (json.file as { hashes: { quickXorHash: string } }).hashes.quickXorHash;
+  assert.equal(listedHash, quickXorHash(content));
+  const response = await fetch(json["@microsoft.graph.downloadUrl"] as string);
+  assert.equal(response.headers.get("content-length"), "5012");
+  const served = new Uint8Array(await response.arrayBuffer());
+  assert.equal(served.length, 5012);
+  assert.deepEqual(served.subarray(0, 5000), content);
+  assert.notEqual(quickXorHash(served), listedHash);
+  const tail = await fetch(json["@microsoft.graph.downloadUrl"] as string, {
+    headers: { range: "bytes=4990-" },
+  });
+  assert.equal(tail.headers.get("content-range"), "bytes 4990-5011/5012");
+  assert.deepEqual(new Uint8Array(await tail.arrayBuffer()), served.subarray(4990));
+  const same = new Uint8Array(
+    await (await fetch(await downloadUrl(sim, "same.pdf"))).arrayBuffer(),
+  );
+  assert.equal(same.length, 5000);
+  assert.notEqual(quickXorHash(same), quickXorHash(content));
+});
+
+Deno.test("ignore-range fault answers a Range request with 200 and the whole file", async () => {
+  const content = Uint8Array.from({ length: 4096 }, (_, i) => i % 251);
+  await using sim = await startSimulator({ files: [{ path: "r.bin", content }] });
+  const url = await downloadUrl(sim, "r.bin");
+  sim.addFault({ match: { server: "download" }, fault: { kind: "ignore-range" } });
+  const whole = await fetch(url, { headers: { range: "bytes=1000-" } });
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get("content-range"), null);
+  assert.deepEqual(new Uint8Array(await whole.arrayBuffer()), content);
+  assert.equal(sim.requestLog.at(-1)?.fault, "ignore-range");
+  assert.equal(sim.requestLog.at(-1)?.headers.range, "bytes=1000-", "the log keeps what was sent");
+  const ranged = await fetch(url, { headers: { range: "bytes=1000-" } });
+  assert.equal(ranged.status, 206, "the fault applied once");
+  await ranged.body?.cancel();
+});
+
+Deno.test("replacing a file changes its eTag; hashes can be missing", async () => {
+  await using sim = await startSimulator({
+    files: [{ path: "big.bin", size: 1000 }, { path: "old.doc", size: 10, noHash: true }],
+  });
+  const before = await item(sim, "big.bin");
+  sim.addFile({ path: "big.bin", size: 1000, seed: 99 });
+  const after = await item(sim, "big.bin");
+  assert.equal(after.id, before.id);
+  assert.notEqual(after.eTag, before.eTag);
+  assert.deepEqual((await item(sim, "old.doc")).file, {
+    mimeType: "application/octet-stream",
+    hashes: {},
+  });
+});

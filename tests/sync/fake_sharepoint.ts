@@ -152,7 +152,12 @@ export class FakeSharePoint implements SharePointClient {
       if (!entry) {
         throw new GraphError(`Cannot download ${file.name}: itemNotFound`, { status: 404 });
       }
-      handle = await Deno.open(destination, { write: true, createNew: true });
+      handle = await Deno.open(
+        destination,
+        options.resume
+          ? { write: true, create: true, truncate: true }
+          : { write: true, createNew: true },
+      );
       created = true;
       const half = Math.floor(entry.content.length / 2);
       await writeAll(handle, entry.content.subarray(0, half));
@@ -163,7 +168,12 @@ export class FakeSharePoint implements SharePointClient {
       await handle.sync();
       handle.close();
       handle = undefined;
-      return { bytes: entry.content.length, quickXorHash: "fake" };
+      return {
+        bytes: entry.content.length,
+        quickXorHash: "fake",
+        verification: { kind: "verified", hashChecked: false },
+        resumedFrom: 0,
+      };
     } catch (error) {
       handle?.close();
       if (created) await Deno.remove(destination).catch(() => {});

@@ -25,22 +25,79 @@ async function area(extra: { link?: (from: string, to: string) => Promise<void> 
   };
 }
 
-Deno.test("StagingArea.prepare() creates both folders and removes only leftover .part files", async () => {
+Deno.test("StagingArea.prepare() creates both folders and removes only this job's leftovers", async () => {
   await using a = await area();
-  await Deno.mkdir(join(a.dir, "staging"));
-  await Deno.writeTextFile(join(a.dir, "staging", "dead.part"), "x");
-  await Deno.writeTextFile(join(a.dir, "staging", "notes.txt"), "x");
-  const removed = await a.staging.prepare();
-  assert.deepEqual(removed, ["dead.part"]);
-  assert.deepEqual(await listNames(join(a.dir, "staging")), ["notes.txt"]);
+  const staging = join(a.dir, "staging");
+  await Deno.mkdir(staging);
+  const names = [
+    "dead.part", // legacy unprefixed temp of the default job
+    "default.0b1c.part",
+    "default.9f3e.partial", // not listed: removed
+    "default.77aa.partial", // listed: kept
+    "sales.0b1c.part", // another job's
+    "sales.9f3e.partial",
+    "ingest.state.json",
+    "ingest-sales.state.json",
+    "notes.txt",
+  ];
+  for (const name of names) await Deno.writeTextFile(join(staging, name), "x");
+  const removed = await a.staging.prepare({ keep: new Set(["default.77aa.partial"]) });
+  assert.deepEqual(removed.sort(), ["dead.part", "default.0b1c.part", "default.9f3e.partial"]);
+  assert.deepEqual(await listNames(staging), [
+    "default.77aa.partial",
+    "ingest-sales.state.json",
+    "ingest.state.json",
+    "notes.txt",
+    "sales.0b1c.part",
+    "sales.9f3e.partial",
+  ]);
   assert.deepEqual(await listNames(join(a.dir, "incoming")), []);
+  const sales = new StagingArea({
+    stagingDir: staging,
+    ingestionDir: join(a.dir, "incoming"),
+    job: "sales",
+  });
+  assert.deepEqual((await sales.removeLeftovers()).sort(), [
+    "sales.0b1c.part",
+    "sales.9f3e.partial",
+  ]);
+  assert.deepEqual(await listNames(staging), [
+    "default.77aa.partial",
+    "ingest-sales.state.json",
+    "ingest.state.json",
+    "notes.txt",
+  ]);
 });
 
-Deno.test("StagingArea.tempPath() names fresh <uuid>.part files in the staging folder", async () => {
+Deno.test("StagingArea.tempPath() names fresh <job>.<uuid>.part files in the staging folder", async () => {
   await using a = await area();
   const one = a.staging.tempPath();
-  assert.match(one, /\/staging\/[0-9a-f-]{36}\.part$/);
+  assert.match(one, /\/staging\/default\.[0-9a-f-]{36}\.part$/);
   assert.notEqual(one, a.staging.tempPath());
+});
+
+Deno.test("StagingArea.partialName() is <job>.<digest>.partial, stable per item, distinct across items", async () => {
+  await using a = await area();
+  const name = a.staging.partialName("b!drive", "01ITEM");
+  assert.match(name, /^default\.[0-9a-f]{32}\.partial$/);
+  assert.equal(a.staging.partialName("b!drive", "01ITEM"), name);
+  assert.notEqual(a.staging.partialName("b!drive", "01OTHER"), name);
+  assert.notEqual(a.staging.partialName("b!other", "01ITEM"), name);
+  assert.ok(a.staging.isOwnLeftover(name));
+});
+
+Deno.test("StagingArea.removeOwn() keeps resumable partials; place() removes a placed one", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  const partial = a.staging.partialPath(a.staging.partialName("d", "i"));
+  await Deno.writeTextFile(partial, "resumable");
+  const temp = await a.temp("throw-away");
+  await a.staging.removeOwn();
+  assert.deepEqual(await listNames(join(a.dir, "staging")), [partial.split(/[\\/]/).at(-1)!]);
+  assert.ok(!(await Deno.stat(temp).then(() => true, () => false)));
+  assert.equal(await a.staging.place(partial, "big.bin", MTIME), "placed");
+  assert.deepEqual(await listNames(join(a.dir, "staging")), []);
+  assert.equal(await Deno.readTextFile(join(a.dir, "incoming", "big.bin")), "resumable");
 });
 
 Deno.test("StagingArea.place() dates the file, moves it into ingestion_dir and drops the temp", async () => {

@@ -4,6 +4,7 @@
  * @module
  */
 import { join } from "node:path";
+import { DEFAULT_REWRITTEN_EXTENSIONS } from "../../src/config/schema.ts";
 import type { Settings } from "../../src/config/settings.ts";
 
 /** Settings rooted in `dir` (ingestion_dir = dir/incoming, staging_dir = dir/staging), with overrides. */
@@ -52,6 +53,8 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     max_catch_up_hours: 168,
     initial_lookback_hours: undefined,
     listing: "delta",
+    rewritten_extensions: [...DEFAULT_REWRITTEN_EXTENSIONS],
+    max_parallel_jobs: 2,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
