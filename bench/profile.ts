@@ -4,6 +4,7 @@
  * against the in-process simulator, without the curl baseline, for profiling. Prints wall time,
  * CPU (user + system of the tool process) per file and peak RSS of every run.
  *
+ * `--main PATH` runs another checkout's `main.ts` (before/after comparisons in one load).
  * `--dir /dev/shm` takes the disk out; `--keep` leaves the scratch folders (see below).
  * `--wrap` runs the tool under another command, e.g. `--wrap "strace -c -f -o /tmp/strace.txt"`;
  * `--deno-flag=--cpu-prof --deno-flag=--cpu-prof-dir=/tmp/prof` writes a V8 CPU profile.
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     requests: { type: "boolean", default: false },
+    main: { type: "string", default: MAIN },
     "log-level": { type: "string", default: "WARNING" },
     "deno-flag": { type: "string", multiple: true, default: [] },
   },
@@ -91,7 +93,7 @@ try {
       // Deno reads and writes /dev/shm only with --allow-all.
       ...(values.dir?.startsWith("/dev/shm") ? ["--allow-all", ...RUNTIME_V8_FLAGS] : PERMISSIONS),
       ...values["deno-flag"],
-      MAIN,
+      values.main,
       "--json",
       "trigger",
       "--lookback",

@@ -18,8 +18,18 @@ export interface StreamToFileOptions {
   resume?: { offset: number; hash: QuickXorHash };
   /** Keep what was written when the body fails or is aborted (a resumable partial). */
   keepOnError?: boolean;
-  /** fdatasync after about this many bytes, so a kept prefix is durable (default: only at the end). */
+  /**
+   * Start an fdatasync after about this many bytes (default: only at the end). It runs while the
+   * body keeps streaming (one slice in flight at a time), so the disk writes back during the
+   * transfer and the final fdatasync only has the last slice left; a kept prefix is durable up
+   * to the last finished slice.
+   */
   syncEveryBytes?: number;
+  /**
+   * The body is small and its length announced: read it in one call (one native read, no chunk
+   * loop) instead of chunk by chunk. Progress is then reported once, at the end.
+   */
+  wholeBody?: boolean;
   /** Called after each chunk with the bytes the file holds so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -61,8 +71,15 @@ export async function streamToFile(
   const hash = options.resume?.hash ?? new QuickXorHash();
   let received = 0;
   const batch = new WriteBatch(file, options.expectedSize);
+  let slice: Promise<void> | undefined;
   try {
-    if (body) {
+    if (body && options.wholeBody) {
+      const bytes = await new Response(body).bytes();
+      writeAll(file, bytes);
+      hash.update(bytes);
+      received = bytes.byteLength;
+      options.onProgress?.(offset + received);
+    } else if (body) {
       const reader = body.getReader();
       const syncEvery = options.syncEveryBytes ?? Infinity;
       let unsynced = 0;
@@ -76,7 +93,8 @@ export async function streamToFile(
           unsynced += value.byteLength;
           if (unsynced >= syncEvery) {
             batch.flush();
-            await file.syncData();
+            await slice;
+            slice = file.syncData();
             unsynced = 0;
           }
           options.onProgress?.(offset + received);
@@ -86,10 +104,12 @@ export async function streamToFile(
       }
     }
     batch.flush();
+    await slice;
     await file.syncData();
     file.close();
     return { bytes: offset + received, received, quickXorHash: hash.digestBase64() };
   } catch (error) {
+    await slice?.catch(() => {});
     if (options.keepOnError) {
       try {
         batch.flush();
