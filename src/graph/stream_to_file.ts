@@ -57,8 +57,8 @@ export async function streamToFile(
   let file: Deno.FsFile;
   const offset = options.resume?.offset ?? 0;
   try {
-    // Synchronous open and writes: on a local disk they return in microseconds, and each async
-    // call's thread-pool round trip costs more than the call itself (see bench/README.md).
+    // Synchronous open (and writes of small files): on a local disk they return in microseconds,
+    // and each async call's thread-pool round trip costs more than the call (bench/README.md).
     if (options.resume) {
       file = Deno.openSync(options.destination, { create: true, write: true });
       file.truncateSync(offset);
@@ -71,6 +71,9 @@ export async function streamToFile(
   const hash = options.resume?.hash ?? new QuickXorHash();
   let received = 0;
   const batch = new WriteBatch(file, options.expectedSize);
+  const syncEvery = options.syncEveryBytes ?? Infinity;
+  /** A second handle for the slice fdatasyncs, so they never queue behind (or block) writes. */
+  let syncer: Deno.FsFile | undefined;
   let slice: Promise<void> | undefined;
   try {
     if (body && options.wholeBody) {
@@ -81,20 +84,21 @@ export async function streamToFile(
       options.onProgress?.(offset + received);
     } else if (body) {
       const reader = body.getReader();
-      const syncEvery = options.syncEveryBytes ?? Infinity;
       let unsynced = 0;
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
-          batch.add(value);
+          const writing = batch.add(value);
           hash.update(value);
           received += value.byteLength;
           unsynced += value.byteLength;
+          if (writing) await writing;
           if (unsynced >= syncEvery) {
-            batch.flush();
+            await batch.flush();
             await slice;
-            slice = file.syncData();
+            syncer ??= Deno.openSync(options.destination, { write: true });
+            slice = syncer.syncData();
             unsynced = 0;
           }
           options.onProgress?.(offset + received);
@@ -103,24 +107,28 @@ export async function streamToFile(
         await reader.cancel().catch(() => {});
       }
     }
-    batch.flush();
+    await batch.drain();
     await slice;
     await file.syncData();
     file.close();
+    syncer?.close();
     return { bytes: offset + received, received, quickXorHash: hash.digestBase64() };
   } catch (error) {
     await slice?.catch(() => {});
+    await batch.settle();
     if (options.keepOnError) {
       try {
-        batch.flush();
+        await batch.drain();
       } catch {
         // the disk refused; the file keeps what it has
       }
     }
-    try {
-      file.close();
-    } catch {
-      // already closed
+    for (const handle of [file, syncer]) {
+      try {
+        handle?.close();
+      } catch {
+        // already closed
+      }
     }
     if (!options.keepOnError) await Deno.remove(options.destination).catch(() => {});
     throw error;
@@ -152,31 +160,86 @@ export async function hashPrefix(path: string, hash: QuickXorHash): Promise<numb
 /** Bytes gathered before one write: one thread-pool hop per MiB instead of one per chunk. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
-/** Coalesces small body chunks into large writes. */
+/** Files above this size are written on a worker thread, double-buffered (see {@link WriteBatch}). */
+const BACKGROUND_WRITE_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Coalesces body chunks into writes of up to 1 MiB. Small files are written synchronously (a
+ * local write returns in microseconds). Large files are written on a worker thread while the
+ * next MiB fills a second buffer: a write that waits for the disk (dirty-page throttling while
+ * earlier slices are written back) then no longer stalls the download and the hashing.
+ */
 class WriteBatch {
   #file: Deno.FsFile;
   #buffer: Uint8Array;
+  #spare: Uint8Array | undefined;
   #filled = 0;
+  /** The background write in flight (large files). */
+  #pending: Promise<void> | undefined;
 
-  /** `expectedSize` only sizes the buffer (small files get a small one); any length is written. */
+  /** `expectedSize` only sizes the buffers and picks the mode; any length is written. */
   constructor(file: Deno.FsFile, expectedSize: number) {
     this.#file = file;
     this.#buffer = new Uint8Array(Math.max(1, Math.min(WRITE_BATCH_BYTES, expectedSize)));
+    if (expectedSize > BACKGROUND_WRITE_MIN_BYTES) this.#spare = new Uint8Array(WRITE_BATCH_BYTES);
   }
 
-  add(chunk: Uint8Array): void {
-    if (this.#filled + chunk.byteLength > this.#buffer.byteLength) this.flush();
-    if (chunk.byteLength >= this.#buffer.byteLength) return writeAll(this.#file, chunk);
-    this.#buffer.set(chunk, this.#filled);
-    this.#filled += chunk.byteLength;
+  /** Buffers `chunk`; a promise when a full buffer had to wait for the previous background write. */
+  add(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.#spare !== undefined) return this.#addBackground(chunk);
+    if (this.#filled + chunk.byteLength > this.#buffer.byteLength) this.#writeNow();
+    if (chunk.byteLength >= this.#buffer.byteLength) writeAll(this.#file, chunk);
+    else {
+      this.#buffer.set(chunk, this.#filled);
+      this.#filled += chunk.byteLength;
+    }
+    return undefined;
   }
 
-  flush(): void {
+  /** Hands what is buffered to the disk (large files: to the worker thread). */
+  async flush(): Promise<void> {
+    if (this.#spare === undefined) return this.#writeNow();
+    if (this.#filled === 0) return;
+    await this.#pending;
+    const full = this.#buffer.subarray(0, this.#filled);
+    this.#pending = this.#file.write(full).then((n) => writeRest(this.#file, full, n));
+    [this.#buffer, this.#spare] = [this.#spare, this.#buffer];
+    this.#filled = 0;
+  }
+
+  /** Writes everything buffered and waits until the file holds it. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.#pending;
+  }
+
+  /** Waits for a background write in flight, ignoring its failure (the error path). */
+  async settle(): Promise<void> {
+    await this.#pending?.catch(() => {});
+    this.#pending = undefined;
+  }
+
+  async #addBackground(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const n = Math.min(chunk.byteLength - offset, this.#buffer.byteLength - this.#filled);
+      this.#buffer.set(chunk.subarray(offset, offset + n), this.#filled);
+      this.#filled += n;
+      offset += n;
+      if (this.#filled === this.#buffer.byteLength) await this.flush();
+    }
+  }
+
+  #writeNow(): void {
     if (this.#filled === 0) return;
     const pending = this.#buffer.subarray(0, this.#filled);
     this.#filled = 0;
     writeAll(this.#file, pending);
   }
+}
+
+async function writeRest(file: Deno.FsFile, chunk: Uint8Array, written: number): Promise<void> {
+  while (written < chunk.byteLength) written += await file.write(chunk.subarray(written));
 }
 
 function writeAll(file: Deno.FsFile, chunk: Uint8Array): void {
