@@ -220,6 +220,7 @@ async function stream(
         watchdog.touch();
         options.onProgress?.(written);
       },
+      ...(options.onBodyWritten ? { onBodyWritten: options.onBodyWritten } : {}),
     });
   } catch (error) {
     throwIfAborted(options.signal, context.what, error);

@@ -30,6 +30,8 @@ export interface StreamToFileOptions {
    * loop) instead of chunk by chunk. Progress is then reported once, at the end.
    */
   wholeBody?: boolean;
+  /** Called once the whole body is written, before the final fdatasync. */
+  onBodyWritten?: () => void;
   /** Called after each chunk with the bytes the file holds so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -108,6 +110,7 @@ export async function streamToFile(
       }
     }
     await batch.drain();
+    options.onBodyWritten?.();
     await slice;
     await file.syncData();
     file.close();
