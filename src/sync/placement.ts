@@ -289,7 +289,10 @@ function foldName(name: string): string {
   return name.normalize("NFC").toLowerCase();
 }
 
-/** The folded names in `dir`, or null when it cannot be read or holds too many entries. */
+/**
+ * The folded names in `dir` (none when it does not exist yet, as in a dry run), or null when it
+ * cannot be read or holds too many entries.
+ */
 function presentNames(dir: string): Set<string> | null {
   const names = new Set<string>();
   try {
@@ -297,8 +300,8 @@ function presentNames(dir: string): Set<string> | null {
       if (names.size >= MAX_PRESENT_NAMES) return null;
       names.add(foldName(entry.name));
     }
-  } catch {
-    return null;
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? names : null;
   }
   return names;
 }
