@@ -85,25 +85,39 @@ export async function streamToFile(
       received = bytes.byteLength;
       options.onProgress?.(offset + received);
     } else if (body) {
-      const reader = body.getReader();
       let unsynced = 0;
+      const written = async (chunk: Uint8Array) => {
+        hash.update(chunk);
+        received += chunk.byteLength;
+        unsynced += chunk.byteLength;
+        if (unsynced >= syncEvery) {
+          await batch.flush();
+          await slice;
+          syncer ??= Deno.openSync(options.destination, { write: true });
+          slice = syncer.syncData();
+          unsynced = 0;
+        }
+        options.onProgress?.(offset + received);
+      };
+      const byob = batch.background ? byobReader(body) : undefined;
+      const reader = byob ?? body.getReader();
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          const writing = batch.add(value);
-          hash.update(value);
-          received += value.byteLength;
-          unsynced += value.byteLength;
-          if (writing) await writing;
-          if (unsynced >= syncEvery) {
-            await batch.flush();
-            await slice;
-            syncer ??= Deno.openSync(options.destination, { write: true });
-            slice = syncer.syncData();
-            unsynced = 0;
+        if (byob) {
+          // Large files: the body is read straight into the write buffers (no chunk copies, no
+          // chunk garbage for the collector).
+          for (let chunk = await batch.readFrom(byob); chunk; chunk = await batch.readFrom(byob)) {
+            await written(chunk);
+            await batch.flushIfFull();
           }
-          options.onProgress?.(offset + received);
+        } else {
+          const chunks = reader as ReadableStreamDefaultReader<Uint8Array>;
+          for (;;) {
+            const { done, value } = await chunks.read();
+            if (done) break;
+            const writing = batch.add(value);
+            if (writing) await writing;
+            await written(value);
+          }
         }
       } finally {
         await reader.cancel().catch(() => {});
@@ -199,6 +213,35 @@ class WriteBatch {
     return undefined;
   }
 
+  /** True for large files: written on a worker thread, and readable into with {@link readFrom}. */
+  get background(): boolean {
+    return this.#spare !== undefined;
+  }
+
+  /**
+   * Reads the next piece of the body straight into the free part of the current buffer and
+   * returns it (a view of that buffer), or null at the end. Hash it before {@link flushIfFull}.
+   */
+  async readFrom(reader: ReadableStreamBYOBReader): Promise<Uint8Array | null> {
+    const { byteOffset, byteLength } = this.#buffer;
+    const free = new Uint8Array(
+      this.#buffer.buffer,
+      byteOffset + this.#filled,
+      byteLength - this.#filled,
+    );
+    const { done, value } = await reader.read(free);
+    // The read transferred the memory to a new ArrayBuffer: keep using it through that one.
+    if (value) this.#buffer = new Uint8Array(value.buffer, byteOffset, byteLength);
+    if (done || !value) return null;
+    this.#filled += value.byteLength;
+    return value;
+  }
+
+  /** Hands the current buffer to the worker thread once it is full. */
+  async flushIfFull(): Promise<void> {
+    if (this.#filled === this.#buffer.byteLength) await this.flush();
+  }
+
   /** Hands what is buffered to the disk (large files: to the worker thread). */
   async flush(): Promise<void> {
     if (this.#spare === undefined) return this.#writeNow();
@@ -243,6 +286,15 @@ class WriteBatch {
 
 async function writeRest(file: Deno.FsFile, chunk: Uint8Array, written: number): Promise<void> {
   while (written < chunk.byteLength) written += await file.write(chunk.subarray(written));
+}
+
+/** A BYOB reader when `body` is a byte stream (fetch bodies are), else undefined. */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined;
+  }
 }
 
 function writeAll(file: Deno.FsFile, chunk: Uint8Array): void {
