@@ -69,3 +69,14 @@ export async function syncData(paths: string[]): Promise<Measured> {
   if (run.code !== 0) throw new Error(`sync exited ${run.code}: ${run.stderr.slice(0, 500)}`);
   return run;
 }
+
+/**
+ * `sync -f <dir>` (one `syncfs` of the file system holding `dir`): the cheapest way to make
+ * curl's output survive a power cut, and so the honest limit of a tool that makes every file
+ * durable before placing it. It flushes whatever else is dirty on that file system too.
+ */
+export async function syncFs(dir: string): Promise<Measured> {
+  const run = await measure("sync", ["-f", dir]);
+  if (run.code !== 0) throw new Error(`sync -f exited ${run.code}: ${run.stderr.slice(0, 500)}`);
+  return run;
+}

@@ -15,6 +15,8 @@ export interface Measured {
   peakRss: number | undefined;
   /** User + system CPU time in ms, undefined when `/usr/bin/time` is missing. */
   cpuMs: number | undefined;
+  /** System (kernel) part of `cpuMs`. */
+  sysMs?: number | undefined;
   stdout: string;
   stderr: string;
 }
@@ -51,6 +53,11 @@ function parseCpuMs(report: string): number | undefined {
   return user && system ? (Number(user[1]) + Number(system[1])) * 1000 : undefined;
 }
 
+function parseSysMs(report: string): number | undefined {
+  const system = /System time \(seconds\): ([\d.]+)/.exec(report);
+  return system ? Number(system[1]) * 1000 : undefined;
+}
+
 /** Runs `command args…` to completion and measures it. */
 export async function measure(
   command: string,
@@ -82,6 +89,7 @@ export async function measure(
       wallMs,
       peakRss: parseMaxRss(text),
       cpuMs: parseCpuMs(text),
+      sysMs: parseSysMs(text),
       stdout: decoder.decode(output.stdout),
       stderr: decoder.decode(output.stderr),
     };

@@ -5,8 +5,11 @@
 
 /** How a row's ratio is read against its target. */
 export type Target =
-  /** Tool throughput ÷ baseline throughput (baseline time ÷ tool time) must be ≥ `min`. */
-  | { kind: "throughput"; min: number }
+  /**
+   * Tool throughput ÷ baseline throughput (baseline time ÷ tool time) must be ≥ `min`; with
+   * `against: "syncfs"` the baseline is curl followed by one `sync -f` (as durable as the tool).
+   */
+  | { kind: "throughput"; min: number; against?: "syncfs" }
   /** Tool time ÷ baseline time must be ≤ `max` (cold start). */
   | { kind: "time"; max: number }
   /** Tool time must be ≤ `maxMs` (and the ratio is informative only). */
@@ -20,6 +23,8 @@ export interface Row {
   baselineMs: number;
   /** Baseline time plus `sync --data` of its files (as durable as the tool's), when measured. */
   baselineSyncedMs?: number;
+  /** Baseline time plus one `sync -f` of its file system: the cheapest durable form of curl. */
+  baselineSyncfsMs?: number;
   /** What the baseline is, e.g. "curl --parallel 4" or "bare deno run". */
   baselineLabel: string;
   files: number;
@@ -34,6 +39,8 @@ export interface Row {
   target: Target;
   /** Peak RSS limit, bytes. */
   maxRss?: number;
+  /** Limit of the tool's CPU time (user + system) per file, ms. */
+  maxCpuPerFileMs?: number;
   note?: string;
 }
 
@@ -69,10 +76,25 @@ export function ratio(row: Row): number {
   return row.target.kind === "time" ? row.toolMs / row.baselineMs : row.baselineMs / row.toolMs;
 }
 
+/** Tool throughput relative to the baseline the row's target names (curl + syncfs or curl). */
+export function targetRatio(row: Row): number {
+  if (row.target.kind === "throughput" && row.target.against === "syncfs") {
+    return (row.baselineSyncfsMs ?? NaN) / row.toolMs;
+  }
+  return ratio(row);
+}
+
+/** The tool's CPU time per file, ms (undefined without files or CPU figures). */
+export function cpuPerFile(row: Row, side: "tool" | "baseline" = "tool"): number | undefined {
+  const cpu = side === "tool" ? row.toolCpuMs : row.baselineCpuMs;
+  return cpu === undefined || row.files === 0 ? undefined : cpu / row.files;
+}
+
 /** "met", "MISSED" or "" when the row has no target. */
 export function verdict(row: Row): string {
-  const r = ratio(row);
-  const rssOk = row.maxRss === undefined || (row.toolRss ?? Infinity) < row.maxRss;
+  const r = targetRatio(row);
+  const rssOk = (row.maxRss === undefined || (row.toolRss ?? Infinity) < row.maxRss) &&
+    (row.maxCpuPerFileMs === undefined || (cpuPerFile(row) ?? Infinity) <= row.maxCpuPerFileMs);
   switch (row.target.kind) {
     case "throughput":
       return r >= row.target.min && rssOk ? "met" : "MISSED";
@@ -86,10 +108,13 @@ export function verdict(row: Row): string {
 }
 
 function targetText(row: Row): string {
-  const rss = row.maxRss === undefined ? "" : `, RSS < ${mb(row.maxRss)}`;
+  const rss = (row.maxRss === undefined ? "" : `, RSS < ${mb(row.maxRss)}`) +
+    (row.maxCpuPerFileMs === undefined ? "" : `, CPU ≤ ${row.maxCpuPerFileMs} ms/file`);
   switch (row.target.kind) {
     case "throughput":
-      return `≥ ${row.target.min}×${rss}`;
+      return `≥ ${Number(row.target.min.toFixed(2))}×${
+        row.target.against === "syncfs" ? " curl+syncfs" : ""
+      }${rss}`;
     case "time":
       return `≤ ${row.target.max}× bare${rss}`;
     case "seconds":
@@ -116,10 +141,12 @@ export function table(rows: Row[]): string {
     "baseline",
     "ratio",
     "curl + fdatasync",
+    "curl + syncfs",
     "files/s",
     "MB/s",
     "peak RSS",
     "CPU tool / baseline",
+    "CPU per file tool / baseline",
     "in-run",
     "target",
     "",
@@ -138,12 +165,18 @@ export function table(rows: Row[]): string {
       row.baselineSyncedMs === undefined
         ? "–"
         : `${seconds(row.baselineSyncedMs)} (${(row.baselineSyncedMs / row.toolMs).toFixed(2)}×)`,
+      row.baselineSyncfsMs === undefined
+        ? "–"
+        : `${seconds(row.baselineSyncfsMs)} (${(row.baselineSyncfsMs / row.toolMs).toFixed(2)}×)`,
       row.files > 0 ? (row.files / secs).toFixed(0) : "–",
       row.bytes > 0 ? (row.bytes / 1_000_000 / secs).toFixed(1) : "–",
       mb(row.toolRss),
       row.toolCpuMs === undefined
         ? "–"
         : `${seconds(row.toolCpuMs)} / ${seconds(row.baselineCpuMs)}`,
+      cpuPerFile(row) === undefined || row.files < 10
+        ? "–"
+        : `${cpuPerFile(row)!.toFixed(2)} / ${cpuPerFile(row, "baseline")?.toFixed(2) ?? "–"} ms`,
       seconds(row.runMs),
       targetText(row),
       verdict(row),

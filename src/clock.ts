@@ -10,6 +10,24 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with `AbortedError` when `signal` aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fire` once after `ms` unless the returned function is called first. Optional: without
+   * it {@link startTimer} falls back to {@link sleep}. The wall clock implements it with one
+   * `setTimeout`, which costs a fraction of a cancelled `sleep` (no signal, promise or error).
+   */
+  timer?(ms: number, fire: () => void): () => void;
+}
+
+/**
+ * A one-shot timer on `clock`: `fire` runs after `ms` unless the returned cancel function runs
+ * first (cancelling twice or after firing is harmless). Hot paths (one per request) use it
+ * instead of a `sleep` that is aborted, which builds an abort event and an `AbortedError`.
+ */
+export function startTimer(clock: Clock, ms: number, fire: () => void): () => void {
+  if (clock.timer) return clock.timer(ms, fire);
+  const stop = new AbortController();
+  clock.sleep(ms, stop.signal).then(fire, () => {});
+  return () => stop.abort();
 }
 
 /** Waits `ms` on a real timer; rejects with `AbortedError` when `signal` aborts. */
@@ -31,5 +49,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+function timer(ms: number, fire: () => void): () => void {
+  const id = setTimeout(fire, Math.max(0, ms));
+  return () => clearTimeout(id);
+}
+
 /** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now(), sleep };
+export const systemClock: Clock = { now: () => Date.now(), sleep, timer };

@@ -40,6 +40,7 @@ import {
   windowReport,
 } from "./sync/run_window.ts";
 import { runPool } from "./sync/worker_pool.ts";
+import { TransferSlots } from "./sync/transfer_slots.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -352,12 +353,15 @@ export class SyncJob implements SyncRunner {
       retryDelayMs: this.#settings.retry_delay_seconds * 1000,
       signal,
       progress,
+      slots: new TransferSlots(this.#settings.download_concurrency),
     };
     progress?.planned?.(files.length, files.reduce((sum, f) => sum + f.size, 0));
     try {
+      // Twice as many files in flight as transfers: while `download_concurrency` bodies stream,
+      // as many finished ones can be flushed to disk and placed (see transfer_slots.ts).
       await runPool(
         files,
-        { concurrency: this.#settings.download_concurrency, signal },
+        { concurrency: 2 * this.#settings.download_concurrency, signal },
         async (file, i) => {
           outcomes[i] = await downloadWithRetries(file, context);
           progress?.fileDone?.(file.name, outcomes[i]?.kind !== "failed");

@@ -43,6 +43,13 @@ type Source = { url: string } | { response: Response };
 /** fdatasync slice of resumable partials: at most this much is lost to a power cut. */
 export const PARTIAL_SYNC_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Bodies up to this size with an announced length are read in one call: per file, one native
+ * read instead of a chunk loop (see bench/README.md). The idle timeout then covers the whole
+ * body, progress is reported once, and a broken transfer cannot say how far it got.
+ */
+export const WHOLE_BODY_BYTES = 128 * 1024;
+
 /** Bytes already in the destination, and their running hash. */
 interface Prefix {
   offset: number;
@@ -68,92 +75,113 @@ export async function downloadFile(
   let renewed = false;
   for (;;) {
     throwIfAborted(options.signal, what);
-    const idle = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, idle.signal]) : idle.signal;
-    if (source === undefined) {
-      source = await freshSource(deps.api, file, what, signal);
-      if ("url" in source) options.onFreshUrl?.(source.url);
-    }
-    let response: Response;
-    let url: string;
-    if ("response" in source) {
-      response = source.response;
-      url = response.url;
-      source = undefined;
-    } else {
-      url = source.url;
-      const ranged = prefix.offset > 0;
-      try {
-        response = await deps.api.transport.open({
-          url: source.url,
-          action: `download ${what}`,
-          signal,
-          ...(ranged ? { headers: { range: `bytes=${prefix.offset}-` }, passStatuses: [416] } : {}),
-        });
-      } catch (error) {
-        if (renewed || !isRejectedUrl(error)) throw error;
-        renewed = true;
+    // One controller per attempt: aborted by the body's idle watchdog or by the run's signal
+    // (followed through one listener, released after the attempt; cheaper than `AbortSignal.any`).
+    const idle = followingController(options.signal);
+    try {
+      const signal = idle.signal;
+      if (source === undefined) {
+        source = await freshSource(deps.api, file, what, signal);
+        if ("url" in source) options.onFreshUrl?.(source.url);
+      }
+      let response: Response;
+      let url: string;
+      if ("response" in source) {
+        response = source.response;
+        url = response.url;
         source = undefined;
-        deps.logger.info("Download URL of {name} was rejected ({status}); fetching a fresh one", {
-          name: file.name,
-          status: (error as GraphError).status,
-        });
-        continue;
-      }
-    }
-    if (prefix.offset > 0) {
-      const kept = continuesPrefix(response, prefix.offset);
-      if (kept === "restart") {
-        await response.body?.cancel().catch(() => {});
-        deps.logger.info("Cannot resume {name} at byte {offset} ({status}); starting over", {
-          name: file.name,
-          offset: prefix.offset,
-          status: response.status,
-        });
-        prefix = { offset: 0, hash: new QuickXorHash() };
-        continue;
-      }
-      if (kept === "complete") {
-        await response.body?.cancel().catch(() => {});
-        deps.logger.info("The partial download of {name} is already complete", {
-          name: file.name,
-          offset: prefix.offset,
-        });
-        const streamed = {
-          bytes: prefix.offset,
-          received: 0,
-          quickXorHash: prefix.hash.digestBase64(),
-        };
-        const announced = { length: 0, total: prefix.offset };
-        return await conclude(file, destination, options, { streamed, announced, url, prefix });
-      }
-      if (kept === "full") {
-        deps.logger.info("The server ignored the Range request for {name}; starting over", {
-          name: file.name,
-          offset: prefix.offset,
-        });
-        prefix = { offset: 0, hash: new QuickXorHash() };
       } else {
-        deps.logger.info("Resuming {name} at byte {offset}", {
-          name: file.name,
-          offset: prefix.offset,
-        });
+        url = source.url;
+        const ranged = prefix.offset > 0;
+        try {
+          response = await deps.api.transport.open({
+            url: source.url,
+            action: `download ${what}`,
+            signal,
+            ...(ranged
+              ? { headers: { range: `bytes=${prefix.offset}-` }, passStatuses: [416] }
+              : {}),
+          });
+        } catch (error) {
+          if (renewed || !isRejectedUrl(error)) throw error;
+          renewed = true;
+          source = undefined;
+          deps.logger.info("Download URL of {name} was rejected ({status}); fetching a fresh one", {
+            name: file.name,
+            status: (error as GraphError).status,
+          });
+          continue;
+        }
       }
+      if (prefix.offset > 0) {
+        const kept = continuesPrefix(response, prefix.offset);
+        if (kept === "restart") {
+          await response.body?.cancel().catch(() => {});
+          deps.logger.info("Cannot resume {name} at byte {offset} ({status}); starting over", {
+            name: file.name,
+            offset: prefix.offset,
+            status: response.status,
+          });
+          prefix = { offset: 0, hash: new QuickXorHash() };
+          continue;
+        }
+        if (kept === "complete") {
+          await response.body?.cancel().catch(() => {});
+          deps.logger.info("The partial download of {name} is already complete", {
+            name: file.name,
+            offset: prefix.offset,
+          });
+          const streamed = {
+            bytes: prefix.offset,
+            received: 0,
+            quickXorHash: prefix.hash.digestBase64(),
+          };
+          const announced = { length: 0, total: prefix.offset };
+          return await conclude(file, destination, options, { streamed, announced, url, prefix });
+        }
+        if (kept === "full") {
+          deps.logger.info("The server ignored the Range request for {name}; starting over", {
+            name: file.name,
+            offset: prefix.offset,
+          });
+          prefix = { offset: 0, hash: new QuickXorHash() };
+        } else {
+          deps.logger.info("Resuming {name} at byte {offset}", {
+            name: file.name,
+            offset: prefix.offset,
+          });
+        }
+      }
+      return await stream(deps, file, destination, options, {
+        response,
+        url,
+        idle,
+        what,
+        prefix,
+      });
+    } finally {
+      idle.release();
     }
-    return await stream(deps, file, destination, options, {
-      response,
-      url,
-      idle,
-      what,
-      prefix,
-    });
   }
+}
+
+/** An `AbortController` that also aborts when `outer` does, until {@link release}. */
+interface FollowingController extends AbortController {
+  release(): void;
+}
+
+function followingController(outer: AbortSignal | undefined): FollowingController {
+  const controller = new AbortController() as FollowingController;
+  const onAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  controller.release = () => outer?.removeEventListener("abort", onAbort);
+  return controller;
 }
 
 interface StreamContext {
   response: Response;
   url: string;
-  idle: AbortController;
+  idle: FollowingController;
   what: string;
   prefix: Prefix;
 }
@@ -184,11 +212,15 @@ async function stream(
       ...(resume
         ? { resume: context.prefix, keepOnError: true, syncEveryBytes: PARTIAL_SYNC_BYTES }
         : {}),
+      ...(!resume && announced !== undefined && announced.length <= WHOLE_BODY_BYTES
+        ? { wholeBody: true }
+        : {}),
       onProgress: (written) => {
         bytes = written;
         watchdog.touch();
         options.onProgress?.(written);
       },
+      ...(options.onBodyWritten ? { onBodyWritten: options.onBodyWritten } : {}),
     });
   } catch (error) {
     throwIfAborted(options.signal, context.what, error);

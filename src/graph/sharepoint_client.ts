@@ -91,6 +91,11 @@ export interface DownloadOptions {
   onProgress?: (bytes: number) => void;
   /** Called with a fresh download URL after the listed one was rejected (reuse it next attempt). */
   onFreshUrl?: (url: string) => void;
+  /**
+   * Called once when the whole body is in the file, before the final fdatasync and the checks:
+   * the transfer no longer needs its connection (a download slot can go to the next file).
+   */
+  onBodyWritten?: () => void;
 }
 
 /** What a completed download wrote. */

@@ -18,8 +18,20 @@ export interface StreamToFileOptions {
   resume?: { offset: number; hash: QuickXorHash };
   /** Keep what was written when the body fails or is aborted (a resumable partial). */
   keepOnError?: boolean;
-  /** fdatasync after about this many bytes, so a kept prefix is durable (default: only at the end). */
+  /**
+   * Start an fdatasync after about this many bytes (default: only at the end). It runs while the
+   * body keeps streaming (one slice in flight at a time), so the disk writes back during the
+   * transfer and the final fdatasync only has the last slice left; a kept prefix is durable up
+   * to the last finished slice.
+   */
   syncEveryBytes?: number;
+  /**
+   * The body is small and its length announced: read it in one call (one native read, no chunk
+   * loop) instead of chunk by chunk. Progress is then reported once, at the end.
+   */
+  wholeBody?: boolean;
+  /** Called once the whole body is written, before the final fdatasync. */
+  onBodyWritten?: () => void;
   /** Called after each chunk with the bytes the file holds so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -47,8 +59,8 @@ export async function streamToFile(
   let file: Deno.FsFile;
   const offset = options.resume?.offset ?? 0;
   try {
-    // Synchronous open and writes: on a local disk they return in microseconds, and each async
-    // call's thread-pool round trip costs more than the call itself (see bench/README.md).
+    // Synchronous open (and writes of small files): on a local disk they return in microseconds,
+    // and each async call's thread-pool round trip costs more than the call (bench/README.md).
     if (options.resume) {
       file = Deno.openSync(options.destination, { create: true, write: true });
       file.truncateSync(offset);
@@ -61,46 +73,79 @@ export async function streamToFile(
   const hash = options.resume?.hash ?? new QuickXorHash();
   let received = 0;
   const batch = new WriteBatch(file, options.expectedSize);
+  const syncEvery = options.syncEveryBytes ?? Infinity;
+  /** A second handle for the slice fdatasyncs, so they never queue behind (or block) writes. */
+  let syncer: Deno.FsFile | undefined;
+  let slice: Promise<void> | undefined;
   try {
-    if (body) {
-      const reader = body.getReader();
-      const syncEvery = options.syncEveryBytes ?? Infinity;
+    if (body && options.wholeBody) {
+      const bytes = await new Response(body).bytes();
+      writeAll(file, bytes);
+      hash.update(bytes);
+      received = bytes.byteLength;
+      options.onProgress?.(offset + received);
+    } else if (body) {
       let unsynced = 0;
+      const written = async (chunk: Uint8Array) => {
+        hash.update(chunk);
+        received += chunk.byteLength;
+        unsynced += chunk.byteLength;
+        if (unsynced >= syncEvery) {
+          await batch.flush();
+          await slice;
+          syncer ??= Deno.openSync(options.destination, { write: true });
+          slice = syncer.syncData();
+          unsynced = 0;
+        }
+        options.onProgress?.(offset + received);
+      };
+      const byob = batch.background ? byobReader(body) : undefined;
+      const reader = byob ?? body.getReader();
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          batch.add(value);
-          hash.update(value);
-          received += value.byteLength;
-          unsynced += value.byteLength;
-          if (unsynced >= syncEvery) {
-            batch.flush();
-            await file.syncData();
-            unsynced = 0;
+        if (byob) {
+          // Large files: the body is read straight into the write buffers (no chunk copies, no
+          // chunk garbage for the collector).
+          for (let chunk = await batch.readFrom(byob); chunk; chunk = await batch.readFrom(byob)) {
+            await written(chunk);
+            await batch.flushIfFull();
           }
-          options.onProgress?.(offset + received);
+        } else {
+          const chunks = reader as ReadableStreamDefaultReader<Uint8Array>;
+          for (;;) {
+            const { done, value } = await chunks.read();
+            if (done) break;
+            const writing = batch.add(value);
+            if (writing) await writing;
+            await written(value);
+          }
         }
       } finally {
         await reader.cancel().catch(() => {});
       }
     }
-    batch.flush();
+    await batch.drain();
+    options.onBodyWritten?.();
+    await slice;
     await file.syncData();
     file.close();
+    syncer?.close();
     return { bytes: offset + received, received, quickXorHash: hash.digestBase64() };
   } catch (error) {
+    await slice?.catch(() => {});
+    await batch.settle();
     if (options.keepOnError) {
       try {
-        batch.flush();
+        await batch.drain();
       } catch {
         // the disk refused; the file keeps what it has
       }
     }
-    try {
-      file.close();
-    } catch {
-      // already closed
+    for (const handle of [file, syncer]) {
+      try {
+        handle?.close();
+      } catch {
+        // already closed
+      }
     }
     if (!options.keepOnError) await Deno.remove(options.destination).catch(() => {});
     throw error;
@@ -132,30 +177,123 @@ export async function hashPrefix(path: string, hash: QuickXorHash): Promise<numb
 /** Bytes gathered before one write: one thread-pool hop per MiB instead of one per chunk. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
-/** Coalesces small body chunks into large writes. */
+/** Files above this size are written on a worker thread, double-buffered (see {@link WriteBatch}). */
+const BACKGROUND_WRITE_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Coalesces body chunks into writes of up to 1 MiB. Small files are written synchronously (a
+ * local write returns in microseconds). Large files are written on a worker thread while the
+ * next MiB fills a second buffer: a write that waits for the disk (dirty-page throttling while
+ * earlier slices are written back) then no longer stalls the download and the hashing.
+ */
 class WriteBatch {
   #file: Deno.FsFile;
   #buffer: Uint8Array;
+  #spare: Uint8Array | undefined;
   #filled = 0;
+  /** The background write in flight (large files). */
+  #pending: Promise<void> | undefined;
 
-  /** `expectedSize` only sizes the buffer (small files get a small one); any length is written. */
+  /** `expectedSize` only sizes the buffers and picks the mode; any length is written. */
   constructor(file: Deno.FsFile, expectedSize: number) {
     this.#file = file;
     this.#buffer = new Uint8Array(Math.max(1, Math.min(WRITE_BATCH_BYTES, expectedSize)));
+    if (expectedSize > BACKGROUND_WRITE_MIN_BYTES) this.#spare = new Uint8Array(WRITE_BATCH_BYTES);
   }
 
-  add(chunk: Uint8Array): void {
-    if (this.#filled + chunk.byteLength > this.#buffer.byteLength) this.flush();
-    if (chunk.byteLength >= this.#buffer.byteLength) return writeAll(this.#file, chunk);
-    this.#buffer.set(chunk, this.#filled);
-    this.#filled += chunk.byteLength;
+  /** Buffers `chunk`; a promise when a full buffer had to wait for the previous background write. */
+  add(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.#spare !== undefined) return this.#addBackground(chunk);
+    if (this.#filled + chunk.byteLength > this.#buffer.byteLength) this.#writeNow();
+    if (chunk.byteLength >= this.#buffer.byteLength) writeAll(this.#file, chunk);
+    else {
+      this.#buffer.set(chunk, this.#filled);
+      this.#filled += chunk.byteLength;
+    }
+    return undefined;
   }
 
-  flush(): void {
+  /** True for large files: written on a worker thread, and readable into with {@link readFrom}. */
+  get background(): boolean {
+    return this.#spare !== undefined;
+  }
+
+  /**
+   * Reads the next piece of the body straight into the free part of the current buffer and
+   * returns it (a view of that buffer), or null at the end. Hash it before {@link flushIfFull}.
+   */
+  async readFrom(reader: ReadableStreamBYOBReader): Promise<Uint8Array | null> {
+    const { byteOffset, byteLength } = this.#buffer;
+    const free = new Uint8Array(
+      this.#buffer.buffer,
+      byteOffset + this.#filled,
+      byteLength - this.#filled,
+    );
+    const { done, value } = await reader.read(free);
+    // The read transferred the memory to a new ArrayBuffer: keep using it through that one.
+    if (value) this.#buffer = new Uint8Array(value.buffer, byteOffset, byteLength);
+    if (done || !value) return null;
+    this.#filled += value.byteLength;
+    return value;
+  }
+
+  /** Hands the current buffer to the worker thread once it is full. */
+  async flushIfFull(): Promise<void> {
+    if (this.#filled === this.#buffer.byteLength) await this.flush();
+  }
+
+  /** Hands what is buffered to the disk (large files: to the worker thread). */
+  async flush(): Promise<void> {
+    if (this.#spare === undefined) return this.#writeNow();
+    if (this.#filled === 0) return;
+    await this.#pending;
+    const full = this.#buffer.subarray(0, this.#filled);
+    this.#pending = this.#file.write(full).then((n) => writeRest(this.#file, full, n));
+    [this.#buffer, this.#spare] = [this.#spare, this.#buffer];
+    this.#filled = 0;
+  }
+
+  /** Writes everything buffered and waits until the file holds it. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.#pending;
+  }
+
+  /** Waits for a background write in flight, ignoring its failure (the error path). */
+  async settle(): Promise<void> {
+    await this.#pending?.catch(() => {});
+    this.#pending = undefined;
+  }
+
+  async #addBackground(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const n = Math.min(chunk.byteLength - offset, this.#buffer.byteLength - this.#filled);
+      this.#buffer.set(chunk.subarray(offset, offset + n), this.#filled);
+      this.#filled += n;
+      offset += n;
+      if (this.#filled === this.#buffer.byteLength) await this.flush();
+    }
+  }
+
+  #writeNow(): void {
     if (this.#filled === 0) return;
     const pending = this.#buffer.subarray(0, this.#filled);
     this.#filled = 0;
     writeAll(this.#file, pending);
+  }
+}
+
+async function writeRest(file: Deno.FsFile, chunk: Uint8Array, written: number): Promise<void> {
+  while (written < chunk.byteLength) written += await file.write(chunk.subarray(written));
+}
+
+/** A BYOB reader when `body` is a byte stream (fetch bodies are), else undefined. */
+function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,7 @@
  * Uses one timer per timeout period (not one per chunk), re-armed from the last activity.
  * @module
  */
-import type { Clock } from "../clock.ts";
+import { type Clock, startTimer } from "../clock.ts";
 
 /** Options of {@link IdleWatchdog}. */
 export interface IdleWatchdogOptions {
@@ -19,7 +19,8 @@ export class IdleWatchdog {
   #timeoutMs: number;
   #onIdle: () => void;
   #last: number;
-  #stop = new AbortController();
+  #cancel: () => void;
+  #stopped = false;
   #fired = false;
 
   constructor(options: IdleWatchdogOptions) {
@@ -27,7 +28,7 @@ export class IdleWatchdog {
     this.#timeoutMs = options.timeoutMs;
     this.#onIdle = options.onIdle;
     this.#last = options.clock.now();
-    this.#watch();
+    this.#cancel = startTimer(this.#clock, this.#timeoutMs, () => this.#check());
   }
 
   /** True once the idle timeout fired. */
@@ -42,22 +43,19 @@ export class IdleWatchdog {
 
   /** Stops watching; releases the timer. */
   stop(): void {
-    this.#stop.abort();
+    this.#stopped = true;
+    this.#cancel();
   }
 
-  async #watch(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      const waitMs = this.#last + this.#timeoutMs - this.#clock.now();
-      if (waitMs <= 0) {
-        this.#fired = true;
-        this.#onIdle();
-        return;
-      }
-      try {
-        await this.#clock.sleep(waitMs, this.#stop.signal);
-      } catch {
-        return;
-      }
+  /** At the end of a period: idle since the last touch, or re-armed for the rest of the period. */
+  #check(): void {
+    if (this.#stopped) return;
+    const waitMs = this.#last + this.#timeoutMs - this.#clock.now();
+    if (waitMs > 0) {
+      this.#cancel = startTimer(this.#clock, waitMs, () => this.#check());
+      return;
     }
+    this.#fired = true;
+    this.#onIdle();
   }
 }

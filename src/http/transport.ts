@@ -6,7 +6,7 @@
 import type { Logger } from "@logtape/logtape";
 import { getLogger } from "@logtape/logtape";
 import type { z } from "zod";
-import type { Clock } from "../clock.ts";
+import { type Clock, startTimer } from "../clock.ts";
 import { AbortedError, GraphError } from "../errors.ts";
 import { USER_AGENT } from "../version.ts";
 import {
@@ -111,11 +111,12 @@ export class Transport {
 
   /**
    * Sends `spec` and returns the answer with its body unread, for streaming. The timeout covers
-   * the wait for headers only; the body is then bound to `spec.signal`.
+   * the wait for headers only; the body is then bound to `spec.signal` (through one listener
+   * that stays on it, so give each streamed request a signal of its own, not a run-wide one).
    * Throws `GraphError`, `ThrottledError`, `TimeoutError` or `AbortedError`.
    */
   open(spec: RequestSpec): Promise<Response> {
-    return this.#run(spec, (response) => Promise.resolve(response));
+    return this.#run(spec, (response) => Promise.resolve(response), true);
   }
 
   /** Sends `spec` and reads the whole body within the timeout. */
@@ -150,7 +151,11 @@ export class Transport {
     return parsed.data;
   }
 
-  async #run<T>(spec: RequestSpec, consume: (r: Response) => Promise<T>): Promise<T> {
+  async #run<T>(
+    spec: RequestSpec,
+    consume: (r: Response) => Promise<T>,
+    streaming = false,
+  ): Promise<T> {
     const context: RequestContext = {
       action: spec.action,
       method: spec.method ?? "GET",
@@ -161,7 +166,7 @@ export class Transport {
     let refreshed = false;
     for (;;) {
       await this.#gate.pass(spec.signal);
-      const outcome = await this.#attempt(spec, context, consume);
+      const outcome = await this.#attempt(spec, context, consume, streaming);
       if (outcome.ok) {
         this.#gate.recordSuccess();
         return outcome.value;
@@ -224,6 +229,7 @@ export class Transport {
     spec: RequestSpec,
     context: RequestContext,
     consume: (r: Response) => Promise<T>,
+    streaming: boolean,
   ): Promise<
     | { ok: true; value: T }
     | { ok: false; error: GraphError; decision: RetryDecision; authorization?: string }
@@ -233,6 +239,7 @@ export class Transport {
     const authorization = spec.auth ? await spec.auth.authorization(spec.signal) : undefined;
     if (authorization) headers.set("authorization", authorization);
     const timer = this.#startTimer(spec.signal);
+    let bodyFollows = false;
     try {
       let phase = "no answer";
       try {
@@ -245,7 +252,9 @@ export class Transport {
         });
         if (response.ok || spec.passStatuses?.includes(response.status)) {
           phase = "no complete answer";
-          return { ok: true, value: await consume(response) };
+          const value = await consume(response);
+          bodyFollows = streaming;
+          return { ok: true, value };
         }
         phase = "no complete error answer";
         const error = await decodeErrorResponse(response, context);
@@ -277,23 +286,32 @@ export class Transport {
         return { ok: false, error, decision };
       }
     } finally {
-      timer.cancel();
+      timer.cancel({ keepFollowing: bodyFollows });
     }
   }
 
-  /** An abort signal that fires after the request timeout or when `outer` aborts. */
+  /**
+   * An abort signal that fires after the request timeout or when `outer` aborts: one controller,
+   * one timer and one listener per request (cheaper than `AbortSignal.any` over two controllers).
+   */
   #startTimer(outer: AbortSignal | undefined) {
-    const timeout = new AbortController();
-    const stop = new AbortController();
+    const controller = new AbortController();
     let timedOut = false;
-    this.#clock.sleep(this.#timeoutMs, stop.signal).then(() => {
+    const cancelTimer = startTimer(this.#clock, this.#timeoutMs, () => {
       timedOut = true;
-      timeout.abort(new DOMException("The request timed out", "TimeoutError"));
-    }, () => {});
+      controller.abort(new DOMException("The request timed out", "TimeoutError"));
+    });
+    const onOuter = () => controller.abort(outer?.reason);
+    if (outer?.aborted) onOuter();
+    else outer?.addEventListener("abort", onOuter, { once: true });
     return {
-      signal: outer ? AbortSignal.any([outer, timeout.signal]) : timeout.signal,
+      signal: controller.signal,
       timedOut: () => timedOut,
-      cancel: () => stop.abort(),
+      /** Stops the timeout; `keepFollowing`: the signal still follows `outer` (a streamed body). */
+      cancel: (options: { keepFollowing: boolean }) => {
+        cancelTimer();
+        if (!options.keepFollowing) outer?.removeEventListener("abort", onOuter);
+      },
     };
   }
 

@@ -10,6 +10,7 @@ import { AbortedError, describeError, GraphError } from "../errors.ts";
 import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
 import type { ResumablePartials } from "./partials.ts";
 import type { StagingArea } from "./placement.ts";
+import type { TransferSlots } from "./transfer_slots.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -43,6 +44,11 @@ export interface FileDownloadContext {
   retryDelayMs: number;
   signal?: AbortSignal | undefined;
   progress?: SyncProgress | undefined;
+  /**
+   * The `download_concurrency` slots, held for a file's transfer only (released once its body is
+   * written, before its fdatasync and placement). Without them the caller's pool is the limit.
+   */
+  slots?: TransferSlots | undefined;
 }
 
 /** Delay before attempt `attempt + 1`: `retryDelayMs × 2^(attempt − 1)`, capped at one hour. */
@@ -137,6 +143,7 @@ async function attemptOnce(
   partial: string | undefined,
   onFreshUrl: (url: string) => void,
 ): Promise<Landed> {
+  const release = await context.slots?.acquire(context.signal);
   const target = partial ?? context.staging.tempPath();
   context.progress?.fileStarted?.(file.name, file.size);
   try {
@@ -145,6 +152,7 @@ async function attemptOnce(
       rewrittenExtensions: context.rewrittenExtensions ?? [],
       resume: partial !== undefined,
       onFreshUrl,
+      ...(release ? { onBodyWritten: release } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       ...(context.progress?.fileBytes
         ? { onProgress: (bytes: number) => context.progress?.fileBytes?.(file.name, bytes) }
@@ -161,6 +169,7 @@ async function attemptOnce(
       }
       : { kind: "exists" };
   } finally {
+    release?.();
     if (partial === undefined) context.staging.discard(target);
   }
 }

@@ -65,6 +65,12 @@ export class StagingArea {
   #link: (from: string, to: string) => void | Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
   #issued = new Set<string>();
+  /**
+   * Folded names in `ingestion_dir` when {@link isPending} was first asked (null: too many or
+   * unreadable, ask the file system per name). Names placed later by a racing run are caught by
+   * the no-overwrite link.
+   */
+  #present: Set<string> | null | undefined;
   /** Resumable partials handed out: removed once placed, kept by {@link removeOwn}. */
   #partials = new Set<string>();
   /** Names were placed since the last folder fsync. */
@@ -184,7 +190,12 @@ export class StagingArea {
 
   /** True when something named `name` is already in `ingestion_dir` (not yet consumed). */
   isPending(name: string): boolean {
-    return exists(this.finalPath(name));
+    const path = this.finalPath(name);
+    this.#present ??= presentNames(this.ingestionDir);
+    // A name missing from the snapshot cannot exist (no failing lstat, which costs an exception
+    // per candidate); a hit is confirmed with the file system's own name rules.
+    if (this.#present !== null && !this.#present.has(foldName(name))) return false;
+    return exists(path);
   }
 
   /**
@@ -286,6 +297,31 @@ async function ensureDir(path: string, key: string): Promise<void> {
   }
   const info = await Deno.stat(path);
   if (!info.isDirectory) throw new IngestError(`Cannot use ${key} ${path}: it is not a folder`);
+}
+
+/** Most names {@link presentNames} keeps; a larger backlog is checked name by name. */
+const MAX_PRESENT_NAMES = 100_000;
+
+/** Case- and normalization-folded, so a case-insensitive volume's hits are never missed. */
+function foldName(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}
+
+/**
+ * The folded names in `dir` (none when it does not exist yet, as in a dry run), or null when it
+ * cannot be read or holds too many entries.
+ */
+function presentNames(dir: string): Set<string> | null {
+  const names = new Set<string>();
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (names.size >= MAX_PRESENT_NAMES) return null;
+      names.add(foldName(entry.name));
+    }
+  } catch (error) {
+    return error instanceof Deno.errors.NotFound ? names : null;
+  }
+  return names;
 }
 
 function exists(path: string): boolean {

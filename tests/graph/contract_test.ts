@@ -393,6 +393,28 @@ Deno.test("contract: downloads stream to disk, verified, without Authorization a
   );
 });
 
+Deno.test("contract: a small body read in one call fails whole when truncated, then lands verified", () =>
+  withSim({ files: [{ path: "Reports/s.csv", size: 60_000 }] }, async ({ sim, client, dir }) => {
+    const file = await onlyFile(client);
+    const dest = join(dir, "s.csv");
+    sim.addFault({
+      match: { server: "download" },
+      fault: { kind: "truncate", afterBytes: 10_000 },
+    });
+    const truncated = await client.downloadFile(file, dest, { verifyHash: true }).catch((e) => e);
+    assert.ok(truncated instanceof GraphError, String(truncated));
+    assert.match(truncated.message, /^Cannot download "s.csv": the transfer broke after/);
+    assert.equal(await exists(dest), false);
+    const progress: number[] = [];
+    const result = await client.downloadFile(file, dest, {
+      verifyHash: true,
+      onProgress: (bytes) => progress.push(bytes),
+    });
+    assert.equal(result.bytes, 60_000);
+    assert.equal(result.quickXorHash, file.quickXorHash);
+    assert.deepEqual(progress, [60_000], "one progress report for a body read in one call");
+  }));
+
 Deno.test("contract: a connection reset or truncated body fails and leaves no file", () =>
   withSim({ files: [{ path: "Reports/a.bin", size: 200_000 }] }, async ({ sim, client, dir }) => {
     const file = await onlyFile(client);

@@ -228,3 +228,51 @@ Deno.test("Transport rejects answers that do not match the schema", async () => 
   assert.ok(error instanceof GraphError);
   assert.match(error.message, /^Cannot list: unexpected answer: .* at value$/);
 });
+
+/** A signal that counts the abort listeners currently attached to it. */
+function countingSignal(): { controller: AbortController; listeners: () => number } {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let attached = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    attached++;
+    add(...args);
+  }) as typeof signal.addEventListener;
+  signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    attached--;
+    remove(...args);
+  }) as typeof signal.removeEventListener;
+  return { controller, listeners: () => attached };
+}
+
+Deno.test("Transport leaves no listener on the caller's signal after a buffered request", async () => {
+  const { controller, listeners } = countingSignal();
+  const { transport, clock } = setup(() => json({ value: 1 }));
+  for (let i = 0; i < 3; i++) {
+    await transport.json({ action: "list", url: URL_A, signal: controller.signal }, schema);
+  }
+  assert.equal(listeners(), 0);
+  assert.equal(clock.pending, 0, "no timeout timer is left behind");
+});
+
+Deno.test("Transport keeps a streamed body bound to the caller's signal after the headers", async () => {
+  const { controller } = countingSignal();
+  let fetchSignal: AbortSignal | undefined;
+  const { transport, clock } = setup((_, __, signal) => {
+    fetchSignal = signal;
+    return new Response(new ReadableStream({ start() {} }));
+  });
+  const response = await transport.open({
+    action: "download",
+    url: URL_A,
+    signal: controller.signal,
+  });
+  assert.equal(clock.pending, 0, "the header timeout is stopped once the answer arrived");
+  assert.equal(fetchSignal?.aborted, false);
+  controller.abort(new Error("stalled"));
+  assert.equal(fetchSignal?.aborted, true, "the body's request signal follows the caller's");
+  assert.equal((fetchSignal?.reason as Error).message, "stalled");
+  await response.body?.cancel();
+});

@@ -217,6 +217,15 @@ Deno.test("StagingArea.isPending() sees files and folders already in ingestion_d
   assert.equal(a.staging.isPending("g.csv"), false);
 });
 
+Deno.test("StagingArea.isPending() follows the volume's name rules for another case", async () => {
+  await using a = await area();
+  await a.staging.prepare();
+  await Deno.writeTextFile(join(a.dir, "incoming", "Report.csv"), "");
+  const caseInsensitive = Deno.build.os === "windows" || Deno.build.os === "darwin";
+  assert.equal(a.staging.isPending("report.CSV"), caseInsensitive);
+  assert.equal(a.staging.isPending("Report.csv"), true);
+});
+
 Deno.test("StagingArea.prepare() refuses a staging_dir that is the ingestion_dir", async () => {
   const dir = await Deno.makeTempDir();
   try {
