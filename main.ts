@@ -16,6 +16,23 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
   while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
 }
 
+/**
+ * Writes to stdout; once the reader has gone (`ingest config | head`), the rest is dropped
+ * instead of failing the command: the run's outcome is in its exit code and log.
+ */
+function stdoutWriter(): (text: string) => void {
+  let closed = false;
+  return (text) => {
+    if (closed) return;
+    try {
+      writeAll(Deno.stdout, text);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+      closed = true;
+    }
+  };
+}
+
 /** Width of the console; 80 when there is none (stdout and stderr redirected). */
 function consoleColumns(): number {
   try {
@@ -33,7 +50,7 @@ export function processDeps(): CliDeps {
     execPath: Deno.execPath(),
     denoVersion: Deno.version.deno,
     mainModule: Deno.mainModule,
-    stdout: (text) => writeAll(Deno.stdout, text),
+    stdout: stdoutWriter(),
     stderr: (text) => writeAll(Deno.stderr, text),
     isTty: Deno.stderr.isTerminal(),
     columns: consoleColumns,

@@ -104,7 +104,9 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     setExit(await action(new CliContext(deps, globals(cmd))));
   };
 
-  program.command("run").description("start the scheduler and block until SIGINT/SIGTERM")
+  program.command("run").description(
+    "start the scheduler and block until Ctrl+C, Ctrl+Break or SIGTERM",
+  )
     .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.run(ctx, opts), cmd));
   program.command("run-once").description("run one scheduled iteration and exit with its code")

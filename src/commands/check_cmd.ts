@@ -20,14 +20,14 @@ import {
 import { GraphSharePointClient } from "../graph/graph_client.ts";
 import type { RemoteFolder } from "../graph/sharepoint_client.ts";
 import { acquireRunLock } from "../schedule/run_lock.ts";
-import { describeSchedule, effectiveLookbackMs } from "../schedule/schedule_math.ts";
+import { describeSchedule } from "../schedule/schedule_math.ts";
 import { networkAdvice } from "../http/network_diagnosis.ts";
 import { Network } from "../network.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
 import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
-import { checkWindow } from "./check_window.ts";
+import { checkWindow, plannedNextWindow } from "./check_window.ts";
 import { checkJobState } from "./check_state.ts";
 import type { JobFlags } from "./handlers.ts";
 
@@ -142,8 +142,9 @@ function pathsLine(state: CheckState): CheckLine {
 async function checkDb(state: CheckState): Promise<CheckLine> {
   const { settings, ctx } = state;
   const until = new Date(ctx.deps.clock.now());
-  const since = new Date(until.getTime() - effectiveLookbackMs(settings, until));
   try {
+    // The window the next scheduled run asks for, catch-up after downtime included.
+    const { since } = (await plannedNextWindow(settings, until)).window;
     const names = await dbClientFromSettings(settings, state.network.fetch).listIngested({
       since,
       until,

@@ -6,12 +6,28 @@
  */
 import type { Settings } from "../config/settings.ts";
 import { effectiveLookbackMs } from "../schedule/schedule_math.ts";
-import { JobStateStore, stateKey } from "../state/job_state.ts";
+import { type LoadedState, stateStoreFor } from "../state/job_state.ts";
 import { coverCommand, formatSpan } from "../sync/catch_up.ts";
 import { addInterval, uncoveredIntervals } from "../sync/catch_up_state.ts";
 import { planRunWindow, windowReport } from "../sync/run_window.ts";
+import type { PlannedWindow } from "../sync/catch_up.ts";
 import type { CheckLine } from "./check_cmd.ts";
 import type { CliContext } from "./context.ts";
+
+/** The job's saved state and the window its next scheduled run at `now` would use. */
+export async function plannedNextWindow(
+  settings: Settings,
+  now: Date,
+): Promise<{ loaded: LoadedState; window: PlannedWindow }> {
+  const loaded = await stateStoreFor(settings, () => now.getTime()).load();
+  const window = planRunWindow({
+    run: { reference: now, trigger: "schedule" },
+    settings,
+    state: loaded.state,
+    defaultLookbackMs: effectiveLookbackMs(settings, now),
+  });
+  return { loaded, window };
+}
 
 /** The window line of `ingest check`; ✗ while some interval is uncovered. Reads, never writes. */
 export async function checkWindow(
@@ -19,21 +35,7 @@ export async function checkWindow(
 ): Promise<CheckLine> {
   const { settings } = state;
   const now = new Date(state.ctx.deps.clock.now());
-  const loaded = await new JobStateStore({
-    path: settings.state_file,
-    key: stateKey({
-      graphBaseUrl: settings.graph_base_url,
-      siteUrl: settings.sharepoint_site_url,
-      folder: settings.sharepoint_folder,
-    }),
-    now: () => now.getTime(),
-  }).load();
-  const window = planRunWindow({
-    run: { reference: now, trigger: "schedule" },
-    settings,
-    state: loaded.state,
-    defaultLookbackMs: effectiveLookbackMs(settings, now),
-  });
+  const { loaded, window } = await plannedNextWindow(settings, now);
   const report = windowReport(window, settings);
   const last = loaded.state.last_success;
   const lastText = last === undefined
