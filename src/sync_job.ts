@@ -18,7 +18,12 @@ import { FolderLister } from "./sync/listing.ts";
 import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
-import { selectCandidates, type SelectionCounts } from "./sync/select.ts";
+import {
+  addListingCounts,
+  ingestedRule,
+  selectCandidates,
+  type SelectionCounts,
+} from "./sync/select.ts";
 import {
   recordFailedRun,
   recordFinishedRun,
@@ -229,6 +234,13 @@ export class SyncJob implements SyncRunner {
       window,
       runId,
       signal,
+      ingested: ingestedRule({
+        window,
+        filter: this.#filter,
+        ingested,
+        now: this.#clock.now(),
+        runId,
+      }),
     });
     const selection = await selectCandidates(countListed(listing.files, options.progress), {
       window,
@@ -237,7 +249,7 @@ export class SyncJob implements SyncRunner {
       now: this.#clock.now(),
       runId,
     });
-    selection.counts.listed += listing.before();
+    addListingCounts(selection.counts, listing.counted());
     throwIfAborted(signal);
     const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
     const result: SyncResult = {

@@ -22,7 +22,8 @@ import type {
 } from "../graph/sharepoint_client.ts";
 import type { JobState, JobStateStore } from "../state/job_state.ts";
 import type { ListingState, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
-import type { HeldFile } from "./select.ts";
+import { IdHashSet } from "./id_hash_set.ts";
+import type { HeldFile, ListingCounts } from "./select.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -46,6 +47,11 @@ export interface ListRequest {
   window: TimeWindow;
   runId: string;
   signal?: AbortSignal;
+  /**
+   * True for a file the selection would skip as already ingested whatever else it holds; a delta
+   * run keeps only a marker for it (see {@link ingestedRule}).
+   */
+  ingested?: (file: RemoteFile) => boolean;
 }
 
 /** What a run did with the files it was given, for the state. */
@@ -62,8 +68,11 @@ export interface Listing {
   mode: ListingMode;
   /** The files to select from; a delta run's are deduplicated by id. */
   files: AsyncIterable<RemoteFile>;
-  /** Files listed but modified before the window, dropped before selection (delta only). */
-  before(): number;
+  /**
+   * Files listed but not in {@link files} (delta only): modified before the window, or matched by
+   * the request's `ingested` rule. Complete once {@link files} has been read.
+   */
+  counted(): ListingCounts;
   /**
    * Saves the resolved ids, the new link and the files to offer again. Call only after the run
    * has recorded its outcome, never for a dry run or an aborted run.
@@ -115,7 +124,7 @@ export class FolderLister {
     return {
       mode: "children",
       files,
-      before: () => 0,
+      counted: () => ({ before: 0, ingested: 0 }),
       commit: () =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(session.folder, state.resolved, this.#now());
@@ -150,7 +159,7 @@ export class FolderLister {
     const reason = fullListingReason(saved, { ...request, filterKey, mode });
     let link = reason === undefined ? saved?.delta_link : undefined;
     this.#logStart(request, mode, reason, saved?.link_saved_at);
-    const feed = new DeltaFeed(request.window);
+    const feed = new DeltaFeed(request.window, request.ingested);
     let deltaLink: string;
     for (let attempt = 0;; attempt++) {
       try {
@@ -188,7 +197,7 @@ export class FolderLister {
     return {
       mode,
       files: feed.files(),
-      before: () => feed.before,
+      counted: () => feed.counted(),
       commit: (outcome) =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(resolved, state.resolved, this.#now());
@@ -287,45 +296,54 @@ class FolderGone extends Error {
 }
 
 /**
- * The files of one delta feed, deduplicated by id (the last entry wins). Files modified before
- * the window are only counted, so memory grows with the window, not the folder.
+ * The files of one delta feed, deduplicated by id (the last entry wins). Whole entries are held
+ * only for the files that can still be candidates: a file the `ingested` rule matches leaves a
+ * marker under its id, a file modified before the window only an 8-byte hash of its id, so a full
+ * enumeration holds memory in proportion to the window, not the folder.
  */
 class DeltaFeed {
   #window: TimeWindow;
-  #entries = new Map<string, RemoteFile | "gone" | "before">();
+  #ingested: (file: RemoteFile) => boolean;
+  #entries = new Map<string, RemoteFile | Marker>();
+  #before = new IdHashSet();
   restarted = false;
 
-  constructor(window: TimeWindow) {
+  constructor(window: TimeWindow, ingested: (file: RemoteFile) => boolean = () => false) {
     this.#window = window;
+    this.#ingested = ingested;
   }
 
   reset(): void {
     this.#entries.clear();
+    this.#before.clear();
   }
 
   add(change: { kind: "file"; file: RemoteFile } | { kind: "gone"; id: string }): void {
+    const id = change.kind === "gone" ? change.id : change.file.id;
+    this.#entries.delete(id);
     if (change.kind === "gone") {
-      this.#entries.set(change.id, "gone");
-      return;
+      this.#before.delete(id);
+      this.#entries.set(id, "gone");
+    } else if (change.file.lastModified.getTime() < this.#window.since.getTime()) {
+      this.#before.add(id);
+    } else {
+      this.#before.delete(id);
+      this.#entries.set(id, this.#ingested(change.file) ? "ingested" : change.file);
     }
-    const { file } = change;
-    this.#entries.delete(file.id);
-    const before = file.lastModified.getTime() < this.#window.since.getTime();
-    this.#entries.set(file.id, before ? "before" : file);
   }
 
   /** Adds the saved files to offer again that this feed did not mention. */
   offer(entries: readonly RetryEntry[], folder: RemoteFolder): void {
     for (const entry of entries) {
-      if (this.#entries.has(entry.id)) continue;
+      if (this.#entries.has(entry.id) || this.#before.has(entry.id)) continue;
       this.add({ kind: "file", file: fileFromEntry(entry, folder) });
     }
   }
 
-  get before(): number {
-    let count = 0;
-    for (const value of this.#entries.values()) if (value === "before") count++;
-    return count;
+  counted(): ListingCounts {
+    let ingested = 0;
+    for (const value of this.#entries.values()) if (value === "ingested") ingested++;
+    return { before: this.#before.size, ingested };
   }
 
   async *files(): AsyncIterable<RemoteFile> {
@@ -334,6 +352,9 @@ class DeltaFeed {
     }
   }
 }
+
+/** What a delta feed remembers of an id it will not hand over. */
+type Marker = "gone" | "ingested";
 
 function retryEntries(outcome: ListingOutcome): RetryEntry[] {
   const entries = new Map<string, RetryEntry>();

@@ -33,8 +33,6 @@ export interface Selection {
   candidates: RemoteFile[];
   /** Files held back by the minimum age or a modification time at or after `until`. */
   held: HeldFile[];
-  /** Ids of the files modified at or after `since` (in the window or later). */
-  evaluated: string[];
 }
 
 /** Inputs of {@link selectCandidates}. */
@@ -65,10 +63,8 @@ export async function selectCandidates(
   };
   const candidates = new Map<string, RemoteFile>();
   const held: HeldFile[] = [];
-  const evaluated: string[] = [];
   for await (const file of files) {
     counts.listed++;
-    if (file.lastModified.getTime() >= options.window.since.getTime()) evaluated.push(file.id);
     if (!inWindow(file.lastModified, options.window)) {
       if (file.lastModified.getTime() >= options.window.until.getTime()) {
         held.push({ file, reason: "future" });
@@ -91,5 +87,36 @@ export async function selectCandidates(
     candidates.delete(file.name);
     candidates.set(file.name, file);
   }
-  return { counts, candidates: [...candidates.values()], held, evaluated };
+  return { counts, candidates: [...candidates.values()], held };
+}
+
+/**
+ * The rule of {@link selectCandidates} for "already ingested" as a predicate, for a listing that
+ * wants to keep only a marker for such files: true when `file` is in the window, passes the
+ * filters at `options.now` and its name was reported ingested. The minimum age only grows with
+ * time, so a file that passes here also passes in a selection made later.
+ */
+export function ingestedRule(options: SelectOptions): (file: RemoteFile) => boolean {
+  return (file) => {
+    if (!inWindow(file.lastModified, options.window)) return false;
+    if (options.filter.verdict(file, options.now) !== undefined) return false;
+    if (!options.ingested.has(file.name)) return false;
+    log.debug("Skipped {file}: already ingested", { run_id: options.runId, file: file.name });
+    return true;
+  };
+}
+
+/** Files a listing counted without handing them to {@link selectCandidates}. */
+export interface ListingCounts {
+  /** Modified before the window. */
+  before: number;
+  /** Matched by the {@link ingestedRule}. */
+  ingested: number;
+}
+
+/** Adds what the listing kept back to the counts of {@link selectCandidates}. */
+export function addListingCounts(counts: SelectionCounts, listing: ListingCounts): void {
+  counts.listed += listing.before + listing.ingested;
+  counts.in_window += listing.ingested;
+  counts.skipped_ingested += listing.ingested;
 }

@@ -328,3 +328,39 @@ Deno.test("a file that keeps failing is offered again until it leaves the window
   const idle = await f.delta.run();
   assert.equal(idle.listed, 0, "the entry was dropped from the state");
 });
+
+Deno.test("a full delta listing reports the counts children paging reports", async () => {
+  await using f = await modesFixture({
+    files: [
+      report("old-1.csv", 60 * 24 * 5),
+      report("old-2.csv", 60 * 24 * 5),
+      report("done-1.csv", 20),
+      report("done-2.csv", 30),
+      report("done-3.tmp", 30),
+      report("skip.tmp", 25),
+      report("young.csv", 0.1),
+      report("new.csv", 40),
+    ],
+    ingested: ["done-1.csv", "done-2.csv", "done-3.tmp"].map((name) => ({
+      name,
+      at: minutesAgo(10),
+    })),
+  }, { min_age_seconds: 60, exclude: ["*.tmp"] });
+  const counts = (r: Awaited<ReturnType<typeof f.delta.run>>) => ({
+    listed: r.listed,
+    in_window: r.in_window,
+    skipped_ingested: r.skipped_ingested,
+    skipped_filtered: r.skipped_filtered,
+    downloaded: r.downloaded,
+  });
+  const children = counts(await f.children.run());
+  const delta = counts(await f.delta.run());
+  assert.deepEqual(children, {
+    listed: 8,
+    in_window: 6,
+    skipped_ingested: 2,
+    skipped_filtered: 3,
+    downloaded: ["new.csv"],
+  });
+  assert.deepEqual(delta, children);
+});
