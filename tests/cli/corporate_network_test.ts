@@ -12,6 +12,27 @@ import { type ConnectProxyOptions, startConnectProxy } from "../helpers/connect_
 import { simWorkspace } from "../helpers/sim_workspace.ts";
 
 const USER = "svc-ingest";
+
+const PROXY_VARIABLES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"]
+  .flatMap((name) => [name, name.toLowerCase()]);
+
+/**
+ * Removes the proxy variables from the real process environment until disposed. Deno's HTTP
+ * clients read them underneath the settings (see docs/configuration.md), so a CI machine's
+ * `NO_PROXY=127.0.0.1` would send the loopback simulator around the test proxy.
+ */
+function withoutProxyEnvironment(): Disposable {
+  const saved = new Map(PROXY_VARIABLES.map((name) => [name, Deno.env.get(name)]));
+  for (const name of PROXY_VARIABLES) Deno.env.delete(name);
+  return {
+    [Symbol.dispose]() {
+      for (const [name, value] of saved) {
+        if (value === undefined) Deno.env.delete(name);
+        else Deno.env.set(name, value);
+      }
+    },
+  };
+}
 const PASSWORD = "Corp-Pr0xy-S3cret!";
 
 async function tlsSetup(
@@ -44,6 +65,7 @@ function assertNoSecret(text: string) {
 }
 
 Deno.test("trigger through the proxy with ca_file places every file; no_proxy hosts go direct", async () => {
+  using _environment = withoutProxyEnvironment();
   await using setup = await tlsSetup();
   const { ws, proxy } = setup;
   const logFile = join(ws.dir, "ingest.jsonl");
@@ -73,6 +95,7 @@ Deno.test("trigger through the proxy with ca_file places every file; no_proxy ho
 });
 
 Deno.test("without ca_file the run fails with exit 1 and one line naming ca_file", async () => {
+  using _environment = withoutProxyEnvironment();
   await using setup = await tlsSetup();
   const { ws } = setup;
   await ws.writeSettings(setup.proxyLines + "max_retries = 0\n");
@@ -86,6 +109,7 @@ Deno.test("without ca_file the run fails with exit 1 and one line naming ca_file
 });
 
 Deno.test("check prints each route, the trusted roots and the proxy's answer, never the password", async () => {
+  using _environment = withoutProxyEnvironment();
   await using setup = await tlsSetup();
   const { ws, proxy } = setup;
   await ws.writeSettings(
@@ -115,6 +139,7 @@ Deno.test("check prints each route, the trusted roots and the proxy's answer, ne
 });
 
 Deno.test("check names ca_file when the proxy's root is not trusted", async () => {
+  using _environment = withoutProxyEnvironment();
   await using setup = await tlsSetup();
   const { ws } = setup;
   await ws.writeSettings(setup.proxyLines);
@@ -125,6 +150,7 @@ Deno.test("check names ca_file when the proxy's root is not trusted", async () =
 });
 
 Deno.test("a 407 asking for NTLM or Negotiate: check recommends a local forwarder, trigger says 407", async () => {
+  using _environment = withoutProxyEnvironment();
   await using setup = await tlsSetup({ challenge: ["NTLM", "Negotiate"] });
   const { ws, proxy } = setup;
   await ws.writeSettings(setup.proxyLines + 'ca_file = "corp-root.pem"\nmax_retries = 0\n');
@@ -148,6 +174,7 @@ Deno.test("a 407 asking for NTLM or Negotiate: check recommends a local forwarde
 });
 
 Deno.test("a ca_file Deno cannot read: trigger exits 2 naming ca_file, check fails its trust line", async () => {
+  using _environment = withoutProxyEnvironment();
   await using ws = await simWorkspace();
   await Deno.writeTextFile(
     join(ws.dir, "broken.pem"),
