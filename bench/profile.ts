@@ -14,15 +14,7 @@ import { parseArgs } from "node:util";
 import { startSimulator } from "../src/sim/simulator.ts";
 import type { RequestLogEntry } from "../src/sim/types.ts";
 import { measure } from "./measure.ts";
-import {
-  fileName,
-  FOLDER,
-  KIB,
-  LIBRARY_PATH,
-  MINUTE,
-  removeScratch,
-  setScratchRoot,
-} from "./scenario.ts";
+import { FOLDER, KIB, removeScratch, setScratchRoot, smallFileSpecs } from "./scenario.ts";
 import { RUNTIME_V8_FLAGS } from "../src/permissions.ts";
 import { MAIN, PERMISSIONS, toolResult, toolWorkspace } from "./tool.ts";
 
@@ -64,13 +56,7 @@ function printRequests(log: readonly RequestLogEntry[]): void {
 const count = Number(values.files);
 const size = Number(values.size) * KIB;
 const now = Date.now();
-await using sim = await startSimulator({
-  files: Array.from({ length: count }, (_, i) => ({
-    path: `${LIBRARY_PATH}/${fileName("small", i)}`,
-    size,
-    lastModified: new Date(now - MINUTE - (i % 50) * MINUTE),
-  })),
-});
+await using sim = await startSimulator({ files: smallFileSpecs(count, size, now) });
 if (Number(values.delay) > 0) {
   sim.addFault({ match: {}, fault: { kind: "delay", ms: Number(values.delay) }, times: Infinity });
 }

@@ -3,6 +3,7 @@
  * folders, and the simulator seeded for it.
  * @module
  */
+import type { SimFileSpec } from "../src/sim/types.ts";
 import type { Row } from "./report.ts";
 
 /** Options every scenario receives. */
@@ -65,4 +66,13 @@ export async function withTempDir<T>(prefix: string, action: (dir: string) => Pr
 /** `name_000123.csv` style names that sort in creation order. */
 export function fileName(prefix: string, index: number, width = 6): string {
   return `${prefix}_${String(index).padStart(width, "0")}.csv`;
+}
+
+/** `count` files of `size` bytes in the bench library, modified in the last hour, oldest last. */
+export function smallFileSpecs(count: number, size: number, now: number): SimFileSpec[] {
+  return Array.from({ length: count }, (_, i) => ({
+    path: `${LIBRARY_PATH}/${fileName("small", i)}`,
+    size,
+    lastModified: new Date(now - MINUTE - (i % 50) * MINUTE),
+  }));
 }

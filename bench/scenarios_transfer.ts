@@ -18,6 +18,7 @@ import {
   MIB,
   MINUTE,
   type Scenario,
+  smallFileSpecs,
   withTempDir,
 } from "./scenario.ts";
 import { listSimFolder } from "./sim_listing.ts";
@@ -132,13 +133,7 @@ function smallFiles(concurrency: number): Scenario {
       const count = context.quick ? 200 : 2000;
       const size = 64 * KIB;
       const now = Date.now();
-      await using sim = await startSimulator({
-        files: Array.from({ length: count }, (_, i) => ({
-          path: `${LIBRARY_PATH}/${fileName("small", i)}`,
-          size,
-          lastModified: new Date(now - MINUTE - (i % 50) * MINUTE),
-        })),
-      });
+      await using sim = await startSimulator({ files: smallFileSpecs(count, size, now) });
       context.log(`${this.name}: ${count} files`);
       const m = await repeated(sim, concurrency, count, context.runs);
       return [{

@@ -7,29 +7,11 @@
  * as the control handler returns, like Task Scheduler's End (see kill_test.ts for that recovery).
  */
 import assert from "node:assert/strict";
-import { startSimulator } from "../../src/sim/simulator.ts";
-import type { Simulator } from "../../src/sim/types.ts";
 import { ExitCode } from "../../src/errors.ts";
 import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
-import { delay, DROP, namesIn, type Workspace, workspace } from "./harness.ts";
+import { delay, DROP, namesIn, slowSim, type Workspace, workspace } from "./harness.ts";
 
 const MIB = 1024 * 1024;
-
-async function slowSim(msPerChunk: number): Promise<Simulator> {
-  const sim = await startSimulator({
-    files: [{
-      path: `${DROP}/slow.bin`,
-      size: 2 * MIB,
-      lastModified: new Date(Date.now() - 60_000),
-    }],
-  });
-  sim.addFault({
-    match: { server: "download" },
-    fault: { kind: "slow", delayMs: msPerChunk, chunkBytes: 32 * 1024 },
-    times: Infinity,
-  });
-  return sim;
-}
 
 async function untilStreaming(ws: Workspace, done: Promise<unknown>): Promise<void> {
   let ended = false;

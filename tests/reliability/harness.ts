@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { quickXorHash } from "../../src/graph/quickxorhash.ts";
+import { startSimulator } from "../../src/sim/simulator.ts";
 import type { Simulator } from "../../src/sim/types.ts";
 
 /** Absolute path of the CLI entry point. */
@@ -340,4 +341,21 @@ export function delay(ms: number): Promise<void> {
 export function assertNoStack(text: string, what: string): void {
   const frame = text.split("\n").find((line) => /^\s+at /.test(line));
   assert.equal(frame, undefined, `${what} holds a stack trace line: ${frame}`);
+}
+
+/** A simulator serving one 2 MiB `slow.bin`, its body sent in 32 KiB chunks `msPerChunk` apart. */
+export async function slowSim(msPerChunk: number): Promise<Simulator> {
+  const sim = await startSimulator({
+    files: [{
+      path: `${DROP}/slow.bin`,
+      size: 2 * 1024 * 1024,
+      lastModified: new Date(Date.now() - 60_000),
+    }],
+  });
+  sim.addFault({
+    match: { server: "download" },
+    fault: { kind: "slow", delayMs: msPerChunk, chunkBytes: 32 * 1024 },
+    times: Infinity,
+  });
+  return sim;
 }

@@ -9,19 +9,17 @@
  * kill_test.ts shows that the run after a hard kill recovers cleanly.
  */
 import assert from "node:assert/strict";
-import { startSimulator } from "../../src/sim/simulator.ts";
 import { ExitCode } from "../../src/errors.ts";
 import {
   assertNoStack,
   delay,
-  DROP,
   guarded,
   type IngestProcess,
   namesIn,
+  slowSim,
   workspace,
 } from "./harness.ts";
 
-const MIB = 1024 * 1024;
 const POSIX_ONLY = { ignore: Deno.build.os === "windows" };
 
 async function untilStreaming(process: IngestProcess, stagingDir: string): Promise<void> {
@@ -36,18 +34,7 @@ async function interrupt(
   signal: "SIGTERM" | "SIGINT",
   options: { msPerChunk: number; shutdownSeconds: number },
 ) {
-  await using sim = await startSimulator({
-    files: [{
-      path: `${DROP}/slow.bin`,
-      size: 2 * MIB,
-      lastModified: new Date(Date.now() - 60_000),
-    }],
-  });
-  sim.addFault({
-    match: { server: "download" },
-    fault: { kind: "slow", delayMs: options.msPerChunk, chunkBytes: 32 * 1024 },
-    times: Infinity,
-  });
+  await using sim = await slowSim(options.msPerChunk);
   const ws = await workspace(sim, {
     shutdown_timeout_seconds: options.shutdownSeconds,
     log_level: "WARNING",
