@@ -10,7 +10,7 @@ import { GraphSharePointClient } from "./graph/graph_client.ts";
 import type { ThrottleGate } from "./http/throttle_gate.ts";
 import { Metrics } from "./metrics.ts";
 import { Network } from "./network.ts";
-import type { RunSlots } from "./schedule/run_slots.ts";
+import type { Slots } from "./slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
@@ -41,7 +41,7 @@ export interface Runtime {
 export interface SharedParts {
   gate?: ThrottleGate;
   metrics?: Metrics;
-  slots?: RunSlots;
+  slots?: Slots;
 }
 
 /**

@@ -10,7 +10,7 @@ import { ThrottleGate } from "./http/throttle_gate.ts";
 import { Metrics } from "./metrics.ts";
 import { buildRuntime, type Runtime, type RuntimeDeps } from "./runtime.ts";
 import { JobSet } from "./schedule/job_set.ts";
-import { RunSlots } from "./schedule/run_slots.ts";
+import { Slots } from "./slots.ts";
 
 /** The wired jobs of one process. */
 export interface JobsRuntime {
@@ -41,7 +41,7 @@ export function buildJobsRuntime(
   command: string,
 ): JobsRuntime {
   // One job alone keeps its own overlap rules: slots only bound several jobs.
-  const slots = jobs.length > 1 ? new RunSlots(jobs[0]!.max_parallel_jobs) : undefined;
+  const slots = jobs.length > 1 ? new Slots(jobs[0]!.max_parallel_jobs) : undefined;
   const gates = new Map<string, ThrottleGate>();
   const registries = new Map<string, Metrics>();
   const gateOfJob = new Map<string, ThrottleGate>();

@@ -27,7 +27,7 @@ import {
   skipped,
   type TriggerRequest,
 } from "./schedule/run_outcome.ts";
-import type { ReleaseSlot, RunSlots } from "./schedule/run_slots.ts";
+import type { ReleaseSlot, Slots } from "./slots.ts";
 import {
   cronTimezone,
   dailyTimePattern,
@@ -61,7 +61,7 @@ export interface SchedulerOptions {
   /** How long `stop` still waits for aborted runs to end. Default 5000 ms. */
   abortGraceMs?: number;
   /** Process-wide run slots (`max_parallel_jobs`) shared with the other jobs' schedulers. */
-  slots?: RunSlots;
+  slots?: Slots;
 }
 
 type RequestKind = "tick" | "run-once" | "manual";
@@ -86,7 +86,7 @@ export class Scheduler {
   #metrics: Metrics;
   #lock: SharedRunLock;
   #abortGraceMs: number;
-  #slots: RunSlots | undefined;
+  #slots: Slots | undefined;
   #lifetime = new AbortController();
   #started = false;
   #stopping = false;

@@ -6,64 +6,14 @@
  * @module
  */
 import { AbortedError } from "../errors.ts";
+import { Slots } from "../slots.ts";
 
-/** Gives a slot back; calling it again does nothing. */
-export type Release = () => void;
-
-/** A counting semaphore with first-come, first-served waiters. */
-export class TransferSlots {
-  #free: number;
-  #waiting: (() => void)[] = [];
-
+/** The download slots; an aborted wait rejects with `AbortedError`. */
+export class TransferSlots extends Slots {
   constructor(count: number) {
-    this.#free = Math.max(1, count);
-  }
-
-  /** Slots not taken now. */
-  get free(): number {
-    return this.#free;
-  }
-
-  /**
-   * Resolves with the release function of a slot once one is free.
-   * @throws {AbortedError} when `signal` aborts while waiting (no slot is then held).
-   */
-  acquire(signal?: AbortSignal): Promise<Release> {
-    if (signal?.aborted) {
-      return Promise.reject(
-        new AbortedError("Cannot start a download: the run was aborted", { cause: signal.reason }),
-      );
-    }
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve(this.#releaser());
-    }
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve(this.#releaser());
-      };
-      const onAbort = () => {
-        this.#waiting = this.#waiting.filter((w) => w !== grant);
-        reject(
-          new AbortedError("Cannot start a download: the run was aborted", {
-            cause: signal?.reason,
-          }),
-        );
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiting.push(grant);
+    super(count, {
+      abortError: (reason) =>
+        new AbortedError("Cannot start a download: the run was aborted", { cause: reason }),
     });
-  }
-
-  #releaser(): Release {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    };
   }
 }

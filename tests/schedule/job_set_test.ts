@@ -4,7 +4,7 @@ import { appRegistrationKey, buildJobsRuntime } from "../../src/runtime_jobs.ts"
 import { combinedExitCode, type JobScheduler, JobSet } from "../../src/schedule/job_set.ts";
 import { completed, skipped } from "../../src/schedule/run_outcome.ts";
 import type { RunOutcome } from "../../src/schedule/run_outcome.ts";
-import { RunSlots } from "../../src/schedule/run_slots.ts";
+import { Slots } from "../../src/slots.ts";
 import { systemClock } from "../../src/clock.ts";
 import { testSettings } from "../sync/test_settings.ts";
 import { Scheduler } from "../../src/scheduler.ts";
@@ -82,8 +82,8 @@ Deno.test("JobSet starts every enabled job, stops them all and reports each job'
   assert.ok(a.stopped && b.stopped);
 });
 
-Deno.test("RunSlots lets `size` runs hold a slot, hands slots on in order, and drops aborted waits", async () => {
-  const slots = new RunSlots(2);
+Deno.test("Slots lets `size` runs hold a slot, hands slots on in order, and drops aborted waits", async () => {
+  const slots = new Slots(2);
   const first = await slots.acquire();
   const second = await slots.acquire();
   assert.equal(slots.free, 0);
@@ -159,7 +159,7 @@ Deno.test("completed outcomes keep their exit code through the JobSet", async ()
 
 Deno.test("jobs share max_parallel_jobs slots: the third job waits until one of two ends", async () => {
   await using logs = await recordLogs();
-  const slots = new RunSlots(2);
+  const slots = new Slots(2);
   const fakes = ["a", "b", "c"].map((job) => ({
     job,
     runner: new FakeJob({ hold: true }),
@@ -197,7 +197,7 @@ Deno.test("jobs share max_parallel_jobs slots: the third job waits until one of 
 });
 
 Deno.test("stopping while a job waits for a slot ends that job without running it", async () => {
-  const slots = new RunSlots(1);
+  const slots = new Slots(1);
   const first = new FakeJob({ hold: true });
   const second = new FakeJob({ hold: true });
   const set = new JobSet([
