@@ -5,7 +5,8 @@
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
-import { basename, join, resolve } from "../path_util.ts";
+import { join, resolve } from "../path_util.ts";
+import { runsUnderDeno } from "./invocation.ts";
 import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
@@ -304,7 +305,7 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
     network = new Network(settings, {
       fetch: ctx.deps.fetch,
       env: ctx.deps.env,
-      compiled: !/^deno(\.exe)?$/i.test(basename(ctx.deps.execPath)),
+      compiled: !runsUnderDeno(ctx.deps.execPath),
     });
   } catch (error) {
     emit(failure("trust", error, "ca_file must hold PEM certificates (BEGIN CERTIFICATE)"));
