@@ -5,7 +5,7 @@
  * Exit 0 only when every check passes (2 when the settings themselves are invalid, else 1).
  * @module
  */
-import { join, resolve } from "../path_util.ts";
+import { join, resolve } from "node:path";
 import { runsUnderDeno } from "./invocation.ts";
 import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
 import type { Settings } from "../config/settings.ts";
@@ -30,17 +30,8 @@ import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
 import { checkWindow, plannedNextWindow } from "./check_window.ts";
 import { checkJobState } from "./check_state.ts";
-import type { JobFlags } from "./handlers.ts";
-
-/** One line of the report. */
-export interface CheckLine {
-  ok: boolean;
-  name: string;
-  detail: string;
-  hint?: string;
-  /** Passed, with something the operator should know (printed with ⚠, no effect on the verdict). */
-  warning?: boolean;
-}
+import type { CheckLine } from "./check_line.ts";
+import type { JobFlags } from "./flags.ts";
 
 /** Largest tolerated difference between the local clock and Graph's `Date` header. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;

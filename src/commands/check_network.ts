@@ -10,7 +10,7 @@ import { describeError } from "../errors.ts";
 import { type Route, routeFor } from "../http/proxy_route.ts";
 import { probeProxy, type ProxyConnect, wantsWindowsAuth } from "../http/proxy_probe.ts";
 import type { Network } from "../network.ts";
-import type { CheckLine } from "./check_cmd.ts";
+import type { CheckLine } from "./check_line.ts";
 
 /** The destinations `ingest` talks to, by what it does there. */
 export function destinations(settings: Settings): { name: string; url: string }[] {

@@ -11,7 +11,7 @@ import { coverCommand, formatSpan } from "../sync/catch_up.ts";
 import { addInterval, uncoveredIntervals } from "../sync/catch_up_state.ts";
 import { planRunWindow, windowReport } from "../sync/run_window.ts";
 import type { PlannedWindow } from "../sync/catch_up.ts";
-import type { CheckLine } from "./check_cmd.ts";
+import type { CheckLine } from "./check_line.ts";
 import type { CliContext } from "./context.ts";
 
 /** The job's saved state and the window its next scheduled run at `now` would use. */

@@ -7,7 +7,7 @@ import { SECRET_KEYS, SETTINGS_KEYS } from "../config/schema.ts";
 import { ExitCode } from "../errors.ts";
 import { REDACTED } from "../redact.ts";
 import type { CliContext } from "./context.ts";
-import type { JobFlags } from "./handlers.ts";
+import type { JobFlags } from "./flags.ts";
 
 function sourceText(source: ValueSource | undefined): string {
   switch (source?.kind) {

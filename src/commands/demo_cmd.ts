@@ -4,7 +4,7 @@
  * new file, then runs again to show that nothing is downloaded twice. Needs no settings file.
  * @module
  */
-import { join, resolve } from "../path_util.ts";
+import { join, resolve } from "node:path";
 import { loadSettings } from "../config/load.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { buildRuntime } from "../runtime.ts";

@@ -5,16 +5,12 @@
  * @module
  */
 import type { CliContext } from "./context.ts";
+import type { JobFlags } from "./flags.ts";
 import type { WindowFlags } from "./run_cmds.ts";
 import type { SchedulePrintFlags } from "./schedule_print_cmd.ts";
 import type { SimFlags } from "./sim_cmd.ts";
 
 export type { WindowFlags } from "./run_cmds.ts";
-
-/** `--job NAME` (repeatable); empty: every job. */
-export interface JobFlags {
-  job?: string[];
-}
 
 /** Every command handler, by command. */
 export function commandHandlers() {

@@ -6,7 +6,7 @@ import { ExitCode, UsageError } from "../errors.ts";
 import { describeSchedule, nextRuns, toZonedIso } from "../schedule/schedule_math.ts";
 import type { Settings } from "../config/settings.ts";
 import type { CliContext } from "./context.ts";
-import type { JobFlags } from "./handlers.ts";
+import type { JobFlags } from "./flags.ts";
 
 /** Parses `--count`: a whole number from 1 to 1000. */
 export function parseCount(text: string): number {

@@ -3,7 +3,7 @@
  * @module
  */
 import { posix, resolve, win32 } from "node:path";
-import { fromFileUrl } from "../path_util.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { ExitCode, IngestError, UsageError } from "../errors.ts";
 import {
   crontabLine,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fromFileUrl } from "../../src/path_util.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { MINIMAL } from "../config/settings_files.ts";
 
 const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
