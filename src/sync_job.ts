@@ -7,6 +7,7 @@ import type { Clock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import type { DBServiceClient, TimeWindow } from "./db/db_service_client.ts";
 import { AbortedError, describeError } from "./errors.ts";
+import { usageSince } from "./graph/graph_api.ts";
 import type { RemoteFile, SharePointClient } from "./graph/sharepoint_client.ts";
 import { normaliseExtensions } from "./graph/verification.ts";
 import type { Metrics } from "./metrics.ts";
@@ -271,10 +272,10 @@ export class SyncJob implements SyncRunner {
       graph_download_requests: 0,
     };
     const countUsage = () => {
-      const after = this.#sharepoint.usage();
-      result.graph_requests = after.requests - usageBefore.requests;
-      result.graph_resource_units = after.resourceUnits - usageBefore.resourceUnits;
-      result.graph_download_requests = after.downloads - usageBefore.downloads;
+      const used = usageSince(usageBefore, this.#sharepoint.usage());
+      result.graph_requests = used.requests;
+      result.graph_resource_units = used.resourceUnits;
+      result.graph_download_requests = used.downloads;
     };
     if (dryRun) {
       result.downloaded = plan.toDownload.map((f) => f.name);

@@ -15,10 +15,9 @@ import { ThrottleGate } from "../http/throttle_gate.ts";
 import { Transport } from "../http/transport.ts";
 import { TokenProvider } from "./auth.ts";
 import { downloadFile } from "./download.ts";
-import { GraphApi, ResyncRequiredError } from "./graph_api.ts";
+import { GraphApi, type GraphUsage, ResyncRequiredError } from "./graph_api.ts";
 import { resolveFolder } from "./resolve.ts";
 import type {
-  ClientUsage,
   DownloadOptions,
   DownloadResult,
   FolderChange,
@@ -182,7 +181,7 @@ export class GraphSharePointClient implements SharePointClient {
   }
 
   /** Graph calls made by this client so far. */
-  usage(): ClientUsage {
+  usage(): GraphUsage {
     return this.#api.meter.snapshot();
   }
 

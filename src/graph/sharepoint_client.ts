@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { GraphUsage } from "./graph_api.ts";
 import type { Verification } from "./verification.ts";
 
 /** The configured folder, resolved once per run to ids (paging by id avoids Graph's path-nextLink bug). */
@@ -64,13 +65,6 @@ export interface ListChangesOptions {
   signal?: AbortSignal;
 }
 
-/** Graph calls made by a client so far; `/content` calls are counted apart. */
-export interface ClientUsage {
-  requests: number;
-  resourceUnits: number;
-  downloads: number;
-}
-
 /** Options of {@link SharePointClient.downloadFile}. */
 export interface DownloadOptions {
   /** Compare the streamed QuickXorHash with the announced one (size is always checked). */
@@ -128,7 +122,7 @@ export interface SharePointClient {
     options: ListChangesOptions,
   ): AsyncGenerator<FolderChange, string, undefined>;
   /** Graph calls made by this client so far (read before and after a run). */
-  usage(): ClientUsage;
+  usage(): GraphUsage;
   /**
    * Streams `file` into `destination` with constant memory, checks that every announced byte
    * arrived (Content-Length / Content-Range: else a retryable `GraphError`), verifies the content

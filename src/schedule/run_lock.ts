@@ -17,6 +17,7 @@ import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
 import { AbortedError, LockedError } from "../errors.ts";
+import { lockInfoSchema } from "./lock_wire.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
 
@@ -81,14 +82,10 @@ function localHostname(): string {
 /** Reads `<lock_file>.info`; undefined when missing or unreadable. */
 export async function readLockInfo(lockPath: string): Promise<RunLockInfo | undefined> {
   try {
-    const value = JSON.parse(await Deno.readTextFile(lockInfoPath(lockPath)));
-    if (typeof value?.pid !== "number" || typeof value?.started_at !== "string") return undefined;
-    return {
-      pid: value.pid,
-      started_at: value.started_at,
-      hostname: String(value.hostname ?? "unknown"),
-      command: String(value.command ?? "unknown"),
-    };
+    const parsed = lockInfoSchema.safeParse(
+      JSON.parse(await Deno.readTextFile(lockInfoPath(lockPath))),
+    );
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }

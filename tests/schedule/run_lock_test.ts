@@ -219,3 +219,30 @@ Deno.test("run lock: a hard kill of the holder releases the lock (SIGKILL; Termi
   assert.equal(lock.info.pid, Deno.pid);
   assert.equal((await tryInChild(tmp.path)).code, ExitCode.Locked);
 });
+
+Deno.test("readLockInfo: a malformed holder file means holder unknown; missing names are filled in", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lock = `${dir}/ingest.lock`;
+    const cases: [string, unknown][] = [
+      ["not json", undefined],
+      ["[]", undefined],
+      ['{"pid":"12","started_at":"2026-12-01T00:00:00Z"}', undefined],
+      ['{"pid":12}', undefined],
+      [
+        '{"pid":12,"started_at":"2026-12-01T00:00:00Z"}',
+        { pid: 12, started_at: "2026-12-01T00:00:00Z", hostname: "unknown", command: "unknown" },
+      ],
+      [
+        '{"pid":12,"started_at":"2026-12-01T00:00:00Z","hostname":"h","command":"run","x":1}',
+        { pid: 12, started_at: "2026-12-01T00:00:00Z", hostname: "h", command: "run" },
+      ],
+    ];
+    for (const [text, expected] of cases) {
+      await Deno.writeTextFile(`${lock}.info`, text);
+      assert.deepEqual(await readLockInfo(lock), expected, text);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

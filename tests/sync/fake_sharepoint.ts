@@ -3,8 +3,8 @@
  * download (create-new, removed again on any failure), and can be scripted to fail.
  * @module
  */
+import type { GraphUsage } from "../../src/graph/graph_api.ts";
 import type {
-  ClientUsage,
   DownloadOptions,
   DownloadResult,
   FolderChange,
@@ -120,7 +120,7 @@ export class FakeSharePoint implements SharePointClient {
     return "https://graph.example/v1.0/drives/b!drive/items/folder-1/delta?token=fake";
   }
 
-  usage(): ClientUsage {
+  usage(): GraphUsage {
     return { requests: 0, resourceUnits: 0, downloads: 0 };
   }
 
