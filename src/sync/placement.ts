@@ -229,6 +229,12 @@ export class StagingArea {
   async #ensureParent(name: string, final: string): Promise<void> {
     const parent = dirname(final);
     if (parent === this.ingestionDir) return;
+    // Check the part that exists before creating anything, and the whole after.
+    let existing = parent;
+    while (existing !== this.ingestionDir && !existsFollowed(existing)) {
+      existing = dirname(existing);
+    }
+    await this.#checkInside(name, existing);
     try {
       await Deno.mkdir(parent, { recursive: true });
     } catch (error) {
@@ -239,16 +245,18 @@ export class StagingArea {
         { cause: error },
       );
     }
-    const [real, root] = await Promise.all([
-      Deno.realPath(parent),
-      Deno.realPath(this.ingestionDir),
-    ]);
+    await this.#checkInside(name, parent);
+    this.#unsyncedDirs.add(parent);
+  }
+
+  /** @throws {UnsafeNameError} when `dir`, links resolved, is not inside `ingestion_dir`. */
+  async #checkInside(name: string, dir: string): Promise<void> {
+    const [real, root] = await Promise.all([Deno.realPath(dir), Deno.realPath(this.ingestionDir)]);
     if (real !== root && !real.startsWith(root + sep)) {
       throw new UnsafeNameError(
         `Cannot place ${JSON.stringify(name)}: its folder leads outside ingestion_dir (${real})`,
       );
     }
-    this.#unsyncedDirs.add(parent);
   }
 
   /** True when something named `name` is already in `ingestion_dir` (not yet consumed). */
@@ -400,6 +408,16 @@ function exists(path: string): boolean {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+}
+
+/** True when `path` exists, links followed (a dangling link does not). */
+function existsFollowed(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

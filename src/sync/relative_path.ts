@@ -78,6 +78,15 @@ export function comparableIngestedName(name: string, naming: SubfolderNaming | u
   return naming?.layout === "mirror" ? name.replaceAll("\\", "/") : name;
 }
 
+/** For `check`: whether subfolders are included and in which layout. */
+export function describeSubfolders(settings: SubfolderSettings): string {
+  if (!settings.include_subfolders) return "subfolders not included (include_subfolders = false)";
+  return settings.subfolder_layout === "mirror"
+    ? "subfolders included, mirrored (2026/12/x.csv)"
+    : `subfolders included, flattened with ${JSON.stringify(settings.flatten_separator)} ` +
+      `(2026${settings.flatten_separator}12${settings.flatten_separator}x.csv)`;
+}
+
 /** `name (path)` when a flattened name differs from its relative path, else `name`. */
 export function describeFile(file: Pick<RemoteFile, "name" | "path">): string {
   return file.path === undefined || file.path === file.name
