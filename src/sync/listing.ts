@@ -276,9 +276,13 @@ export class FolderLister {
       const next = await changes.next();
       if (next.done) {
         const unknown = subtree?.finish() ?? 0;
+        const incremental = link !== undefined && !feed.restarted;
         // Folder delta sends the folders above each change; without them, list in full.
-        if (unknown > 0 && scope === "folder" && link !== undefined && !feed.restarted) {
+        if (unknown > 0 && scope === "folder" && incremental) {
           throw new SubtreeIncomplete(unknown);
+        }
+        if (subtree !== undefined && incremental) {
+          await this.#listLoneFolders(subtree, folder, feed, request);
         }
         return next.value;
       }
@@ -301,6 +305,37 @@ export class FolderLister {
         throw new FolderGone();
       } else if (subtree !== undefined) subtree.add(change);
       else if (change.kind !== "subfolder") feed.add(change);
+    }
+  }
+
+  /**
+   * Lists the folders a link-based subtree feed named without any changed file below them
+   * (renamed, moved in, created), so files whose path changed with their folder are seen under
+   * the new path whether or not Graph reported them (see {@link SubtreeFeed.loneFolders}).
+   */
+  async #listLoneFolders(
+    subtree: SubtreeFeed,
+    folder: RemoteFolder,
+    feed: DeltaFeed,
+    request: ListRequest,
+  ): Promise<void> {
+    const naming = subfolderNaming(this.#settings);
+    if (naming === undefined) return;
+    for (const start of subtree.loneFolders()) {
+      log.info("Listing subfolder {subfolder} of {folder}: it changed (renamed, moved or new)", {
+        run_id: request.runId,
+        folder: this.#settings.sharepoint_folder,
+        subfolder: start.segments.join("/"),
+      });
+      const files = walkSubtree(folder, {
+        sharepoint: this.#sharepoint,
+        naming,
+        folderLabel: this.#settings.sharepoint_folder,
+        runId: request.runId,
+        signal: request.signal,
+        start,
+      });
+      for await (const file of files) feed.add({ kind: "file", file });
     }
   }
 

@@ -44,6 +44,8 @@ export class SubtreeFeed {
   #target: FeedTarget;
   #folders = new Map<string, { name: string; parentId: string | undefined }>();
   #held = new Map<string, { file: RemoteFile; parentId: string | undefined }>();
+  /** Folders that some entry of the feed (file or folder) names as its parent. */
+  #parents = new Set<string>();
 
   constructor(options: { rootId: string; naming: SubfolderNaming; target: FeedTarget }) {
     this.#rootId = options.rootId;
@@ -55,11 +57,13 @@ export class SubtreeFeed {
   reset(): void {
     this.#folders.clear();
     this.#held.clear();
+    this.#parents.clear();
   }
 
   /** Takes one entry of the feed (`restart` and `folder_gone` are the lister's). */
   add(change: FolderChange): void {
     if (change.kind === "subfolder") {
+      if (change.folder.parentId !== undefined) this.#parents.add(change.folder.parentId);
       this.#folders.set(change.folder.id, {
         name: change.folder.name,
         parentId: change.folder.parentId,
@@ -69,6 +73,7 @@ export class SubtreeFeed {
       this.#held.delete(change.id);
       this.#target.add(change);
     } else if (change.kind === "file") {
+      if (change.parentId !== undefined) this.#parents.add(change.parentId);
       const placement = this.#placement(change.parentId);
       if (Array.isArray(placement)) {
         this.#held.delete(change.file.id);
@@ -96,11 +101,36 @@ export class SubtreeFeed {
     return unknown;
   }
 
+  /**
+   * After {@link finish} of a feed read from a saved link: the folders below the watched one that
+   * the feed names without any entry inside them (folders above a change always have one). A
+   * renamed or moved folder comes this way when Graph reports the folder but not the items it
+   * carries along (unconfirmed on SharePoint, graph-delta.md "UNCONFIRMED"): their paths changed,
+   * so the lister lists these folders. Topmost only: a listing covers the folders below.
+   */
+  loneFolders(): { id: string; segments: string[] }[] {
+    const lone = new Map<string, string[]>();
+    for (const id of this.#folders.keys()) {
+      if (this.#parents.has(id)) continue;
+      const chain: string[] = [];
+      const placement = this.#placement(id, chain);
+      if (Array.isArray(placement)) lone.set(id, placement);
+    }
+    const topmost: { id: string; segments: string[] }[] = [];
+    for (const [id, segments] of lone) {
+      const chain: string[] = [];
+      this.#placement(this.#folders.get(id)?.parentId, chain);
+      if (!chain.some((above) => lone.has(above))) topmost.push({ id, segments });
+    }
+    return topmost;
+  }
+
   #named(file: RemoteFile, folders: string[]): RemoteFile {
     return withRelativePath(file, [...folders, file.name], this.#naming);
   }
 
-  #placement(parentId: string | undefined): Placement {
+  /** Where `parentId` leads; the folder ids passed on the way are pushed to `chain`. */
+  #placement(parentId: string | undefined, chain: string[] = []): Placement {
     const names: string[] = [];
     let id = parentId;
     // Each step moves to a parent; more steps than folders means a cycle in a broken feed.
@@ -109,6 +139,7 @@ export class SubtreeFeed {
       if (id === undefined) return "outside";
       const folder = this.#folders.get(id);
       if (folder === undefined) return "unknown";
+      chain.push(id);
       names.push(folder.name);
       id = folder.parentId;
     }
@@ -132,6 +163,8 @@ export interface WalkOptions {
   folderLabel: string;
   runId?: string;
   signal?: AbortSignal;
+  /** Walk only this folder below `folder` (its id and path segments); default all of `folder`. */
+  start?: { id: string; segments: string[] };
 }
 
 /**
@@ -143,8 +176,9 @@ export async function* walkSubtree(
   folder: RemoteFolder,
   options: WalkOptions,
 ): AsyncIterable<RemoteFile> {
-  const queue: { id: string; segments: string[] }[] = [{ id: folder.itemId, segments: [] }];
-  const seen = new Set<string>([folder.itemId]);
+  const start = options.start ?? { id: folder.itemId, segments: [] };
+  const queue: { id: string; segments: string[] }[] = [start];
+  const seen = new Set<string>([start.id]);
   let folders = 0;
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     folders++;

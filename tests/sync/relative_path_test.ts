@@ -211,3 +211,23 @@ Deno.test("SubtreeFeed: a deleted folder and a cycle never name a file", () => {
   feed.finish();
   assert.equal(target.files.size, 0);
 });
+
+Deno.test("SubtreeFeed.loneFolders: folders the feed names with nothing inside, topmost only", () => {
+  const feed = new SubtreeFeed({ rootId: "R", naming: MIRROR, target: recorder() });
+  // Ancestors of a changed file: never lone.
+  feed.add({ kind: "subfolder", folder: { id: "Y", name: "2026", parentId: "R" } });
+  feed.add({ kind: "subfolder", folder: { id: "M11", name: "11", parentId: "Y" } });
+  feed.add({ kind: "file", file: file("a.csv", "f1"), parentId: "M11" });
+  // A renamed folder reported alone, and one reported with a subfolder but no file.
+  feed.add({ kind: "subfolder", folder: { id: "M12", name: "December", parentId: "Y" } });
+  feed.add({ kind: "subfolder", folder: { id: "A", name: "Archive", parentId: "R" } });
+  feed.add({ kind: "subfolder", folder: { id: "A1", name: "2025", parentId: "A" } });
+  // A folder elsewhere in the drive (root delta): not below the watched folder.
+  feed.add({ kind: "subfolder", folder: { id: "O", name: "Other", parentId: "ROOT" } });
+  feed.add({ kind: "subfolder", folder: { id: "ROOT", name: "root", parentId: undefined } });
+  feed.finish();
+  assert.deepEqual(
+    feed.loneFolders().sort((a, b) => a.id.localeCompare(b.id)),
+    [{ id: "A1", segments: ["Archive", "2025"] }, { id: "M12", segments: ["2026", "December"] }],
+  );
+});

@@ -229,6 +229,41 @@ for (const { layout, listing } of CASES) {
     assert.deepEqual(third.downloaded, [placedName(layout, "Done/2026/12/x.csv")]);
   });
 
+  Deno.test(`subfolders (${label}): a renamed folder whose files the feed does not report is listed`, async () => {
+    await using f = await subFixture({
+      files: [
+        below("2026/12/x.csv", 10, "december"),
+        below("2026/12/deep/y.csv", 10, "deep"),
+        below("top.csv", 10),
+      ],
+    }, subfolders(layout, listing));
+    assert.equal((await f.run()).downloaded.length, 3);
+    await f.consume();
+    // Only the folder itself changes in the feed (unconfirmed on SharePoint, so both are modelled).
+    f.sim.setMovesReportDescendants(false);
+    f.sim.moveItem("Reports/2026/12", "Reports/2026/December");
+    const mark = f.sim.requestLog.length;
+    const second = await f.run();
+    assert.deepEqual(
+      [...second.downloaded].sort(),
+      ["2026/December/deep/y.csv", "2026/December/x.csv"].map((p) => placedName(layout, p)).sort(),
+    );
+    assert.equal(await f.read(placedName(layout, "2026/December/x.csv")), "december");
+    if (listing === "delta") {
+      // The delta page, then one listing of the renamed folder and one of its subfolder.
+      const graph = f.sim.requestLog.slice(mark).filter((e) =>
+        e.server === "graph" && e.status !== 0
+      );
+      assert.equal(graph.filter((e) => /\/children/.test(e.url)).length, 2);
+      assert.equal(second.graph_requests, graph.length);
+    }
+    // Nothing changed since: an idle delta run lists no folder.
+    await f.consume();
+    const idle = await f.run();
+    assert.deepEqual(idle.downloaded, []);
+    if (listing === "delta") assert.equal(idle.graph_requests, 1);
+  });
+
   Deno.test(`subfolders (${label}): without include_subfolders nothing changes`, async () => {
     await using f = await subFixture({
       files: [below("a.csv", 10, "a"), below("2026/12/x.csv", 10), below("2026/b.csv", 10)],
