@@ -406,3 +406,29 @@ Deno.test("subfolders: turning include_subfolders on lists in full once", async 
   assert.equal(result.skipped_pending, 1);
   assert.ok(messages(logs).some((m) => /in full .*include_subfolders changed/.test(m)));
 });
+
+Deno.test("subfolders: where folder delta is refused (501), root delta keeps only the subtree", async () => {
+  await using f = await subFixture({
+    files: [
+      below("2026/12/x.csv", 10, "x"),
+      below("top.csv", 10),
+      { path: "Other/2026/12/x.csv", lastModified: minutesAgo(5) },
+      { path: "Reports-old/y.csv", lastModified: minutesAgo(5) },
+    ],
+    folderDelta: false,
+  }, subfolders("mirror", "delta"));
+  const first = await f.run();
+  assert.equal(first.listing, "root_delta");
+  assert.deepEqual([...first.downloaded].sort(), ["2026/12/x.csv", "top.csv"]);
+  assert.equal(first.listed, 2);
+  await f.consume();
+  f.sim.addFile(below("2026/12/z.csv", 1));
+  f.sim.addFile({ path: "Other/2026/12/z.csv", lastModified: minutesAgo(1) });
+  f.sim.moveItem("Reports/2026", "Reports/2026-final");
+  const second = await f.run();
+  assert.equal(second.listing, "root_delta");
+  assert.deepEqual([...second.downloaded].sort(), [
+    "2026-final/12/x.csv",
+    "2026-final/12/z.csv",
+  ]);
+});
