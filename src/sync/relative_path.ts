@@ -41,8 +41,11 @@ export function withRelativePath(
   segments: readonly string[],
   naming: SubfolderNaming,
 ): RemoteFile {
-  const path = segments.join("/");
-  const name = naming.layout === "mirror" ? path : segments.join(naming.separator);
+  // SharePoint names never hold "/"; a hostile listing's would split one segment in two. As "\\"
+  // it stays one segment, which unsafeFileReason refuses on every OS.
+  const kept = segments.map((segment) => segment.replaceAll("/", "\\"));
+  const path = kept.join("/");
+  const name = naming.layout === "mirror" ? path : kept.join(naming.separator);
   return { ...file, name, path };
 }
 

@@ -116,6 +116,13 @@ Deno.test("unsafeFileReason: every segment passes the name rules of the OS", () 
     if (expected === undefined) assert.equal(reason, undefined, segments.join("/"));
     else assert.match(reason ?? "", expected, segments.join("/"));
   }
+  // A hostile folder name holding / stays one segment and is refused.
+  const hostile = withRelativePath(file("x.csv"), ["a/..", "x.csv"], MIRROR);
+  assert.equal(hostile.path, "a\\../x.csv");
+  assert.match(
+    unsafeFileReason(hostile, "linux") ?? "",
+    /folder "a\\\\\.\." is refused: .*path separator/,
+  );
   // Without a path, a name holding / is refused as today.
   assert.match(unsafeFileReason({ name: "a/b.csv" }, "linux") ?? "", /path separator/);
 });
