@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { ExitCode } from "../../src/errors.ts";
 import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
+import type { SharePointClient } from "../../src/graph/sharepoint_client.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { startSimulator } from "../../src/sim/simulator.ts";
 import type { SimFileSpec, SimOptions, Simulator } from "../../src/sim/types.ts";
@@ -431,4 +432,56 @@ Deno.test("subfolders: where folder delta is refused (501), root delta keeps onl
     "2026-final/12/x.csv",
     "2026-final/12/z.csv",
   ]);
+});
+
+Deno.test("subfolders: a link-based feed naming files below unknown folders lists in full once", async () => {
+  await using logs = await recordLogs();
+  const sim = await startSimulator({ files: [below("2026/12/x.csv", 10)] });
+  const dir = await Deno.makeTempDir({ prefix: "ingest-subfolders-" });
+  try {
+    const settings = simSettings(sim, dir, {
+      include_subfolders: true,
+      max_retries: 0,
+      retry_delay_seconds: 0,
+    });
+    const graph = new GraphSharePointClient({ settings, maxRetries: 0 });
+    // A feed read from a saved link that leaves out the folders above the changed files.
+    const sharepoint: SharePointClient = {
+      authenticate: (signal) => graph.authenticate(signal),
+      resolveFolder: (signal) => graph.resolveFolder(signal),
+      listFiles: (folder, signal) => graph.listFiles(folder, signal),
+      listChildren: (folder, id, signal) => graph.listChildren(folder, id, signal),
+      usage: () => graph.usage(),
+      downloadFile: (file, destination, options) => graph.downloadFile(file, destination, options),
+      async *listChanges(folder, options) {
+        const changes = graph.listChanges(folder, options);
+        for (;;) {
+          const next = await changes.next();
+          if (next.done) return next.value;
+          if (options.link !== undefined && next.value.kind === "subfolder") continue;
+          yield next.value;
+        }
+      },
+    };
+    const job = new SyncJob({
+      settings,
+      sharepoint,
+      db: dbClientFromSettings(settings),
+      clock: new ShiftedClock(),
+      metrics: new Metrics(),
+      defaultLookbackMs: 2 * 3_600_000,
+    });
+    const run = () => job.run({ reference: new Date(), trigger: "manual" });
+    assert.deepEqual((await run()).downloaded, ["2026/12/x.csv"]);
+    sim.addFile(below("2026/12/y.csv", 1));
+    const second = await run();
+    assert.deepEqual(second.downloaded, ["2026/12/y.csv"]);
+    assert.equal(second.skipped_pending, 1, "the full listing saw x.csv again");
+    assert.ok(
+      messages(logs).some((m) => /below folders the feed did not send .* in full/.test(m)),
+    );
+  } finally {
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
