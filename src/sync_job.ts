@@ -272,6 +272,9 @@ export class SyncJob implements SyncRunner {
     throwIfAborted(signal);
     const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
     for (const { file, failure } of guard?.failed ?? []) {
+      // Held back before the selection: listed and in the window all the same.
+      plan.counts.listed++;
+      plan.counts.in_window++;
       plan.unsafe.push(failure);
       plan.unsafeFiles.push(file);
     }

@@ -308,6 +308,8 @@ for (const listing of ["delta", "children"] as const) {
     const result = await f.run();
     assert.deepEqual([...result.downloaded].sort(), ["a__b.csv", "c.csv"]);
     assert.equal(result.failed.length, 1);
+    assert.equal(result.listed, 3);
+    assert.equal(result.in_window, 3);
     const failure = result.failed[0]!;
     assert.equal(failure.name, "a__b.csv");
     assert.match(failure.reason, /"a\/b\.csv"|"a__b\.csv"/);
