@@ -112,8 +112,7 @@ export class SubtreeFeed {
     const lone = new Map<string, string[]>();
     for (const id of this.#folders.keys()) {
       if (this.#parents.has(id)) continue;
-      const chain: string[] = [];
-      const placement = this.#placement(id, chain);
+      const placement = this.#placement(id);
       if (Array.isArray(placement)) lone.set(id, placement);
     }
     const topmost: { id: string; segments: string[] }[] = [];
