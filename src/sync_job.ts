@@ -18,7 +18,14 @@ import { FileFilter } from "./sync/filters.ts";
 import { FolderLister } from "./sync/listing.ts";
 import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
-import { unsafeNameReason } from "./sync/safe_names.ts";
+import { FlattenGuard } from "./sync/flatten_guard.ts";
+import {
+  comparableIngestedName,
+  describeFile,
+  type SubfolderNaming,
+  subfolderNaming,
+  unsafeFileReason,
+} from "./sync/relative_path.ts";
 import {
   addListingCounts,
   ingestedRule,
@@ -102,6 +109,8 @@ export class SyncJob implements SyncRunner {
   #state: JobStateStore;
   #lister: FolderLister;
   #rewrittenExtensions: readonly string[];
+  /** How files below the folder are named; undefined without `include_subfolders`. */
+  #naming: SubfolderNaming | undefined;
   /** Runs of this job in progress in this process. */
   #activeRuns = 0;
 
@@ -122,6 +131,7 @@ export class SyncJob implements SyncRunner {
     });
     this.#rewrittenExtensions = normaliseExtensions(options.settings.rewritten_extensions);
     this.#os = options.os;
+    this.#naming = subfolderNaming(options.settings);
     this.#filter = new FileFilter({
       include: options.settings.include,
       exclude: options.settings.exclude,
@@ -209,6 +219,7 @@ export class SyncJob implements SyncRunner {
       job: this.#settings.job,
       newId: this.#random,
       ...(this.#os ? { os: this.#os } : {}),
+      nested: this.#naming?.layout === "mirror",
     });
     const partials = new ResumablePartials({
       state: this.#state,
@@ -227,7 +238,11 @@ export class SyncJob implements SyncRunner {
     await this.#sharepoint.authenticate(signal);
     const usageBefore = this.#sharepoint.usage();
     options.progress?.phase?.("asking-db");
-    const ingested = new Set(await this.#db.listIngested(window, signal));
+    const ingested = new Set(
+      (await this.#db.listIngested(window, signal)).map((name) =>
+        comparableIngestedName(name, this.#naming)
+      ),
+    );
     options.progress?.phase?.("listing");
     const listing = await this.#lister.list({
       saved: saved.state,
@@ -243,7 +258,11 @@ export class SyncJob implements SyncRunner {
         runId,
       }),
     });
-    const selection = await selectCandidates(countListed(listing.files, options.progress), {
+    const guard = this.#naming?.layout === "flatten"
+      ? new FlattenGuard({ window, runId })
+      : undefined;
+    const listed = guard?.filter(listing.files) ?? listing.files;
+    const selection = await selectCandidates(countListed(listed, options.progress), {
       window,
       filter: this.#filter,
       ingested,
@@ -253,6 +272,13 @@ export class SyncJob implements SyncRunner {
     addListingCounts(selection.counts, listing.counted());
     throwIfAborted(signal);
     const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
+    for (const { file, failure } of guard?.failed ?? []) {
+      // Held back before the selection: listed and in the window all the same.
+      plan.counts.listed++;
+      plan.counts.in_window++;
+      plan.unsafe.push(failure);
+      plan.unsafeFiles.push(file);
+    }
     const result: SyncResult = {
       run_id: runId,
       trigger: options.trigger,
@@ -279,6 +305,7 @@ export class SyncJob implements SyncRunner {
     };
     if (dryRun) {
       result.downloaded = plan.toDownload.map((f) => f.name);
+      addRelativePaths(result, plan.toDownload);
       countUsage();
       return { result };
     }
@@ -290,6 +317,7 @@ export class SyncJob implements SyncRunner {
       progress: options.progress,
     });
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
+    addRelativePaths(result, plan.toDownload);
     countUsage();
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
@@ -400,13 +428,18 @@ function planDownloads(
 ): Plan {
   const plan: Plan = { counts, toDownload: [], pending: [], unsafe: [], unsafeFiles: [] };
   for (const file of candidates) {
-    const reason = unsafeNameReason(file.name, staging.os);
+    const reason = unsafeFileReason(file, staging.os);
     if (reason !== undefined) {
-      log.error("Cannot download {file}: {reason}", { run_id: runId, file: file.name, reason });
+      log.error("Cannot download {file}: {reason}", {
+        run_id: runId,
+        file: describeFile(file),
+        reason,
+      });
       plan.unsafe.push({
         name: file.name,
         reason: `Cannot write this name: ${reason}`,
         refused_name: true,
+        ...(file.path !== undefined && file.path !== file.name ? { path: file.path } : {}),
       });
       plan.unsafeFiles.push(file);
     } else if (staging.isPending(file.name)) {
@@ -418,6 +451,15 @@ function planDownloads(
     } else plan.toDownload.push(file);
   }
   return plan;
+}
+
+/** Flattened names: records the relative path of each placed (or planned) name. */
+function addRelativePaths(result: SyncResult, files: readonly RemoteFile[]): void {
+  const placed = new Set(result.downloaded);
+  for (const file of files) {
+    if (file.path === undefined || file.path === file.name || !placed.has(file.name)) continue;
+    (result.relative_paths ??= {})[file.name] = file.path;
+  }
 }
 
 function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | undefined): void {

@@ -8,6 +8,7 @@
 import { join, resolve } from "node:path";
 import { runsUnderDeno } from "./invocation.ts";
 import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
+import { describeSubfolders } from "../sync/relative_path.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
 import {
@@ -92,7 +93,8 @@ async function checkFolder(state: CheckState): Promise<CheckLine> {
       name: "folder",
       detail:
         `library "${folder.driveName}" (URL segment "${folder.driveUrlSegment}"), ${where}: ` +
-        `${files >= 1000 ? "1000+" : files} file(s) on the first page`,
+        `${files >= 1000 ? "1000+" : files} file(s) on the first page; ` +
+        describeSubfolders(state.settings),
     };
   } catch (error) {
     return failure("folder", error, error instanceof GraphError ? graphHint(error) : undefined);

@@ -21,6 +21,15 @@ function list(names: readonly string[], max = 20): string[] {
   return shown;
 }
 
+/** Placed names, each flattened one followed by its relative path (`subfolder_layout = "flatten"`). */
+function withRelativePaths(result: SyncResult): string[] {
+  const paths = result.relative_paths;
+  if (paths === undefined) return result.downloaded;
+  return result.downloaded.map((name) =>
+    paths[name] === undefined ? name : `${name} (${paths[name]})`
+  );
+}
+
 /** A few lines an operator reads after `trigger` / `run-once`. */
 export function summaryLines(result: SyncResult, ingestionDir: string): string[] {
   const seconds = (result.duration_ms / 1000).toFixed(1);
@@ -28,7 +37,7 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
   const lines = [
     `${verb} ${result.downloaded.length} file(s), ${formatBytes(result.bytes)}, in ${seconds} s ` +
     `into ${ingestionDir}`,
-    ...list(result.downloaded),
+    ...list(withRelativePaths(result)),
     `Listed ${result.listed}, in window ${result.in_window} (${result.since} .. ${result.until}); skipped: ` +
     `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
     `${result.skipped_filtered} filtered`,
@@ -48,7 +57,11 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
   }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
-    lines.push(...result.failed.slice(0, 50).map((f) => `  ${f.name}: ${f.reason}`));
+    lines.push(
+      ...result.failed.slice(0, 50).map((f) =>
+        `  ${f.name}${f.path === undefined ? "" : ` (${f.path})`}: ${f.reason}`
+      ),
+    );
   }
   return lines;
 }

@@ -121,6 +121,31 @@ export const DEFAULT_REWRITTEN_EXTENSIONS = [
 /** Log levels accepted in settings (case-insensitive in the file, normalised here). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
+/**
+ * `flatten_separator`: joins the folders and the file name of a flattened path into one name,
+ * so it must be non-empty and hold nothing a file name cannot (windows-facts.md §3).
+ */
+function checkFlattenSeparator(value: string, ctx: z.RefinementCtx): void {
+  const problem = flattenSeparatorProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+}
+
+/** Why `value` cannot be a `flatten_separator`, or undefined. */
+export function flattenSeparatorProblem(value: string): string | undefined {
+  if (value.length === 0) return 'must not be empty, like "__"';
+  if (/[/\\]/.test(value)) return 'must not contain a path separator (/ or \\), like "__"';
+  // deno-lint-ignore no-control-regex
+  const bad = /[<>:"|?*\u0000-\u001f\u007f]/.exec(value);
+  if (bad) {
+    // deno-lint-ignore no-control-regex
+    const shown = /[\u0000-\u001f\u007f]/.test(bad[0])
+      ? `the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}`
+      : `"${bad[0]}"`;
+    return `must not contain ${shown}, which Windows does not allow in file names`;
+  }
+  return undefined;
+}
+
 /** Schema of the merged `[scheduler]` section. Unknown keys are errors. */
 export const settingsSchema = z.strictObject({
   // --- seed spec keys ---
@@ -187,6 +212,10 @@ export const settingsSchema = z.strictObject({
     }),
   ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
   max_parallel_jobs: positiveInt().max(32).default(2),
+  // --- folder hierarchies (issue #24; see docs/configuration.md "Subfolders") ---
+  include_subfolders: z.boolean().default(false),
+  subfolder_layout: z.enum(["mirror", "flatten"]).default("mirror"),
+  flatten_separator: z.string().superRefine(checkFlattenSeparator).default("__"),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -217,7 +246,7 @@ export type KeyKind = "string" | "number" | "boolean" | "list";
 /** The value kind of each key, used to parse `INGEST_<KEY>` environment variables. */
 export function keyKind(key: keyof RawSettings): KeyKind {
   const listKeys = ["quad_daily_times", "include", "exclude", "no_proxy", "rewritten_extensions"];
-  const boolKeys = ["enabled", "allow_overlap", "verify_hash"];
+  const boolKeys = ["enabled", "allow_overlap", "verify_hash", "include_subfolders"];
   const numberKeys = [
     "max_retries",
     "retry_delay_seconds",

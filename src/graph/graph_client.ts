@@ -18,6 +18,7 @@ import { downloadFile } from "./download.ts";
 import { GraphApi, type GraphUsage, ResyncRequiredError } from "./graph_api.ts";
 import { resolveFolder } from "./resolve.ts";
 import type {
+  ChildEntry,
   DownloadOptions,
   DownloadResult,
   FolderChange,
@@ -133,6 +134,21 @@ export class GraphSharePointClient implements SharePointClient {
     });
   }
 
+  /** Yields the files and sub-folders directly in the folder `itemId` (1000 per page). */
+  async *listChildren(
+    folder: RemoteFolder,
+    itemId: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<ChildEntry> {
+    const what = `the files of "${this.#settings.sharepoint_folder}" and its subfolders`;
+    for await (const page of this.#api.children(folder.driveId, itemId, what, signal)) {
+      for (const item of page.value) {
+        const entry = toChildEntry(item, folder.driveId, what);
+        if (entry !== undefined) yield entry;
+      }
+    }
+  }
+
   /**
    * The folder's changes since `options.link` (see {@link SharePointClient.listChanges}). A dead
    * link (410) restarts the feed once from the `Location` Graph sends, else without a token.
@@ -161,7 +177,11 @@ export class GraphSharePointClient implements SharePointClient {
         continue;
       }
       pages++;
-      for (const item of page.value) yield toFolderChange(item, folder, what);
+      for (const item of page.value) {
+        yield options.subtree
+          ? toSubtreeChange(item, folder, what)
+          : toFolderChange(item, folder, what);
+      }
       const deltaLink = page["@odata.deltaLink"];
       if (deltaLink !== undefined) {
         this.#log.debug("Listed changes in {pages} pages of {folder}", {
@@ -213,6 +233,54 @@ export function toFolderChange(item: DriveItem, folder: RemoteFolder, what: stri
     return { kind: "gone", id: item.id };
   }
   return { kind: "file", file: toRemoteFile(item, folder.driveId, what) };
+}
+
+/**
+ * Reduces one delta entry for `include_subfolders`: the folder's own tombstone is `folder_gone`,
+ * any other folder (or drive root) a `subfolder` with its parent id, a file (not deleted, not a
+ * package) a `file` with its parent id wherever it lies; anything else is `gone`. Which of them
+ * lie below the folder is decided from the parent ids (`src/sync/subtree.ts`): delta sends the
+ * folders above every changed item (graph-delta.md §2, real-sharepoint-quirks.md §16), and
+ * `parentReference.path` is not relied on.
+ */
+export function toSubtreeChange(item: DriveItem, folder: RemoteFolder, what: string): FolderChange {
+  if (item.id === folder.itemId) {
+    return item.deleted ? { kind: "folder_gone" } : { kind: "gone", id: item.id };
+  }
+  if (item.deleted || item.package) return { kind: "gone", id: item.id };
+  if (item.folder || item.root) {
+    return {
+      kind: "subfolder",
+      folder: {
+        id: item.id,
+        name: item.name ?? "",
+        parentId: item.root ? undefined : item.parentReference?.id,
+      },
+    };
+  }
+  if (!item.file) return { kind: "gone", id: item.id };
+  return {
+    kind: "file",
+    file: toRemoteFile(item, folder.driveId, what),
+    parentId: item.parentReference?.id,
+  };
+}
+
+/** One entry of a children page: a file, a sub-folder, or undefined (a package, say). */
+export function toChildEntry(
+  item: DriveItem,
+  driveId: string,
+  what: string,
+): ChildEntry | undefined {
+  if (item.package) return undefined;
+  if (item.folder) {
+    return {
+      kind: "subfolder",
+      folder: { id: item.id, name: item.name ?? "", parentId: item.parentReference?.id },
+    };
+  }
+  if (!item.file) return undefined;
+  return { kind: "file", file: toRemoteFile(item, driveId, what) };
 }
 
 /** Maps a driveItem with a `file` facet; throws `GraphError` when a field a file needs is missing. */

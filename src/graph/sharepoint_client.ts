@@ -21,11 +21,21 @@ export interface RemoteFolder {
   webUrl: string;
 }
 
-/** A file (an item with a `file` facet) directly inside the folder. */
+/** A file (an item with a `file` facet) directly inside the folder, or below it. */
 export interface RemoteFile {
   id: string;
   driveId: string;
+  /**
+   * The name the run compares with the DB service's answer and places in `ingestion_dir`: the
+   * item's name, or with `include_subfolders` the relative path with `/` (mirror) or the
+   * flattened name (see `src/sync/relative_path.ts`).
+   */
   name: string;
+  /**
+   * With `include_subfolders`: the path below the configured folder with `/` separators
+   * (`2026/12/x.csv`), which include/exclude match. Undefined otherwise.
+   */
+  path?: string;
   size: number;
   /** Server-side modification time (not the client-set `fileSystemInfo`). */
   lastModified: Date;
@@ -50,16 +60,38 @@ export type DeltaScope = "folder" | "root";
  * - `restart`: the link was dead (HTTP 410) and the feed starts again from scratch; everything
  *   before this entry is void.
  * - `folder_gone`: the folder itself was deleted; its saved id is no longer valid.
+ * - `subfolder` (only with {@link ListChangesOptions.subtree}): a folder of the feed, any depth,
+ *   so file paths can be built from parent ids; a `file` then names its `parentId` and may lie
+ *   anywhere in the drive (the lister keeps those below the folder).
  */
 export type FolderChange =
-  | { kind: "file"; file: RemoteFile }
+  | { kind: "file"; file: RemoteFile; parentId?: string }
+  | { kind: "subfolder"; folder: SubfolderEntry }
   | { kind: "gone"; id: string }
   | { kind: "restart"; reason: string }
   | { kind: "folder_gone" };
 
+/** A folder item of a delta feed or a children page (include_subfolders). */
+export interface SubfolderEntry {
+  id: string;
+  name: string;
+  /** The parent folder's id; undefined for a drive root. */
+  parentId: string | undefined;
+}
+
+/** One entry of {@link SharePointClient.listChildren}: a file or a sub-folder. */
+export type ChildEntry =
+  | { kind: "file"; file: RemoteFile }
+  | { kind: "subfolder"; folder: SubfolderEntry };
+
 /** Options of {@link SharePointClient.listChanges}. */
 export interface ListChangesOptions {
   scope: DeltaScope;
+  /**
+   * Report files at any depth with their parent id, and folders as `subfolder` entries
+   * (`include_subfolders`); default only files directly inside the folder.
+   */
+  subtree?: boolean;
   /** A saved `@odata.deltaLink`; undefined enumerates from scratch. */
   link: string | undefined;
   signal?: AbortSignal;
@@ -112,6 +144,15 @@ export interface SharePointClient {
   resolveFolder(signal?: AbortSignal): Promise<RemoteFolder>;
   /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
   listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
+  /**
+   * Yields the files and sub-folders directly inside the folder `itemId` of `folder`'s drive,
+   * page by page (`include_subfolders` in children mode walks the tree with it).
+   */
+  listChildren(
+    folder: RemoteFolder,
+    itemId: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<ChildEntry>;
   /**
    * Yields the changes of `folder` since `options.link` (everything when undefined), page by
    * page, and returns the new delta link once the feed is complete. Throws `GraphError`: a 501

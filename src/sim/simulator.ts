@@ -95,6 +95,10 @@ class RunningSimulator implements Simulator {
     return this.#parts.state.moveItem(from, to, library);
   }
 
+  setMovesReportDescendants(report: boolean): void {
+    this.#parts.state.movesReportDescendants = report;
+  }
+
   expireDeltaLinks(): void {
     this.#parts.delta.expireLinks();
   }

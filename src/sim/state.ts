@@ -143,6 +143,11 @@ export class SimState {
   #seq = 0;
   #random: SeededRandom;
   #now: () => number;
+  /**
+   * True: moving or renaming a folder records a change of every item below it, so delta reports
+   * them under their new paths; false: only the folder changes (graph-delta.md "UNCONFIRMED").
+   */
+  movesReportDescendants = true;
 
   constructor(options: SimStateOptions) {
     this.#random = new SeededRandom(mixSeed(options.seed, 0x5157));
@@ -237,7 +242,7 @@ export class SimState {
     item.version++;
     item.modified = wholeSeconds(this.#now());
     this.#attach(parent, item);
-    this.touch(item, true);
+    this.touch(item, this.movesReportDescendants);
     return item.id;
   }
 

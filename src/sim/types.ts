@@ -177,6 +177,11 @@ export interface Simulator extends AsyncDisposable {
   removeItem(path: string, library?: string): boolean;
   /** Moves and/or renames a file or folder (paths in the library); returns its id. */
   moveItem(from: string, to: string, library?: string): string;
+  /**
+   * Whether moving or renaming a folder reports the items below it in delta (default true). False
+   * models a service that reports only the folder (unconfirmed on SharePoint, graph-delta.md).
+   */
+  setMovesReportDescendants(report: boolean): void;
   /** Makes every delta link issued so far answer 410 `resyncRequired`. */
   expireDeltaLinks(): void;
   /** Turns folder-scoped delta on or off (off: 501 `notSupported`, root delta still works). */

@@ -65,6 +65,8 @@ export const retryEntrySchema = z.object({
   drive_id: z.string().optional(),
   /** The item's eTag, so a kept partial download of an unchanged item can be resumed. */
   etag: z.string().optional(),
+  /** With `include_subfolders`: the path below the folder (`2026/12/x.csv`), for the filters. */
+  path: z.string().min(1).optional(),
 });
 
 /** The last run that finished with exit 0 or 3. */

@@ -195,9 +195,10 @@ function logOutcome(
 ): void {
   if (outcome.kind === "placed") {
     logVerification(file, context, outcome.verification);
-    log.info("Placed {file} ({bytes} bytes) in {duration_ms} ms", {
+    log.info(placedMessage(file), {
       run_id: context.runId,
       file: file.name,
+      ...(file.path !== undefined && file.path !== file.name ? { path: file.path } : {}),
       bytes: outcome.bytes,
       duration_ms: durationMs,
       attempt,
@@ -209,6 +210,13 @@ function logOutcome(
       file: file.name,
     });
   }
+}
+
+/** A flattened name (include_subfolders) also shows the relative path it came from. */
+function placedMessage(file: RemoteFile): string {
+  return file.path !== undefined && file.path !== file.name
+    ? "Placed {file} from {path} ({bytes} bytes) in {duration_ms} ms"
+    : "Placed {file} ({bytes} bytes) in {duration_ms} ms";
 }
 
 function logVerification(

@@ -23,7 +23,9 @@ import type {
 import type { JobState, JobStateStore } from "../state/job_state.ts";
 import type { ListingState, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
 import { IdHashSet } from "./id_hash_set.ts";
+import { subfolderNaming } from "./relative_path.ts";
 import type { HeldFile, ListingCounts } from "./select.ts";
+import { SubtreeFeed, SubtreeIncomplete, walkSubtree } from "./subtree.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -32,7 +34,16 @@ export type ListingMode = ListingState["mode"];
 
 /** Options of {@link FolderLister}. */
 export interface FolderListerOptions {
-  settings: Pick<Settings, "listing" | "sharepoint_folder" | "include" | "exclude">;
+  settings: Pick<
+    Settings,
+    | "listing"
+    | "sharepoint_folder"
+    | "include"
+    | "exclude"
+    | "include_subfolders"
+    | "subfolder_layout"
+    | "flatten_separator"
+  >;
   sharepoint: SharePointClient;
   state: JobStateStore;
   now: () => number;
@@ -88,7 +99,12 @@ export function fullListingReason(
   if (request.full) return "a full listing was asked for (--full, --since or --lookback)";
   if (listing?.delta_link === undefined) return "there is no saved delta link";
   if (listing.mode !== request.mode) return `the saved link is of another mode (${listing.mode})`;
-  if (listing.filter_key !== request.filterKey) return "include/exclude changed";
+  if (listing.filter_key !== request.filterKey) {
+    const subfolders = (key: string | undefined) => key?.endsWith("+subfolders") ?? false;
+    return subfolders(listing.filter_key) !== subfolders(request.filterKey)
+      ? "include_subfolders changed"
+      : "include/exclude changed";
+  }
   const since = listing.window_since === undefined ? NaN : Date.parse(listing.window_since);
   if (!(request.window.since.getTime() >= since)) {
     return "the window starts before the last run's window";
@@ -141,21 +157,34 @@ export class FolderLister {
   ): AsyncIterable<RemoteFile> {
     let yielded = 0;
     try {
-      for await (const file of this.#sharepoint.listFiles(session.folder, request.signal)) {
+      for await (const file of this.#filesOf(session.folder, request)) {
         yielded++;
         yield file;
       }
     } catch (error) {
       if (!cached || yielded > 0 || !isNotFound(error)) throw error;
       session.folder = await this.#resolveAgain(session.folder, request);
-      yield* this.#sharepoint.listFiles(session.folder, request.signal);
+      yield* this.#filesOf(session.folder, request);
     }
+  }
+
+  /** The folder's files: directly inside it, or with `include_subfolders` at any depth. */
+  #filesOf(folder: RemoteFolder, request: ListRequest): AsyncIterable<RemoteFile> {
+    const naming = subfolderNaming(this.#settings);
+    if (naming === undefined) return this.#sharepoint.listFiles(folder, request.signal);
+    return walkSubtree(folder, {
+      sharepoint: this.#sharepoint,
+      naming,
+      folderLabel: this.#settings.sharepoint_folder,
+      runId: request.runId,
+      signal: request.signal,
+    });
   }
 
   async #delta(folder: RemoteFolder, cached: boolean, request: ListRequest): Promise<Listing> {
     const saved = request.saved.listing;
     let mode: ListingMode = saved?.mode === "root_delta" ? "root_delta" : "folder_delta";
-    const filterKey = globKey(this.#settings);
+    const filterKey = listingKey(this.#settings);
     const reason = fullListingReason(saved, { ...request, filterKey, mode });
     let link = reason === undefined ? saved?.delta_link : undefined;
     this.#logStart(request, mode, reason, saved?.link_saved_at);
@@ -181,6 +210,16 @@ export class FolderLister {
         } else if (cached && (isNotFound(error) || error instanceof FolderGone)) {
           folder = await this.#resolveAgain(folder, request);
           cached = false;
+        } else if (error instanceof SubtreeIncomplete && link !== undefined) {
+          log.warn(
+            "The changes of {folder} name files below folders the feed did not send ({error}); " +
+              "listing the folder and its subfolders in full this run",
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: error.message,
+            },
+          );
         } else if (error instanceof FolderGone) {
           throw new GraphError(
             `Cannot list the changes of "${this.#settings.sharepoint_folder}": the folder was deleted`,
@@ -223,14 +262,30 @@ export class FolderLister {
     request: ListRequest,
   ): Promise<string> {
     const scope: DeltaScope = mode === "root_delta" ? "root" : "folder";
+    const naming = subfolderNaming(this.#settings);
+    const subtree = naming === undefined
+      ? undefined
+      : new SubtreeFeed({ rootId: folder.itemId, naming, target: feed });
     const changes = this.#sharepoint.listChanges(folder, {
       scope,
       link,
       signal: request.signal,
+      ...(subtree === undefined ? {} : { subtree: true }),
     });
     for (;;) {
       const next = await changes.next();
-      if (next.done) return next.value;
+      if (next.done) {
+        const unknown = subtree?.finish() ?? 0;
+        const incremental = link !== undefined && !feed.restarted;
+        // Folder delta sends the folders above each change; without them, list in full.
+        if (unknown > 0 && scope === "folder" && incremental) {
+          throw new SubtreeIncomplete(unknown);
+        }
+        if (subtree !== undefined && incremental) {
+          await this.#listLoneFolders(subtree, folder, feed, request);
+        }
+        return next.value;
+      }
       const change = next.value;
       if (change.kind === "restart") {
         log.warn(
@@ -243,11 +298,44 @@ export class FolderLister {
           },
         );
         feed.reset();
+        subtree?.reset();
         feed.restarted = true;
       } else if (change.kind === "folder_gone") {
         await changes.return("");
         throw new FolderGone();
-      } else feed.add(change);
+      } else if (subtree !== undefined) subtree.add(change);
+      else if (change.kind !== "subfolder") feed.add(change);
+    }
+  }
+
+  /**
+   * Lists the folders a link-based subtree feed named without any changed file below them
+   * (renamed, moved in, created), so files whose path changed with their folder are seen under
+   * the new path whether or not Graph reported them (see {@link SubtreeFeed.loneFolders}).
+   */
+  async #listLoneFolders(
+    subtree: SubtreeFeed,
+    folder: RemoteFolder,
+    feed: DeltaFeed,
+    request: ListRequest,
+  ): Promise<void> {
+    const naming = subfolderNaming(this.#settings);
+    if (naming === undefined) return;
+    for (const start of subtree.loneFolders()) {
+      log.info("Listing subfolder {subfolder} of {folder}: it changed (renamed, moved or new)", {
+        run_id: request.runId,
+        folder: this.#settings.sharepoint_folder,
+        subfolder: start.segments.join("/"),
+      });
+      const files = walkSubtree(folder, {
+        sharepoint: this.#sharepoint,
+        naming,
+        folderLabel: this.#settings.sharepoint_folder,
+        runId: request.runId,
+        signal: request.signal,
+        start,
+      });
+      for await (const file of files) feed.add({ kind: "file", file });
     }
   }
 
@@ -378,6 +466,7 @@ function entryFromFile(file: RemoteFile, reason: RetryEntry["reason"]): RetryEnt
   };
   if (file.quickXorHash !== undefined) entry.quick_xor_hash = file.quickXorHash;
   if (file.eTag !== undefined) entry.etag = file.eTag;
+  if (file.path !== undefined) entry.path = file.path;
   return entry;
 }
 
@@ -395,6 +484,7 @@ function fileFromEntry(entry: RetryEntry, folder: RemoteFolder): RemoteFile {
     downloadUrl: undefined,
     eTag: entry.etag,
     cTag: undefined,
+    ...(entry.path === undefined ? {} : { path: entry.path }),
   };
 }
 
@@ -430,6 +520,18 @@ function resolvedFrom(
     path_in_drive: folder.pathInDrive,
     web_url: folder.webUrl,
   };
+}
+
+/**
+ * Identity of what a saved link stands for: the globs, and with `include_subfolders` the fact
+ * that the feed was read for the whole subtree (a link saved without it, or with it, is not
+ * reused when the setting changes: the next run lists in full).
+ */
+export function listingKey(
+  settings: Pick<Settings, "include" | "exclude" | "include_subfolders">,
+): string {
+  const key = globKey(settings);
+  return settings.include_subfolders ? `${key}+subfolders` : key;
 }
 
 /** Identity of the include/exclude globs. */

@@ -10,7 +10,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { basename, join, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { syncDir } from "../fs_sync.ts";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
@@ -43,6 +43,12 @@ export interface StagingAreaOptions {
   stat?: (path: string) => Promise<Deno.FileInfo>;
   /** Whose file name rules apply (a `Deno.build.os` value), default this host's. */
   os?: string;
+  /**
+   * Names may be relative paths with `/` (`include_subfolders` with `subfolder_layout =
+   * "mirror"`): each segment must be safe, folders are created as needed, and nothing is ever
+   * written outside `ingestion_dir`. Default false: a name is one path component.
+   */
+  nested?: boolean;
 }
 
 function warnIfLong(name: string, path: string): void {
@@ -61,6 +67,10 @@ export class StagingArea {
   readonly job: string;
   /** Whose file name rules apply. */
   readonly os: string;
+  /** Names may hold `/` (see {@link StagingAreaOptions.nested}). */
+  readonly nested: boolean;
+  /** Folders below `ingestion_dir` that received names since the last {@link flush}. */
+  #unsyncedDirs = new Set<string>();
   #newId: () => string;
   #link: (from: string, to: string) => void | Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
@@ -81,6 +91,7 @@ export class StagingArea {
     this.ingestionDir = resolve(options.ingestionDir);
     this.job = options.job ?? DEFAULT_JOB;
     this.os = options.os ?? Deno.build.os;
+    this.nested = options.nested ?? false;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
     // Metadata calls are synchronous: on a local disk they take microseconds, and the async
     // variants' thread-pool round trips cost more than the calls (measured: bench/README.md).
@@ -178,6 +189,7 @@ export class StagingArea {
    * @throws {UnsafeNameError} when `name` is not a safe single path component.
    */
   finalPath(name: string): string {
+    if (this.nested && name.includes("/")) return this.#nestedPath(name);
     const reason = unsafeNameReason(name, this.os);
     const path = join(this.ingestionDir, name);
     if (
@@ -188,9 +200,69 @@ export class StagingArea {
     return path;
   }
 
+  /**
+   * The path of a relative name `a/b/c.csv` in `ingestion_dir`, every segment checked.
+   * @throws {UnsafeNameError} when a segment is unsafe or the path would leave `ingestion_dir`.
+   */
+  #nestedPath(name: string): string {
+    const segments = name.split("/");
+    for (const segment of segments) {
+      const reason = unsafeNameReason(segment, this.os);
+      if (reason !== undefined) {
+        throw new UnsafeNameError(
+          `Cannot place ${JSON.stringify(name)}: segment ${JSON.stringify(segment)}: ${reason}`,
+        );
+      }
+    }
+    const path = join(this.ingestionDir, ...segments);
+    if (!path.startsWith(this.ingestionDir + sep) || basename(path) !== segments.at(-1)) {
+      throw new UnsafeNameError(`Cannot place ${JSON.stringify(name)}: unsafe path`);
+    }
+    return path;
+  }
+
+  /**
+   * Creates the folders of a nested `final` path and checks that, links resolved, it is still
+   * inside `ingestion_dir` (a folder there could be a link to elsewhere).
+   * @throws {UnsafeNameError} when it is not.
+   */
+  async #ensureParent(name: string, final: string): Promise<void> {
+    const parent = dirname(final);
+    if (parent === this.ingestionDir) return;
+    // Check the part that exists before creating anything, and the whole after.
+    let existing = parent;
+    while (existing !== this.ingestionDir && !existsFollowed(existing)) {
+      existing = dirname(existing);
+    }
+    await this.#checkInside(name, existing);
+    try {
+      await Deno.mkdir(parent, { recursive: true });
+    } catch (error) {
+      throw new IngestError(
+        `Cannot create the folder of ${JSON.stringify(name)} in ingestion_dir: ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    await this.#checkInside(name, parent);
+    this.#unsyncedDirs.add(parent);
+  }
+
+  /** @throws {UnsafeNameError} when `dir`, links resolved, is not inside `ingestion_dir`. */
+  async #checkInside(name: string, dir: string): Promise<void> {
+    const [real, root] = await Promise.all([Deno.realPath(dir), Deno.realPath(this.ingestionDir)]);
+    if (real !== root && !real.startsWith(root + sep)) {
+      throw new UnsafeNameError(
+        `Cannot place ${JSON.stringify(name)}: its folder leads outside ingestion_dir (${real})`,
+      );
+    }
+  }
+
   /** True when something named `name` is already in `ingestion_dir` (not yet consumed). */
   isPending(name: string): boolean {
     const path = this.finalPath(name);
+    if (this.nested && name.includes("/")) return existsBelow(path);
     this.#present ??= presentNames(this.ingestionDir);
     // A name missing from the snapshot cannot exist (no failing lstat, which costs an exception
     // per candidate); a hit is confirmed with the file system's own name rules.
@@ -205,6 +277,7 @@ export class StagingArea {
    */
   async place(temp: string, name: string, lastModified: Date): Promise<PlaceOutcome> {
     const final = this.finalPath(name);
+    if (this.nested) await this.#ensureParent(name, final);
     Deno.utimeSync(temp, lastModified, lastModified);
     const outcome = await this.#moveNoOverwrite(temp, final);
     if (outcome === "exists") this.discard(temp);
@@ -225,6 +298,10 @@ export class StagingArea {
   async flush(): Promise<void> {
     if (!this.#unsynced) return;
     this.#unsynced = false;
+    // Deepest first, so a created folder's own name is synced by its parent after it.
+    const dirs = [...this.#unsyncedDirs].sort((a, b) => b.length - a.length);
+    this.#unsyncedDirs.clear();
+    for (const dir of dirs) await syncParents(dir, this.ingestionDir);
     await syncDir(this.ingestionDir);
   }
 
@@ -331,6 +408,34 @@ function exists(path: string): boolean {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
+  }
+}
+
+/** True when `path` exists, links followed (a dangling link does not). */
+function existsFollowed(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Like {@link exists}, but a file where a folder of the path should be means "not there". */
+function existsBelow(path: string): boolean {
+  try {
+    return exists(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotADirectory) return false;
+    throw error;
+  }
+}
+
+/** fsyncs `dir` and each folder above it, up to (not including) `root`. */
+async function syncParents(dir: string, root: string): Promise<void> {
+  for (let current = dir; current !== root && current.startsWith(root + sep);) {
+    await syncDir(current);
+    current = dirname(current);
   }
 }
 

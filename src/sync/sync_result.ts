@@ -64,6 +64,8 @@ export interface FailedFile {
   reason: string;
   /** Set when the host OS cannot store the name: nothing was downloaded, no retry will help. */
   refused_name?: true;
+  /** With `include_subfolders` and `subfolder_layout = "flatten"`: the relative path. */
+  path?: string;
 }
 
 /** The result of one run, logged as one record and printed by `--json`. */
@@ -78,8 +80,16 @@ export interface SyncResult {
   skipped_ingested: number;
   skipped_pending: number;
   skipped_filtered: number;
-  /** Names placed in `ingestion_dir` (in a dry run: the names that would be). */
+  /**
+   * Names placed in `ingestion_dir` (in a dry run: the names that would be). With
+   * `include_subfolders` these are relative paths with `/` (mirror) or flattened names.
+   */
   downloaded: string[];
+  /**
+   * With `subfolder_layout = "flatten"`: the relative path of each name in {@link downloaded}
+   * that differs from it.
+   */
+  relative_paths?: Record<string, string>;
   failed: FailedFile[];
   /**
    * Files placed although their bytes differ from the listed size/hash, because SharePoint

@@ -241,6 +241,54 @@ Deno.test("contract: lists every file across 3 pages and skips folders", () => {
   });
 });
 
+Deno.test("contract: listChildren yields files and subfolders with parent ids", () =>
+  withSim({
+    files: [
+      { path: "Reports/top.csv", size: 1 },
+      { path: "Reports/2026/12/x.csv", size: 2 },
+    ],
+  }, async ({ client }) => {
+    const folder = await client.resolveFolder();
+    const top = [];
+    for await (const entry of client.listChildren(folder, folder.itemId)) top.push(entry);
+    const sub = top.find((e) => e.kind === "subfolder");
+    assert.ok(sub?.kind === "subfolder");
+    assert.equal(sub.folder.name, "2026");
+    assert.equal(sub.folder.parentId, folder.itemId);
+    assert.deepEqual(top.filter((e) => e.kind === "file").map((e) => e.file.name), ["top.csv"]);
+    const below = [];
+    for await (const entry of client.listChildren(folder, sub.folder.id)) below.push(entry);
+    assert.deepEqual(below.map((e) => e.kind === "subfolder" && e.folder.name), ["12"]);
+  }));
+
+Deno.test("contract: a subtree delta feed names folders and files with their parents", () =>
+  withSim({
+    files: [
+      { path: "Reports/top.csv", size: 1 },
+      { path: "Reports/2026/12/x.csv", size: 2 },
+      { path: "Other/y.csv", size: 3 },
+    ],
+  }, async ({ client }) => {
+    const folder = await client.resolveFolder();
+    const changes = client.listChanges(folder, { scope: "folder", link: undefined, subtree: true });
+    const folders = new Map<string, string | undefined>();
+    const files = new Map<string, string | undefined>();
+    for (;;) {
+      const next = await changes.next();
+      if (next.done) {
+        assert.match(next.value, /token=/);
+        break;
+      }
+      const change = next.value;
+      if (change.kind === "subfolder") folders.set(change.folder.name, change.folder.parentId);
+      if (change.kind === "file") files.set(change.file.name, change.parentId);
+    }
+    assert.equal(files.get("top.csv"), folder.itemId);
+    assert.ok(files.has("x.csv"));
+    assert.equal(files.has("y.csv"), false, "folder delta stays in the folder");
+    assert.equal(folders.get("2026"), folder.itemId);
+  }));
+
 Deno.test("contract: odd names are listed and downloaded intact", () => {
   const names = ["Q1 #4.csv", "100% done.txt", "Résumé – 日本.txt", "a+b (1).csv"];
   return withSim(

@@ -5,6 +5,7 @@
  */
 import type { GraphUsage } from "../../src/graph/graph_api.ts";
 import type {
+  ChildEntry,
   DownloadOptions,
   DownloadResult,
   FolderChange,
@@ -108,6 +109,16 @@ export class FakeSharePoint implements SharePointClient {
   listFiles(_folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile> {
     this.calls.push("listFiles");
     return this.#stream(signal);
+  }
+
+  /** The seeded files as children of the folder (the fake has no subfolders). */
+  async *listChildren(
+    _folder: RemoteFolder,
+    _itemId: string,
+    signal?: AbortSignal,
+  ): AsyncIterable<ChildEntry> {
+    this.calls.push("listChildren");
+    for await (const file of this.#stream(signal)) yield { kind: "file", file };
   }
 
   /** Every seeded file as a change, then a fixed link (the fake has no change tracking). */
