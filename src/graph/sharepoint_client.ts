@@ -35,6 +35,20 @@ export interface RemoteFile {
   downloadUrl: string | undefined;
   eTag: string | undefined;
   cTag: string | undefined;
+  /** The item carries Graph's `malware` facet: Defender flagged it (never downloaded). */
+  malware?: boolean;
+}
+
+/**
+ * A listed file item that lacks what a file needs (a `size`, a `name`, a modification time):
+ * business delta has sent such items (real-sharepoint-quirks.md §12). It is skipped, not fatal.
+ */
+export interface MalformedItem {
+  id: string;
+  /** The item's name, when it has one. */
+  name: string | undefined;
+  /** What is missing or wrong, e.g. "it has no size". */
+  reason: string;
 }
 
 /** Where a delta enumeration runs: the folder itself, or the drive root (folder delta refused). */
@@ -49,12 +63,15 @@ export type DeltaScope = "folder" | "root";
  * - `restart`: the link was dead (HTTP 410) and the feed starts again from scratch; everything
  *   before this entry is void.
  * - `folder_gone`: the folder itself was deleted; its saved id is no longer valid.
+ * - `malformed`: a file directly inside the folder that lacks what a file needs (skip it, and
+ *   look at it again next run).
  */
 export type FolderChange =
   | { kind: "file"; file: RemoteFile }
   | { kind: "gone"; id: string }
   | { kind: "restart"; reason: string }
-  | { kind: "folder_gone" };
+  | { kind: "folder_gone" }
+  | ({ kind: "malformed" } & MalformedItem);
 
 /** Options of {@link SharePointClient.listChanges}. */
 export interface ListChangesOptions {
@@ -116,8 +133,20 @@ export interface SharePointClient {
   authenticate(signal?: AbortSignal): Promise<void>;
   /** Resolves `sharepoint_site_url` + `sharepoint_folder` to ids. Throws `GraphError` naming what exists. */
   resolveFolder(signal?: AbortSignal): Promise<RemoteFolder>;
-  /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
-  listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
+  /**
+   * Yields the files directly inside `folder`, page by page (sub-folders are not descended).
+   * File items that lack a name, size or time are skipped and handed to `onMalformed`.
+   */
+  listFiles(
+    folder: RemoteFolder,
+    signal?: AbortSignal,
+    onMalformed?: (item: MalformedItem) => void,
+  ): AsyncIterable<RemoteFile>;
+  /**
+   * The current state of one item as a change of `folder` (`getItem`): a `gone` for a 404.
+   * Used to look again at items a run skipped as malformed. Optional for test doubles.
+   */
+  itemChange?(folder: RemoteFolder, itemId: string, signal?: AbortSignal): Promise<FolderChange>;
   /**
    * Yields the changes of `folder` since `options.link` (everything when undefined), page by
    * page, and returns the new delta link once the feed is complete. Throws `GraphError`: a 501

@@ -105,18 +105,26 @@ export const driveListSchema = z.object({
 export type DriveList = z.infer<typeof driveListSchema>;
 
 /**
+ * A field an item may lack: absent or `null` both read as undefined, so one odd item is skipped
+ * by the listing instead of failing its whole page (real-sharepoint-quirks.md §12).
+ */
+function absent<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((value) => value ?? undefined).optional();
+}
+
+/**
  * A driveItem. Files carry a `file` facet, folders a `folder` facet, and `package` items
  * (OneNote notebooks) neither; folders have no `cTag`, hashes or download URL.
  */
 export const driveItemSchema = z.object({
   id: z.string().min(1),
-  name: z.string().optional(),
-  size: z.number().optional(),
-  eTag: z.string().optional(),
-  cTag: z.string().optional(),
+  name: absent(z.string()),
+  size: absent(z.number()),
+  eTag: absent(z.string()),
+  cTag: absent(z.string()),
   webUrl: z.string().optional(),
-  createdDateTime: z.string().optional(),
-  lastModifiedDateTime: z.string().optional(),
+  createdDateTime: absent(z.string()),
+  lastModifiedDateTime: absent(z.string()),
   file: z.object({
     mimeType: z.string().optional(),
     hashes: z.object({ quickXorHash: z.string().optional() }).optional(),
@@ -134,6 +142,8 @@ export const driveItemSchema = z.object({
     path: z.string().optional(),
   }).optional(),
   "@microsoft.graph.downloadUrl": z.string().optional(),
+  /** Defender flagged the file (real-sharepoint-quirks.md §13); selected in delta. */
+  malware: z.object({ description: absent(z.string()) }).optional(),
 });
 export type DriveItem = z.infer<typeof driveItemSchema>;
 

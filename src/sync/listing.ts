@@ -16,13 +16,15 @@ import type { TimeWindow } from "../db/db_service_client.ts";
 import { GraphError } from "../errors.ts";
 import type {
   DeltaScope,
+  MalformedItem,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
 } from "../graph/sharepoint_client.ts";
 import type { JobState, JobStateStore } from "../state/job_state.ts";
-import type { ListingState, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
+import type { ListingState, MalformedEntry, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
 import { IdHashSet } from "./id_hash_set.ts";
+import { MalformedItems } from "./malformed_items.ts";
 import type { HeldFile, ListingCounts } from "./select.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -73,6 +75,8 @@ export interface Listing {
    * the request's `ingested` rule. Complete once {@link files} has been read.
    */
   counted(): ListingCounts;
+  /** File items skipped because they lack a name, size or time (complete once files are read). */
+  skippedMalformed(): number;
   /**
    * Saves the resolved ids, the new link and the files to offer again. Call only after the run
    * has recorded its outcome, never for a dry run or an aborted run.
@@ -112,24 +116,43 @@ export class FolderLister {
 
   /** Resolves the folder (or reuses the saved ids) and lists it. */
   async list(request: ListRequest): Promise<Listing> {
-    const cached = folderFromState(request.saved.resolved);
-    const folder = cached ?? await this.#sharepoint.resolveFolder(request.signal);
-    if (this.#settings.listing === "children") return this.#children(folder, cached, request);
-    return await this.#delta(folder, cached !== undefined, request);
+    try {
+      const cached = folderFromState(request.saved.resolved);
+      const folder = cached ?? await this.#sharepoint.resolveFolder(request.signal);
+      if (this.#settings.listing === "children") return this.#children(folder, cached, request);
+      return await this.#delta(folder, cached !== undefined, request);
+    } catch (error) {
+      await this.#recordFailure(error);
+      throw error;
+    }
   }
 
-  #children(folder: RemoteFolder, cached: RemoteFolder | undefined, request: ListRequest): Listing {
+  /**
+   * Lists with `children`. `keepMode`: a delta mode that keeps answering 410 is listed this way
+   * for this run only; the state keeps that mode, without a link.
+   */
+  #children(
+    folder: RemoteFolder,
+    cached: RemoteFolder | undefined,
+    request: ListRequest,
+    keepMode?: ListingMode,
+  ): Listing {
     const session = { folder };
-    const files = this.#childrenFiles(session, cached !== undefined, request);
+    const malformed = new MalformedItems(request.runId);
+    const files = this.#childrenFiles(session, cached !== undefined, request, malformed);
     return {
       mode: "children",
       files,
       counted: () => ({ before: 0, ingested: 0 }),
+      skippedMalformed: () => malformed.count,
       commit: () =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(session.folder, state.resolved, this.#now());
-          state.listing = { mode: "children" };
+          state.listing = { mode: keepMode ?? "children" };
           delete state.retry;
+          // Every children listing pages the whole folder: nothing to look at apart.
+          delete state.malformed;
+          delete state.listing_failure;
         }),
     };
   }
@@ -138,17 +161,27 @@ export class FolderLister {
     session: { folder: RemoteFolder },
     cached: boolean,
     request: ListRequest,
+    malformed: MalformedItems,
   ): AsyncIterable<RemoteFile> {
     let yielded = 0;
+    const onMalformed = (item: MalformedItem) => malformed.note(item);
     try {
-      for await (const file of this.#sharepoint.listFiles(session.folder, request.signal)) {
-        yielded++;
-        yield file;
+      try {
+        for await (
+          const file of this.#sharepoint.listFiles(session.folder, request.signal, onMalformed)
+        ) {
+          yielded++;
+          yield file;
+        }
+      } catch (error) {
+        if (!cached || yielded > 0 || !isNotFound(error)) throw error;
+        session.folder = await this.#resolveAgain(session.folder, request);
+        malformed.clear();
+        yield* this.#sharepoint.listFiles(session.folder, request.signal, onMalformed);
       }
     } catch (error) {
-      if (!cached || yielded > 0 || !isNotFound(error)) throw error;
-      session.folder = await this.#resolveAgain(session.folder, request);
-      yield* this.#sharepoint.listFiles(session.folder, request.signal);
+      await this.#recordFailure(error);
+      throw error;
     }
   }
 
@@ -160,14 +193,40 @@ export class FolderLister {
     let link = reason === undefined ? saved?.delta_link : undefined;
     this.#logStart(request, mode, reason, saved?.link_saved_at);
     const feed = new DeltaFeed(request.window, request.ingested);
+    const malformed = new MalformedItems(request.runId);
     let deltaLink: string;
     for (let attempt = 0;; attempt++) {
       try {
-        deltaLink = await this.#readFeed(feed, folder, mode, link, request);
+        deltaLink = await this.#readFeed(feed, folder, mode, link, request, malformed);
         break;
       } catch (error) {
+        if (mode === "root_delta" && isResync(error)) {
+          log.warn(
+            "Graph keeps answering 410 to the delta of the library root ({error}); listing " +
+              "{folder} with children for this run",
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: (error as Error).message,
+            },
+          );
+          return this.#children(folder, cached ? folder : undefined, request, "root_delta");
+        }
         if (attempt >= 2) throw error;
-        if (mode === "folder_delta" && error instanceof GraphError && error.status === 501) {
+        if (mode === "folder_delta" && isResync(error)) {
+          log.warn(
+            "The delta of folder {folder} keeps answering 410 ({error}); listing the changes of " +
+              "the library root, filtered to the folder, from now on",
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: (error as Error).message,
+            },
+          );
+          mode = "root_delta";
+        } else if (
+          mode === "folder_delta" && error instanceof GraphError && error.status === 501
+        ) {
           log.warn(
             "Graph refused delta on folder {folder} ({error}); listing the changes of the " +
               "library root, filtered to the folder, from now on",
@@ -189,15 +248,20 @@ export class FolderLister {
         } else throw error;
         link = undefined;
         feed.reset();
+        malformed.clear();
       }
     }
-    if (link !== undefined && !feed.restarted) feed.offer(request.saved.retry ?? [], folder);
+    if (link !== undefined && !feed.restarted) {
+      feed.offer(request.saved.retry ?? [], folder);
+      await this.#lookAgain(request.saved.malformed ?? [], { feed, malformed, folder, request });
+    }
     const resolved = folder;
     const finalMode = mode;
     return {
       mode,
       files: feed.files(),
       counted: () => feed.counted(),
+      skippedMalformed: () => malformed.count,
       commit: (outcome) =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(resolved, state.resolved, this.#now());
@@ -211,8 +275,41 @@ export class FolderLister {
           const retry = retryEntries(outcome);
           if (retry.length > 0) state.retry = retry;
           else delete state.retry;
+          const skipped = malformed.entries();
+          if (skipped.length > 0) state.malformed = skipped;
+          else delete state.malformed;
+          delete state.listing_failure;
         }),
     };
+  }
+
+  /**
+   * Items an earlier run skipped as malformed, that this feed did not mention: a delta link
+   * reports an item only when it changes, so each is fetched again by id.
+   */
+  async #lookAgain(
+    entries: readonly MalformedEntry[],
+    run: { feed: DeltaFeed; malformed: MalformedItems; folder: RemoteFolder; request: ListRequest },
+  ): Promise<void> {
+    const itemChange = this.#sharepoint.itemChange?.bind(this.#sharepoint);
+    if (itemChange === undefined) return;
+    for (const entry of entries) {
+      if (run.feed.mentions(entry.id) || run.malformed.has(entry.id)) continue;
+      const change = await itemChange(run.folder, entry.id, run.request.signal);
+      if (change.kind === "malformed") run.malformed.note(change);
+      else if (change.kind === "file" || change.kind === "gone") run.feed.add(change);
+    }
+  }
+
+  /** Keeps why the listing failed, for `ingest check`; an aborted run is no listing failure. */
+  async #recordFailure(error: unknown): Promise<void> {
+    if (!(error instanceof GraphError)) return;
+    await this.#commit((state) => {
+      state.listing_failure = {
+        at: new Date(this.#now()).toISOString(),
+        message: error.message,
+      };
+    });
   }
 
   async #readFeed(
@@ -221,6 +318,7 @@ export class FolderLister {
     mode: ListingMode,
     link: string | undefined,
     request: ListRequest,
+    malformed: MalformedItems,
   ): Promise<string> {
     const scope: DeltaScope = mode === "root_delta" ? "root" : "folder";
     const changes = this.#sharepoint.listChanges(folder, {
@@ -244,10 +342,15 @@ export class FolderLister {
         );
         feed.reset();
         feed.restarted = true;
+        malformed.clear();
       } else if (change.kind === "folder_gone") {
         await changes.return("");
         throw new FolderGone();
-      } else feed.add(change);
+      } else if (change.kind === "malformed") malformed.note(change);
+      else {
+        malformed.forget(change.kind === "file" ? change.file.id : change.id);
+        feed.add(change);
+      }
     }
   }
 
@@ -338,6 +441,11 @@ class DeltaFeed {
       if (this.#entries.has(entry.id) || this.#before.has(entry.id)) continue;
       this.add({ kind: "file", file: fileFromEntry(entry, folder) });
     }
+  }
+
+  /** True when the feed holds an entry (or a marker) for `id`. */
+  mentions(id: string): boolean {
+    return this.#entries.has(id) || this.#before.has(id);
   }
 
   counted(): ListingCounts {
@@ -435,6 +543,11 @@ function resolvedFrom(
 /** Identity of the include/exclude globs. */
 export function globKey(settings: { include: readonly string[]; exclude: readonly string[] }) {
   return JSON.stringify({ include: settings.include, exclude: settings.exclude });
+}
+
+/** A delta answer of HTTP 410 that restarting did not cure. */
+function isResync(error: unknown): boolean {
+  return error instanceof GraphError && error.status === 410;
 }
 
 function isNotFound(error: unknown): boolean {
