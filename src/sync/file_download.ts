@@ -220,7 +220,7 @@ function flaggedAsMalware(
   error: unknown,
 ): { kind: "malware"; reason: string } {
   const reason = describeError(error);
-  log.error("Cannot download {file}: {reason}; it is not downloaded until its content changes", {
+  log.error("{reason}; it is not downloaded again until it changes", {
     run_id: context.runId,
     file: file.name,
     reason,
