@@ -155,7 +155,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option(
       "--quirk <name>",
       "switch on a hostile SharePoint behaviour (repeatable): malformed-item, looping-delta, " +
-        "repeated-next-link, folder-410, root-410, broken-location, chunked, gzip, html-page, malware",
+        "repeated-next-link, looping-children, folder-410, root-410, broken-location, chunked, gzip, html-page, malware",
       collect,
     )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));

@@ -240,7 +240,15 @@ export class GraphEndpoint implements Endpoint {
       value: page.items.map((item) => itemJson(render, item, selected)),
     };
     const last = page.items.at(-1);
-    if (page.more && last !== undefined) {
+    const loop = this.#options.delta.quirks.childrenLoop;
+    if (loop !== undefined) {
+      // This page again, behind the same link or a fresh one, forever (§11).
+      const again = new URL(url);
+      if (loop === "fresh-link") {
+        again.searchParams.set("n", String(Number(again.searchParams.get("n") ?? 0) + 1));
+      }
+      body["@odata.nextLink"] = again.href;
+    } else if (page.more && last !== undefined) {
       const query = [
         ...(top === undefined ? [] : [`$top=${top}`]),
         ...(select === undefined ? [] : [`$select=${encodeURIComponent(select)}`]),

@@ -42,6 +42,10 @@ export const SIM_QUIRKS: Record<string, SimQuirk> = {
     description: "delta answers the same page forever behind the same nextLink",
     options: () => ({ deltaQuirks: { loop: "same-link" } }),
   },
+  "looping-children": {
+    description: "children answers the same page forever behind fresh nextLinks",
+    options: () => ({ deltaQuirks: { childrenLoop: "fresh-link" } }),
+  },
   "folder-410": {
     description: "folder-scoped delta always answers 410 (root delta works)",
     options: () => ({ deltaQuirks: { folderResync: true } }),

@@ -60,10 +60,12 @@ export interface SimFileQuirks {
  *   (`same-link`) or a fresh token each time (`fresh-link`); the feed never ends;
  * - `folderResync` / `rootResync`: folder-scoped (or root) delta always answers 410
  *   `resyncRequired`, its `Location` included;
- * - `brokenLocation`: the `Location` of a 410 answers 500.
+ * - `brokenLocation`: the `Location` of a 410 answers 500;
+ * - `childrenLoop`: `children` pages loop the same way as `loop` (§11 "delta (or children)").
  */
 export interface SimDeltaQuirks {
   loop?: "same-link" | "fresh-link" | undefined;
+  childrenLoop?: "same-link" | "fresh-link" | undefined;
   folderResync?: boolean;
   rootResync?: boolean;
   brokenLocation?: boolean;

@@ -333,3 +333,22 @@ Deno.test("contract (hostile): hashes of generated Office and PDF files start wi
     assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04]);
     assert.equal(quickXorHash(bytes), files[0]!.quickXorHash);
   }));
+
+Deno.test("contract (hostile): children pages looping behind fresh or repeated nextLinks end with PagingLoopError", async () => {
+  for (const loop of ["fresh-link", "same-link"] as const) {
+    await withSim({
+      files: [{ path: "Reports/a.csv", size: 10 }],
+      deltaQuirks: { childrenLoop: loop },
+    }, async (h) => {
+      await assert.rejects(
+        listed(h),
+        (e) =>
+          e instanceof PagingLoopError &&
+          /^Cannot list the files of "\/Shared Documents\/Reports": the server keeps returning the same page/
+            .test(e.message),
+      );
+      const pages = h.sim.requestLog.filter((e) => e.url.includes("/children")).length;
+      assert.ok(pages <= 22, `${loop}: ${pages} pages`);
+    });
+  }
+});
