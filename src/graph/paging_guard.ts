@@ -6,10 +6,13 @@
  * resource unit per page and holds the job's lock, so every later run is refused as overlapping.
  *
  * Two signs stop it: a nextLink already followed in this listing, and a run of
- * {@link MAX_STALE_PAGES} consecutive pages that bring no item id not already seen. Ids are kept
- * as 52-bit hashes (about 40 bytes per id in a `Set`), so a folder of a million items costs tens
- * of MB at most; a hash collision can only make a page look stale, and it takes
- * {@link MAX_STALE_PAGES} of them in a row to stop a listing.
+ * {@link MAX_STALE_PAGES} consecutive pages that bring no item id not already seen. Memory stays
+ * bounded whatever the folder's size (a full listing of a million items must not hold a million
+ * ids): "already seen" means seen in the last {@link MAX_STALE_PAGES} pages, or on a page with
+ * the very same ids earlier in the listing (one 52-bit fingerprint per page). So a loop over a
+ * cycle of up to that many pages, or of identical pages of any length, is caught; a hash
+ * collision can only make one page look stale, and it takes that many stale pages in a row to
+ * stop a listing.
  * @module
  */
 import { GraphError } from "../errors.ts";
@@ -27,7 +30,13 @@ export class PagingLoopError extends GraphError {
 export class PagingGuard {
   #what: string;
   #links = new Set<string>();
-  #ids = new Set<number>();
+  /** Id hash → index of the last page (within the window) that carried it. */
+  #recent = new Map<number, number>();
+  /** The id hashes of the last pages, oldest first. */
+  #window: number[][] = [];
+  /** Fingerprints of every page so far. */
+  #prints = new Set<number>();
+  #pages = 0;
   #stale = 0;
   #maxStale: number;
 
@@ -42,14 +51,23 @@ export class PagingGuard {
    * {@link MAX_STALE_PAGES}th page in a row without a new id.
    */
   page(ids: Iterable<string>, url: string): void {
+    const index = this.#pages++;
+    const hashes = Array.from(ids, idHash);
     let fresh = false;
-    for (const id of ids) {
-      const key = idHash(id);
-      if (!this.#ids.has(key)) {
-        this.#ids.add(key);
-        fresh = true;
+    for (const hash of hashes) {
+      if (!this.#recent.has(hash)) fresh = true;
+      this.#recent.set(hash, index);
+    }
+    this.#window.push(hashes);
+    if (this.#window.length > this.#maxStale) {
+      const leaving = index - this.#maxStale;
+      for (const hash of this.#window.shift()!) {
+        if (this.#recent.get(hash) === leaving) this.#recent.delete(hash);
       }
     }
+    const print = fingerprint(hashes);
+    if (this.#prints.has(print)) fresh = false;
+    this.#prints.add(print);
     this.#stale = fresh ? 0 : this.#stale + 1;
     if (this.#stale >= this.#maxStale) {
       throw this.#loop(url, `${this.#stale} pages in a row brought no item not already listed`);
@@ -65,7 +83,10 @@ export class PagingGuard {
   /** Forgets everything: the enumeration starts again from scratch. */
   reset(): void {
     this.#links.clear();
-    this.#ids.clear();
+    this.#recent.clear();
+    this.#window = [];
+    this.#prints.clear();
+    this.#pages = 0;
     this.#stale = 0;
   }
 
@@ -75,6 +96,17 @@ export class PagingGuard {
       { method: "GET", url: redactUrl(url) },
     );
   }
+}
+
+/** An order-independent 52-bit fingerprint of a page's id hashes. */
+function fingerprint(hashes: readonly number[]): number {
+  let sum = hashes.length;
+  let mixed = 0;
+  for (const hash of hashes) {
+    sum = (sum + hash) % 0x10000000000000;
+    mixed = (mixed + Math.imul(hash % 0x100000000 | 0, 0x9e3779b1)) >>> 0;
+  }
+  return (sum + mixed * 0x100000) % 0x10000000000000;
 }
 
 /** A 52-bit FNV-1a style hash of `id`, exact as a JavaScript number. */

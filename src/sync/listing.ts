@@ -16,6 +16,7 @@ import type { TimeWindow } from "../db/db_service_client.ts";
 import { GraphError } from "../errors.ts";
 import type {
   DeltaScope,
+  FolderChange,
   MalformedItem,
   RemoteFile,
   RemoteFolder,
@@ -295,7 +296,19 @@ export class FolderLister {
     if (itemChange === undefined) return;
     for (const entry of entries) {
       if (run.feed.mentions(entry.id) || run.malformed.has(entry.id)) continue;
-      const change = await itemChange(run.folder, entry.id, run.request.signal);
+      let change: FolderChange;
+      try {
+        change = await itemChange(run.folder, entry.id, run.request.signal);
+      } catch (error) {
+        // One item that cannot be fetched again waits for the next run; the listing stands.
+        if (!(error instanceof GraphError) || run.request.signal?.aborted) throw error;
+        run.malformed.note({
+          id: entry.id,
+          name: entry.name,
+          reason: `it could not be fetched again (${error.message})`,
+        });
+        continue;
+      }
       if (change.kind === "malformed") run.malformed.note(change);
       else if (change.kind === "file" || change.kind === "gone") run.feed.add(change);
     }

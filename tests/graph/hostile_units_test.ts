@@ -30,7 +30,7 @@ Deno.test("PagingGuard: 20 pages in a row without a new id is a loop; one new id
   for (let i = 0; i < 19; i++) guard.page(["a", "b"], "u");
   guard.page(["c"], "u");
   for (let i = 0; i < 19; i++) guard.page([], "u");
-  assert.throws(() => guard.page(["a"], "u"), PagingLoopError);
+  assert.throws(() => guard.page(["c"], "u"), PagingLoopError);
 });
 
 Deno.test("PagingGuard: a long honest listing never trips", () => {
@@ -128,4 +128,19 @@ Deno.test("checkBody: a table of bodies that are and are not the file", () => {
   }
   assert.equal(signatureOf("xlsm")?.format, "Office Open XML (ZIP)");
   assert.equal(signatureOf("csv"), undefined);
+});
+
+Deno.test("PagingGuard: a cycle of identical pages longer than the window is caught by fingerprint", () => {
+  const guard = new PagingGuard("x");
+  const pageIds = (p: number) => Array.from({ length: 5 }, (_, i) => `p${p}-${i}`);
+  for (let p = 0; p < 30; p++) guard.page(pageIds(p), "u");
+  for (let p = 0; p < 19; p++) guard.page(pageIds(p), "u");
+  assert.throws(() => guard.page(pageIds(19), "u"), PagingLoopError);
+});
+
+Deno.test("PagingGuard: ids seen long ago on another page count as new (bounded memory)", () => {
+  const guard = new PagingGuard("x");
+  for (let p = 0; p < 100; p++) guard.page([`id-${p}`], "u");
+  // Pages mixing ids from more than 20 pages back: new to the window, never a false loop.
+  for (let p = 0; p < 60; p++) guard.page([`id-${p}`, `id-${p + 1}`], "u");
 });
