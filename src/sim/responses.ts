@@ -132,7 +132,7 @@ export function malwareAnswer(context: { ids: RequestIds; now: number }): Respon
  */
 export function faultAnswer(fault: Fault, context: { ids: RequestIds; now: number }): Response {
   if (fault.kind !== "status") return graphError(500, context.ids, { now: context.now });
-  const headers = new Headers();
+  const headers = new Headers(fault.headers);
   if (fault.retryAfter !== undefined) headers.set("retry-after", fault.retryAfter);
   if (fault.body !== undefined) {
     headers.set("content-type", fault.contentType ?? "application/json");

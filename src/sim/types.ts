@@ -100,6 +100,8 @@ export type Fault =
     body?: string;
     contentType?: string;
     code?: string;
+    /** Extra response headers, e.g. `x-virus-infected` on a 200 (§13). */
+    headers?: Record<string, string>;
   }
   /** 401 InvalidAuthenticationToken as if the token had expired. */
   | { kind: "expire-token" }

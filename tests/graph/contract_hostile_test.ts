@@ -352,3 +352,25 @@ Deno.test("contract (hostile): children pages looping behind fresh or repeated n
     });
   }
 });
+
+Deno.test("contract (hostile): X-Virus-Infected on a 200 answer is malware: no file is written", () =>
+  withSim({ files: [{ path: "Reports/a.csv", size: 100 }] }, async (h) => {
+    const { files } = await listed(h);
+    h.sim.addFault({
+      match: { server: "download" },
+      fault: {
+        kind: "status",
+        status: 200,
+        body: "infected",
+        contentType: "application/octet-stream",
+        headers: { "x-virus-infected": "true" },
+      },
+    });
+    const dest = join(h.dir, "a");
+    await assert.rejects(
+      h.client.downloadFile(files[0]!, dest, { verifyHash: true }),
+      (e) => e instanceof MalwareError && /X-Virus-Infected: true/.test(e.message),
+    );
+    await assert.rejects(Deno.stat(dest), Deno.errors.NotFound);
+    assert.equal(downloads(h.sim).length, 1);
+  }));
