@@ -374,3 +374,23 @@ Deno.test("contract (hostile): X-Virus-Infected on a 200 answer is malware: no f
     await assert.rejects(Deno.stat(dest), Deno.errors.NotFound);
     assert.equal(downloads(h.sim).length, 1);
   }));
+
+Deno.test("contract (hostile): every 410 code restarts the feed (status decides, not the code)", async () => {
+  const codes = [
+    "resyncRequired",
+    "resyncChangesApplyDifferences",
+    "resyncChangesUploadDifferences",
+    "SyncStateNotFound",
+  ];
+  for (const code of codes) {
+    await withSim({ files: [{ path: "Reports/a.csv", size: 10 }] }, async (h) => {
+      const { link } = await changesOf(h, "folder");
+      h.sim.addFault({
+        match: { server: "graph", path: "/delta" },
+        fault: { kind: "status", status: 410, code },
+      });
+      const again = await changesOf(h, "folder", link);
+      assert.deepEqual(again.changes.map((c) => c.kind), ["restart", "file"], code);
+    });
+  }
+});
