@@ -5,10 +5,11 @@
  * is skipped for the run, never a reason to fail the whole listing.
  * @module
  */
-import type { DriveItem } from "./wire_types.ts";
+import type { ListedItem } from "./wire_types.ts";
 
 /** Why `item` (a file item) cannot be used as a file, or undefined when it can. */
-export function fileProblem(item: DriveItem): string | undefined {
+export function fileProblem(item: ListedItem): string | undefined {
+  if (item.invalid !== undefined) return item.invalid;
   const missing: string[] = [];
   if (!item.name) missing.push("no name");
   if (item.size === undefined) missing.push("no size");

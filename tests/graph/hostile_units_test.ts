@@ -7,6 +7,7 @@ import { checkBody, signatureOf } from "../../src/graph/body_check.ts";
 import { fileProblem } from "../../src/graph/item_problems.ts";
 import { PagingGuard, PagingLoopError } from "../../src/graph/paging_guard.ts";
 import type { Verification } from "../../src/graph/verification.ts";
+import { toFolderChange } from "../../src/graph/graph_client.ts";
 import { deltaPageSchema, type DriveItem } from "../../src/graph/wire_types.ts";
 
 Deno.test("PagingGuard: a link followed twice is a loop", () => {
@@ -143,4 +144,30 @@ Deno.test("PagingGuard: ids seen long ago on another page count as new (bounded 
   for (let p = 0; p < 100; p++) guard.page([`id-${p}`], "u");
   // Pages mixing ids from more than 20 pages back: new to the window, never a false loop.
   for (let p = 0; p < 60; p++) guard.page([`id-${p}`, `id-${p + 1}`], "u");
+});
+
+Deno.test("a delta page item with a field of the wrong type is kept as malformed; one without id fails the page", () => {
+  const page = deltaPageSchema.parse({
+    value: [
+      { id: "1", name: "odd.csv", size: "12", file: {}, parentReference: { id: "F" } },
+      { id: "2", name: "sub", folder: { childCount: "many" }, parentReference: { id: "F" } },
+      { id: "3", name: "ok.csv", size: 1, file: {}, lastModifiedDateTime: "2026-01-01T00:00:00Z" },
+    ],
+  });
+  assert.deepEqual(page.value.map((i) => i.id), ["1", "2", "3"]);
+  const folder = {
+    siteId: "s",
+    driveId: "d",
+    itemId: "F",
+    driveName: "",
+    driveUrlSegment: "",
+    pathInDrive: "",
+    webUrl: "",
+  };
+  const odd = toFolderChange(page.value[0]!, folder, "x");
+  assert.equal(odd.kind, "malformed");
+  assert.match((odd as { reason: string }).reason, /^its field size is not valid/);
+  assert.equal((odd as { name?: string }).name, "odd.csv");
+  assert.equal(toFolderChange(page.value[1]!, folder, "x").kind, "gone");
+  assert.equal(deltaPageSchema.safeParse({ value: [{ name: "no id" }] }).success, false);
 });
