@@ -10,6 +10,13 @@
  * attempt failed and is retried; the content is then verified against the listing, where files
  * SharePoint rewrites may differ (`verification.ts`). A resumable destination is continued with
  * `Range: bytes=N-` (Range goes to the pre-authenticated URL, never to `/content`, [CONTENT]).
+ *
+ * Hostile answers (real-sharepoint-quirks.md §3, §4, §13, §14): downloads ask for
+ * `Accept-Encoding: identity`; a body without `Content-Length` that ends cleanly is complete; a
+ * body that is not the file (an HTML page, a wrong signature for a rewritten type) is an
+ * integrity failure (`body_check.ts`); a file flagged as malware throws `MalwareError` before any
+ * byte is written and is never taken for an expired URL; a 403 that a fresh URL does not cure is
+ * "access denied", a permanent per-file failure.
  * @module
  */
 import type { Logger } from "@logtape/logtape";
