@@ -67,7 +67,8 @@ interface Prefix {
 
 /**
  * Streams `file` into `destination` (see `SharePointClient.downloadFile`).
- * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`;
+ * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError`, `MalwareError` or
+ * `AbortedError`;
  * a new destination never remains after a failure, a resumable one keeps its verified-order
  * prefix unless the content was wrong.
  */

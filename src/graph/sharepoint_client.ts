@@ -160,11 +160,13 @@ export interface SharePointClient {
   usage(): ClientUsage;
   /**
    * Streams `file` into `destination` with constant memory, checks that every announced byte
-   * arrived (Content-Length / Content-Range: else a retryable `GraphError`), verifies the content
-   * against the listing (see `verification.ts`) and fsyncs before returning. Without
-   * `options.resume`, `destination` must not exist yet and is removed on any failure or abort;
-   * with it, a kept prefix is continued and kept on failure (removed on a content mismatch).
-   * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`.
+   * arrived (Content-Length / Content-Range; without either, a body that ends cleanly), verifies
+   * the content against the listing (see `verification.ts`) and that it is the file
+   * (`body_check.ts`), and fsyncs before returning. Without `options.resume`, `destination` must
+   * not exist yet and is removed on any failure or abort; with it, a kept prefix is continued and
+   * kept on failure (removed on a content mismatch). Throws `GraphError`, `ThrottledError`,
+   * `TimeoutError`, `IntegrityError`, `MalwareError` (flagged by SharePoint: never retry) or
+   * `AbortedError`.
    */
   downloadFile(
     file: RemoteFile,
