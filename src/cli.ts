@@ -152,6 +152,12 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "--download-accepts-authorization",
       "let the download origin ignore an Authorization header like real SharePoint (default: 401)",
     )
+    .option(
+      "--quirk <name>",
+      "switch on a hostile SharePoint behaviour (repeatable): malformed-item, looping-delta, " +
+        "repeated-next-link, looping-children, folder-410, root-410, broken-location, chunked, gzip, html-page, malware",
+      collect,
+    )
     .action((opts, cmd) => run((ctx) => handlers.sim(ctx, opts), cmd));
   program.command("demo").description(
     "run a sync against the built-in simulator, twice, into ./demo/incoming",

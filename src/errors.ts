@@ -172,3 +172,11 @@ export function describeError(error: unknown): string {
   }
   return parts.join(": ");
 }
+
+/**
+ * SharePoint flagged the file as malware (403 `malwareDetected`, `X-Virus-Infected`, or the
+ * item's `malware` facet): it is not downloaded, and retrying cannot help.
+ */
+export class MalwareError extends GraphError {
+  override name = "MalwareError";
+}

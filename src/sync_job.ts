@@ -16,6 +16,7 @@ import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { FolderLister } from "./sync/listing.ts";
+import { MalwareRegistry } from "./sync/malware_registry.ts";
 import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { FlattenGuard } from "./sync/flatten_guard.ts";
@@ -271,7 +272,9 @@ export class SyncJob implements SyncRunner {
     });
     addListingCounts(selection.counts, listing.counted());
     throwIfAborted(signal);
-    const plan = planDownloads(selection.counts, selection.candidates, staging, runId);
+    const malware = new MalwareRegistry(saved.state.malware, () => this.#clock.now());
+    const screened = malware.screen(selection.candidates, runId);
+    const plan = planDownloads(selection.counts, screened.keep, staging, runId);
     for (const { file, failure } of guard?.failed ?? []) {
       // Held back before the selection: listed and in the window all the same.
       plan.counts.listed++;
@@ -290,6 +293,8 @@ export class SyncJob implements SyncRunner {
       downloaded: [],
       failed: [...plan.unsafe],
       skipped_verification: 0,
+      skipped_malformed: listing.skippedMalformed(),
+      malware: screened.known.length,
       bytes: 0,
       duration_ms: 0,
       listing: listing.mode,
@@ -304,7 +309,8 @@ export class SyncJob implements SyncRunner {
       result.graph_download_requests = used.downloads;
     };
     if (dryRun) {
-      result.downloaded = plan.toDownload.map((f) => f.name);
+      result.downloaded = plan.toDownload.filter((f) => !f.malware).map((f) => f.name);
+      result.malware += plan.toDownload.length - result.downloaded.length;
       addRelativePaths(result, plan.toDownload);
       countUsage();
       return { result };
@@ -316,7 +322,10 @@ export class SyncJob implements SyncRunner {
       signal,
       progress: options.progress,
     });
-    plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
+    plan.toDownload.forEach((file, i) => {
+      addOutcome(result, file.name, outcomes[i]);
+      if (outcomes[i]?.kind === "malware") malware.record(file);
+    });
     addRelativePaths(result, plan.toDownload);
     countUsage();
     if (signal?.aborted) {
@@ -330,8 +339,9 @@ export class SyncJob implements SyncRunner {
       recordPlacedBeforeAbort(this.#metrics, result);
       throwIfAborted(signal);
     }
-    const commit = () =>
-      listing.commit({
+    const commit = async () => {
+      if (malware.changed) await this.#saveMalware(malware);
+      await listing.commit({
         failed: [
           ...plan.unsafeFiles,
           ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "failed"),
@@ -342,6 +352,7 @@ export class SyncJob implements SyncRunner {
         ],
         held: selection.held,
       });
+    };
     return { result, commit };
   }
 
@@ -356,6 +367,18 @@ export class SyncJob implements SyncRunner {
       });
     }
     return loaded;
+  }
+
+  /** Writes the flagged files into the job state; a failure only means asking again next run. */
+  async #saveMalware(malware: MalwareRegistry): Promise<void> {
+    try {
+      await this.#state.update((state) => malware.apply(state));
+    } catch (error) {
+      log.warn("Cannot write the state file {state_file}: {error}", {
+        state_file: this.#state.path,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** Records a run that finished with exit 0 or 3 as the job's last success. */
@@ -395,6 +418,7 @@ export class SyncJob implements SyncRunner {
       signal,
       progress,
       slots: new TransferSlots(this.#settings.download_concurrency),
+      halt: {},
     };
     progress?.planned?.(files.length, files.reduce((sum, f) => sum + f.size, 0));
     try {
@@ -469,6 +493,7 @@ function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | und
     result.bytes += outcome.bytes;
     if (outcome.verification?.kind === "rewritten") result.skipped_verification++;
   } else if (outcome.kind === "exists") result.skipped_pending++;
+  else if (outcome.kind === "malware") result.malware++;
   else result.failed.push({ name, reason: outcome.reason });
 }
 

@@ -33,6 +33,9 @@ export function graphHint(error: GraphError): string {
     return "check sharepoint_site_url and sharepoint_folder: the folder starts with the library's URL segment " +
       '(e.g. "/Shared Documents/…"), not its display name ("Documents")';
   }
+  if (error.status === 423) {
+    return "an administrator locked or blocked the site: ask a SharePoint administrator to unlock it";
+  }
   if (error.status === 401) {
     return "the token was refused: check the app's permissions and admin consent";
   }

@@ -42,12 +42,26 @@ export function describeState(
       : `link saved ${formatAge(now - Date.parse(listing.link_saved_at ?? state.updated_at))} ago`;
     parts.push(`listing ${mode}, ${link}`);
   }
+  if (state.listing_failure !== undefined) {
+    const ago = formatAge(now - Date.parse(state.listing_failure.at));
+    parts.push(
+      `the last listing failed ${ago} ago (${state.listing_failure.message}); the saved link ` +
+        "was kept",
+    );
+  }
   const retry = state.retry ?? [];
   if (retry.length === 0) parts.push("no file pending retry");
   else {
     const shown = retry.slice(0, 5).map((e) => `${e.name} (${e.reason})`).join(", ");
     const more = retry.length > 5 ? ` and ${retry.length - 5} more` : "";
     parts.push(`${retry.length} file(s) pending retry: ${shown}${more}`);
+  }
+  if (state.malformed !== undefined && state.malformed.length > 0) {
+    parts.push(`${state.malformed.length} listed item(s) skipped as malformed, looked at again`);
+  }
+  if (state.malware !== undefined && state.malware.length > 0) {
+    const shown = state.malware.slice(-3).map((e) => e.name).join(", ");
+    parts.push(`${state.malware.length} file(s) flagged as malware, not downloaded: ${shown}`);
   }
   if (state.resolved === undefined) parts.push("folder ids not saved yet");
   else if (folderId !== undefined && state.resolved.folder_id !== folderId) {

@@ -5,6 +5,7 @@
 import { ExitCode, UsageError } from "../errors.ts";
 import { ShutdownWatcher } from "../schedule/shutdown.ts";
 import { runSimulatorCli } from "../sim/sim_cli.ts";
+import { SIM_QUIRKS, unknownQuirks } from "../sim/sim_quirks.ts";
 import type { CliContext } from "./context.ts";
 
 /** Flags of `ingest sim`. */
@@ -14,6 +15,7 @@ export interface SimFlags {
   port?: string;
   tls?: boolean;
   downloadAcceptsAuthorization?: boolean;
+  quirk?: string[];
 }
 
 function wholeNumber(flag: string, text: string, max: number): number {
@@ -30,6 +32,12 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
     ? undefined
     : wholeNumber("--files", flags.files, 1_000_000);
   const port = flags.port === undefined ? undefined : wholeNumber("--port", flags.port, 65_535);
+  const unknown = unknownQuirks(flags.quirk ?? []);
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Cannot use --quirk "${unknown[0]}": expected one of ${Object.keys(SIM_QUIRKS).join(", ")}`,
+    );
+  }
   const caFile = flags.tls
     ? await Deno.makeTempFile({ prefix: "ingest-sim-ca-", suffix: ".pem" })
     : undefined;
@@ -42,6 +50,7 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
       ...(flags.seedDir !== undefined ? { seedDir: flags.seedDir } : {}),
       ...(files !== undefined ? { files } : {}),
       ingestionDir: "./incoming",
+      ...(flags.quirk !== undefined ? { quirks: flags.quirk } : {}),
       simulator: {
         ...(port === undefined
           ? {}

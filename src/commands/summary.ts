@@ -55,6 +55,18 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
         "rewrote them after upload (see the warnings and rewritten_extensions)",
     );
   }
+  if (result.skipped_malformed > 0) {
+    lines.push(
+      `Skipped ${result.skipped_malformed} listed item(s) without a name, size or time ` +
+        "(see the warnings; listed again next run)",
+    );
+  }
+  if (result.malware > 0) {
+    lines.push(
+      `Not downloaded: ${result.malware} file(s) flagged as malware by SharePoint ` +
+        "(see the errors; offered again once they change)",
+    );
+  }
   if (result.failed.length > 0) {
     lines.push(`Failed ${result.failed.length} file(s):`);
     lines.push(

@@ -10,6 +10,13 @@
  * attempt failed and is retried; the content is then verified against the listing, where files
  * SharePoint rewrites may differ (`verification.ts`). A resumable destination is continued with
  * `Range: bytes=N-` (Range goes to the pre-authenticated URL, never to `/content`, [CONTENT]).
+ *
+ * Hostile answers (real-sharepoint-quirks.md §3, §4, §13, §14): downloads ask for
+ * `Accept-Encoding: identity`; a body without `Content-Length` that ends cleanly is complete; a
+ * body that is not the file (an HTML page, a wrong signature for a rewritten type) is an
+ * integrity failure (`body_check.ts`); a file flagged as malware throws `MalwareError` before any
+ * byte is written and is never taken for an expired URL; a 403 that a fresh URL does not cure is
+ * "access denied", a permanent per-file failure.
  * @module
  */
 import type { Logger } from "@logtape/logtape";
@@ -30,6 +37,8 @@ import type { DownloadOptions, DownloadResult, RemoteFile } from "./sharepoint_c
 import { announcedLength, continuesPrefix } from "./range_response.ts";
 import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
 import { verifyDownload } from "./verification.ts";
+import { checkBody, readHead } from "./body_check.ts";
+import { isMalware, screenDownload } from "./malware.ts";
 
 /** What {@link downloadFile} needs. */
 export interface DownloadDeps {
@@ -58,7 +67,8 @@ interface Prefix {
 
 /**
  * Streams `file` into `destination` (see `SharePointClient.downloadFile`).
- * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`;
+ * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError`, `MalwareError` or
+ * `AbortedError`;
  * a new destination never remains after a failure, a resumable one keeps its verified-order
  * prefix unless the content was wrong.
  */
@@ -90,6 +100,7 @@ export async function downloadFile(
         response = source.response;
         url = response.url;
         source = undefined;
+        await screenDownload(response, { name: file.name, url });
       } else {
         url = source.url;
         const ranged = prefix.offset > 0;
@@ -98,12 +109,18 @@ export async function downloadFile(
             url: source.url,
             action: `download ${what}`,
             signal,
-            ...(ranged
-              ? { headers: { range: `bytes=${prefix.offset}-` }, passStatuses: [416] }
-              : {}),
+            // The file's own bytes: Deno's fetch otherwise asks for gzip/br and decodes them.
+            headers: {
+              "accept-encoding": "identity",
+              ...(ranged ? { range: `bytes=${prefix.offset}-` } : {}),
+            },
+            // A 403 is read here: malware (§13) is told apart from an expired URL (§6).
+            passStatuses: ranged ? [403, 416] : [403],
           });
+          await screenDownload(response, { name: file.name, url: source.url });
         } catch (error) {
-          if (renewed || !isRejectedUrl(error)) throw error;
+          if (!isRejectedUrl(error)) throw error;
+          if (renewed) throw deniedAfterRefresh(error as GraphError, what);
           renewed = true;
           source = undefined;
           deps.logger.info("Download URL of {name} was rejected ({status}); fetching a fresh one", {
@@ -114,7 +131,8 @@ export async function downloadFile(
         }
       }
       if (prefix.offset > 0) {
-        const kept = continuesPrefix(response, prefix.offset);
+        // A range of a compressed representation cannot be decoded on its own.
+        const kept = isEncoded(response) ? "restart" : continuesPrefix(response, prefix.offset);
         if (kept === "restart") {
           await response.body?.cancel().catch(() => {});
           deps.logger.info("Cannot resume {name} at byte {offset} ({status}); starting over", {
@@ -137,7 +155,13 @@ export async function downloadFile(
             quickXorHash: prefix.hash.digestBase64(),
           };
           const announced = { length: 0, total: prefix.offset };
-          return await conclude(file, destination, options, { streamed, announced, url, prefix });
+          return await conclude(file, destination, options, {
+            streamed,
+            announced,
+            url,
+            prefix,
+            contentType: undefined,
+          });
         }
         if (kept === "full") {
           deps.logger.info("The server ignored the Range request for {name}; starting over", {
@@ -206,7 +230,7 @@ async function stream(
   let bytes = context.prefix.offset;
   let streamed: StreamedFile;
   try {
-    streamed = await streamToFile(context.response.body, {
+    streamed = await streamToFile(identityBody(context.response, context.what), {
       destination,
       expectedSize: file.size,
       ...(resume
@@ -245,10 +269,19 @@ async function stream(
     announced,
     url: context.url,
     prefix: context.prefix,
+    contentType: context.response.headers.get("content-type") ?? undefined,
   });
 }
 
-/** Transfer integrity, then content verification, of what `destination` now holds. */
+/**
+ * Transfer integrity, then content verification, of what `destination` now holds.
+ *
+ * A body that got here ended without a stream error, and that is proof the transfer is complete
+ * even without `Content-Length` (real-sharepoint-quirks.md §3: OneDrive for Business sends
+ * downloads chunked; Content-Length has gone missing from SharePoint downloads): Deno's body read
+ * throws on a chunked or HTTP/2 body cut short, as Go's does. So the rewrite exemption applies to
+ * chunked bodies too, and {@link checkBody} then makes sure the bytes are at least the format.
+ */
 async function conclude(
   file: RemoteFile,
   destination: string,
@@ -258,6 +291,8 @@ async function conclude(
     announced: { length: number; total: number } | undefined;
     url: string;
     prefix: Prefix;
+    /** The answer's Content-Type; undefined when no body was read (a kept prefix was complete). */
+    contentType: string | undefined;
   },
 ): Promise<DownloadResult> {
   const { streamed, announced } = context;
@@ -284,12 +319,22 @@ async function conclude(
     verifyHash: options.verifyHash,
     receivedSize: streamed.bytes,
     receivedHash: streamed.quickXorHash,
-    transferComplete: announced !== undefined,
+    transferComplete: true,
     rewrittenExtensions: options.rewrittenExtensions ?? [],
   });
   if (verification.kind === "mismatch") {
     await Deno.remove(destination).catch(() => {});
     throw new IntegrityError(verification.message);
+  }
+  const problem = checkBody({
+    name: file.name,
+    contentType: context.contentType,
+    verification,
+    head: await readHead(destination),
+  });
+  if (problem !== undefined) {
+    await Deno.remove(destination).catch(() => {});
+    throw new IntegrityError(problem);
   }
   return {
     bytes: streamed.bytes,
@@ -316,7 +361,60 @@ async function freshSource(
 /** A 401/403 answer of the download host: the pre-authenticated URL expired or was revoked. */
 function isRejectedUrl(error: unknown): boolean {
   return error instanceof GraphError && !(error instanceof ThrottledError) &&
-    !(error instanceof TimeoutError) && (error.status === 401 || error.status === 403);
+    !(error instanceof TimeoutError) && !isMalware(error) &&
+    (error.status === 401 || error.status === 403);
+}
+
+/**
+ * A 403 that a fresh download URL did not cure is no expired URL: the app may read the listing
+ * but not the file (real-sharepoint-quirks.md §14: `Sites.Selected`, list-level grants). It is a
+ * permanent per-file failure, not a reason to back off and try again.
+ */
+function deniedAfterRefresh(error: GraphError, what: string): GraphError {
+  if (error.status !== 403) return error;
+  return new GraphError(
+    `Cannot download ${what}: access denied (403) even with a fresh download URL; the app may ` +
+      "lack read access to this file (Sites.Selected or a list-level grant)",
+    {
+      cause: error,
+      status: 403,
+      code: error.code ?? "accessDenied",
+      method: "GET",
+      ...(error.url ? { url: error.url } : {}),
+      ...(error.requestId ? { requestId: error.requestId } : {}),
+    },
+  );
+}
+
+/** True when the answer's body is content-encoded (not the file's own bytes). */
+function isEncoded(response: Response): boolean {
+  const encoding = response.headers.get("content-encoding")?.trim().toLowerCase();
+  return encoding !== undefined && encoding !== "" && encoding !== "identity";
+}
+
+/**
+ * The file's bytes of an answer. Downloads ask for `Accept-Encoding: identity`, and then Deno's
+ * fetch leaves a compressed answer as it is (it decodes only what it asked for itself), so a
+ * server that compresses anyway is decoded here (gzip, deflate); any other coding cannot be.
+ * A compressed body cut short fails in the decoder, so a clean end still proves completeness.
+ */
+function identityBody(response: Response, what: string): ReadableStream<Uint8Array> | null {
+  if (!isEncoded(response) || response.body === null) return response.body;
+  const encoding = response.headers.get("content-encoding")!.trim().toLowerCase();
+  const format = encoding === "gzip" || encoding === "x-gzip"
+    ? "gzip"
+    : encoding === "deflate"
+    ? "deflate"
+    : undefined;
+  if (format === undefined) {
+    response.body.cancel().catch(() => {});
+    throw new GraphError(
+      `Cannot download ${what}: the server sent it with Content-Encoding ${encoding}, which ` +
+        "this tool cannot decode",
+      { method: "GET", url: redactUrl(response.url) },
+    );
+  }
+  return response.body.pipeThrough(new DecompressionStream(format));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, what: string, cause?: unknown): void {

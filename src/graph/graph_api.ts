@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { GraphError, type GraphErrorInfo } from "../errors.ts";
 import { graphErrorFromBody, redactUrl } from "../http/http_error.ts";
 import type { AuthProvider, RequestSpec, Transport } from "../http/transport.ts";
+import { PagingGuard } from "./paging_guard.ts";
 import {
   type ChildrenPage,
   childrenPageSchema,
@@ -104,6 +105,8 @@ export const DELTA_SELECT = [
   "deleted",
   "parentReference",
   "content.downloadUrl",
+  // Defender-flagged files are never downloaded (real-sharepoint-quirks.md §13).
+  "malware",
 ].join(",");
 
 /** Children per page: Graph's documented maximum (default 200). */
@@ -230,10 +233,13 @@ export class GraphApi {
       pending.catch(() => {});
       return pending;
     };
+    const guard = new PagingGuard(what);
     let next: Promise<ChildrenPage> | undefined = fetchPage(url);
     while (next) {
       const page: ChildrenPage = await next;
+      guard.page(page.value.map((item) => item.id), url!);
       url = this.#nextLink(page["@odata.nextLink"], `list ${what}`);
+      if (url) guard.follow(url);
       // The next page is requested before this one is handed over, so the server prepares it
       // while the caller filters this one: at most two pages are held at a time.
       next = url ? fetchPage(url) : undefined;
@@ -255,8 +261,11 @@ export class GraphApi {
       `/drives/${encodeId(driveId)}/items/${encodeId(itemId)}/content`,
     );
     this.#meter.recordDownload();
+    const spec = this.#spec(url, `download ${what}`, signal);
     const response = await this.#transport.open({
-      ...this.#spec(url, `download ${what}`, signal),
+      ...spec,
+      // A direct 200 must be the file's bytes, not a compressed form (§3).
+      headers: { ...spec.headers, "accept-encoding": "identity" },
       redirect: "manual",
       passStatuses: [301, 302, 303, 307, 308],
     });

@@ -16,6 +16,8 @@ import { Transport } from "../http/transport.ts";
 import { TokenProvider } from "./auth.ts";
 import { downloadFile } from "./download.ts";
 import { GraphApi, type GraphUsage, ResyncRequiredError } from "./graph_api.ts";
+import { fileProblem } from "./item_problems.ts";
+import { PagingGuard, PagingLoopError } from "./paging_guard.ts";
 import { resolveFolder } from "./resolve.ts";
 import type {
   ChildEntry,
@@ -23,6 +25,7 @@ import type {
   DownloadResult,
   FolderChange,
   ListChangesOptions,
+  MalformedItem,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
@@ -114,8 +117,15 @@ export class GraphSharePointClient implements SharePointClient {
     }, signal);
   }
 
-  /** Yields the items with a `file` facet directly in `folder`, across all pages (1000 per page). */
-  async *listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile> {
+  /**
+   * Yields the items with a `file` facet directly in `folder`, across all pages (1000 per page).
+   * A file item that lacks what a file needs (§12) is skipped and handed to `onMalformed`.
+   */
+  async *listFiles(
+    folder: RemoteFolder,
+    signal?: AbortSignal,
+    onMalformed?: (item: MalformedItem) => void,
+  ): AsyncIterable<RemoteFile> {
     const what = `the files of "${this.#settings.sharepoint_folder}"`;
     let pages = 0;
     let files = 0;
@@ -123,6 +133,11 @@ export class GraphSharePointClient implements SharePointClient {
       pages++;
       for (const item of page.value) {
         if (!item.file) continue;
+        const problem = fileProblem(item);
+        if (problem !== undefined) {
+          onMalformed?.({ id: item.id, name: item.name || undefined, reason: problem });
+          continue;
+        }
         files++;
         yield toRemoteFile(item, folder.driveId, what);
       }
@@ -139,10 +154,16 @@ export class GraphSharePointClient implements SharePointClient {
     folder: RemoteFolder,
     itemId: string,
     signal?: AbortSignal,
+    onMalformed?: (item: MalformedItem) => void,
   ): AsyncIterable<ChildEntry> {
     const what = `the files of "${this.#settings.sharepoint_folder}" and its subfolders`;
     for await (const page of this.#api.children(folder.driveId, itemId, what, signal)) {
       for (const item of page.value) {
+        const problem = item.file && !item.package ? fileProblem(item) : undefined;
+        if (problem !== undefined) {
+          onMalformed?.({ id: item.id, name: item.name || undefined, reason: problem });
+          continue;
+        }
         const entry = toChildEntry(item, folder.driveId, what);
         if (entry !== undefined) yield entry;
       }
@@ -150,8 +171,14 @@ export class GraphSharePointClient implements SharePointClient {
   }
 
   /**
-   * The folder's changes since `options.link` (see {@link SharePointClient.listChanges}). A dead
-   * link (410) restarts the feed once from the `Location` Graph sends, else without a token.
+   * The folder's changes since `options.link` (see {@link SharePointClient.listChanges}).
+   *
+   * A dead link (410, whatever its code: `resyncRequired`, `resyncChangesApplyDifferences`,
+   * `resyncChangesUploadDifferences`, `SyncStateNotFound`) restarts the feed from the `Location`
+   * Graph sends, else from the tokenless URL; a `Location` that fails itself (a 5xx has been
+   * seen, real-sharepoint-quirks.md §10) restarts from the tokenless URL. A second 410 in the same
+   * call is thrown as {@link ResyncRequiredError}: the caller falls back to another way of
+   * listing. Pages that loop (§11) end the call with a `PagingLoopError`.
    */
   async *listChanges(
     folder: RemoteFolder,
@@ -162,21 +189,29 @@ export class GraphSharePointClient implements SharePointClient {
       folder.driveId,
       options.scope === "folder" ? folder.itemId : undefined,
     );
+    const guard = new PagingGuard(what);
     let url: string = options.link ?? first;
-    let restarted = false;
+    /** True while the first page of a `Location` restart is outstanding. */
+    let fromLocation = false;
+    let resyncs = 0;
     let pages = 0;
     for (;;) {
       let page;
       try {
         page = await this.#api.deltaPage(url, what, options.signal);
       } catch (error) {
-        if (!(error instanceof ResyncRequiredError) || restarted) throw error;
-        restarted = true;
-        url = error.location ?? first;
-        yield { kind: "restart", reason: error.message };
+        const restart = restartAfter(error, { fromLocation, resyncs, first });
+        if (restart === undefined) throw error;
+        if (error instanceof ResyncRequiredError) resyncs++;
+        fromLocation = restart.fromLocation;
+        url = restart.url;
+        guard.reset();
+        yield { kind: "restart", reason: (error as Error).message };
         continue;
       }
+      fromLocation = false;
       pages++;
+      guard.page(page.value.map((item) => item.id), url);
       for (const item of page.value) {
         yield options.subtree
           ? toSubtreeChange(item, folder, what)
@@ -196,7 +231,24 @@ export class GraphSharePointClient implements SharePointClient {
           `Cannot list ${what}: a delta page has neither a next nor a delta link`,
         );
       }
+      guard.follow(next);
       url = next;
+    }
+  }
+
+  /** The current state of one item as a change of `folder` (see {@link SharePointClient.itemChange}). */
+  async itemChange(
+    folder: RemoteFolder,
+    itemId: string,
+    signal?: AbortSignal,
+  ): Promise<FolderChange> {
+    const what = `item ${itemId} of "${this.#settings.sharepoint_folder}"`;
+    try {
+      const item = await this.#api.getItem(folder.driveId, itemId, what, signal);
+      return toFolderChange(item, folder, what);
+    } catch (error) {
+      if (error instanceof GraphError && error.status === 404) return { kind: "gone", id: itemId };
+      throw error;
     }
   }
 
@@ -232,6 +284,10 @@ export function toFolderChange(item: DriveItem, folder: RemoteFolder, what: stri
   if (!inFolder || item.deleted || !item.file || item.folder || item.package || item.root) {
     return { kind: "gone", id: item.id };
   }
+  const problem = fileProblem(item);
+  if (problem !== undefined) {
+    return { kind: "malformed", id: item.id, name: item.name || undefined, reason: problem };
+  }
   return { kind: "file", file: toRemoteFile(item, folder.driveId, what) };
 }
 
@@ -259,6 +315,10 @@ export function toSubtreeChange(item: DriveItem, folder: RemoteFolder, what: str
     };
   }
   if (!item.file) return { kind: "gone", id: item.id };
+  const problem = fileProblem(item);
+  if (problem !== undefined) {
+    return { kind: "malformed", id: item.id, name: item.name || undefined, reason: problem };
+  }
   return {
     kind: "file",
     file: toRemoteFile(item, folder.driveId, what),
@@ -304,5 +364,25 @@ export function toRemoteFile(item: DriveItem, driveId: string, what = "the folde
     downloadUrl: item["@microsoft.graph.downloadUrl"],
     eTag: item.eTag,
     cTag: item.cTag,
+    ...(item.malware ? { malware: true } : {}),
   };
+}
+
+/**
+ * Where a delta feed continues after `error`, or undefined when it cannot: a first 410 restarts
+ * from its `Location` (else the tokenless URL), a failed `Location` from the tokenless URL.
+ */
+function restartAfter(
+  error: unknown,
+  state: { fromLocation: boolean; resyncs: number; first: string },
+): { url: string; fromLocation: boolean } | undefined {
+  if (error instanceof ResyncRequiredError) {
+    if (state.resyncs >= 1) return undefined;
+    return error.location !== undefined && !state.fromLocation
+      ? { url: error.location, fromLocation: true }
+      : { url: state.first, fromLocation: false };
+  }
+  const locationFailed = state.fromLocation && error instanceof GraphError &&
+    !(error instanceof PagingLoopError) && error.status !== 404 && error.status !== 501;
+  return locationFailed ? { url: state.first, fromLocation: false } : undefined;
 }

@@ -46,6 +46,20 @@ export interface RemoteFile {
   downloadUrl: string | undefined;
   eTag: string | undefined;
   cTag: string | undefined;
+  /** The item carries Graph's `malware` facet: Defender flagged it (never downloaded). */
+  malware?: boolean;
+}
+
+/**
+ * A listed file item that lacks what a file needs (a `size`, a `name`, a modification time):
+ * business delta has sent such items (real-sharepoint-quirks.md §12). It is skipped, not fatal.
+ */
+export interface MalformedItem {
+  id: string;
+  /** The item's name, when it has one. */
+  name: string | undefined;
+  /** What is missing or wrong, e.g. "it has no size". */
+  reason: string;
 }
 
 /** Where a delta enumeration runs: the folder itself, or the drive root (folder delta refused). */
@@ -63,13 +77,16 @@ export type DeltaScope = "folder" | "root";
  * - `subfolder` (only with {@link ListChangesOptions.subtree}): a folder of the feed, any depth,
  *   so file paths can be built from parent ids; a `file` then names its `parentId` and may lie
  *   anywhere in the drive (the lister keeps those below the folder).
+ * - `malformed`: a file (directly inside the folder, or with `subtree` anywhere in the feed) that
+ *   lacks what a file needs (skip it, and look at it again next run).
  */
 export type FolderChange =
   | { kind: "file"; file: RemoteFile; parentId?: string }
   | { kind: "subfolder"; folder: SubfolderEntry }
   | { kind: "gone"; id: string }
   | { kind: "restart"; reason: string }
-  | { kind: "folder_gone" };
+  | { kind: "folder_gone" }
+  | ({ kind: "malformed" } & MalformedItem);
 
 /** A folder item of a delta feed or a children page (include_subfolders). */
 export interface SubfolderEntry {
@@ -142,8 +159,20 @@ export interface SharePointClient {
   authenticate(signal?: AbortSignal): Promise<void>;
   /** Resolves `sharepoint_site_url` + `sharepoint_folder` to ids. Throws `GraphError` naming what exists. */
   resolveFolder(signal?: AbortSignal): Promise<RemoteFolder>;
-  /** Yields the files directly inside `folder`, page by page (sub-folders are not descended). */
-  listFiles(folder: RemoteFolder, signal?: AbortSignal): AsyncIterable<RemoteFile>;
+  /**
+   * Yields the files directly inside `folder`, page by page (sub-folders are not descended).
+   * File items that lack a name, size or time are skipped and handed to `onMalformed`.
+   */
+  listFiles(
+    folder: RemoteFolder,
+    signal?: AbortSignal,
+    onMalformed?: (item: MalformedItem) => void,
+  ): AsyncIterable<RemoteFile>;
+  /**
+   * The current state of one item as a change of `folder` (`getItem`): a `gone` for a 404.
+   * Used to look again at items a run skipped as malformed. Optional for test doubles.
+   */
+  itemChange?(folder: RemoteFolder, itemId: string, signal?: AbortSignal): Promise<FolderChange>;
   /**
    * Yields the files and sub-folders directly inside the folder `itemId` of `folder`'s drive,
    * page by page (`include_subfolders` in children mode walks the tree with it).
@@ -152,6 +181,7 @@ export interface SharePointClient {
     folder: RemoteFolder,
     itemId: string,
     signal?: AbortSignal,
+    onMalformed?: (item: MalformedItem) => void,
   ): AsyncIterable<ChildEntry>;
   /**
    * Yields the changes of `folder` since `options.link` (everything when undefined), page by
@@ -166,11 +196,13 @@ export interface SharePointClient {
   usage(): GraphUsage;
   /**
    * Streams `file` into `destination` with constant memory, checks that every announced byte
-   * arrived (Content-Length / Content-Range: else a retryable `GraphError`), verifies the content
-   * against the listing (see `verification.ts`) and fsyncs before returning. Without
-   * `options.resume`, `destination` must not exist yet and is removed on any failure or abort;
-   * with it, a kept prefix is continued and kept on failure (removed on a content mismatch).
-   * Throws `GraphError`, `ThrottledError`, `TimeoutError`, `IntegrityError` or `AbortedError`.
+   * arrived (Content-Length / Content-Range; without either, a body that ends cleanly), verifies
+   * the content against the listing (see `verification.ts`) and that it is the file
+   * (`body_check.ts`), and fsyncs before returning. Without `options.resume`, `destination` must
+   * not exist yet and is removed on any failure or abort; with it, a kept prefix is continued and
+   * kept on failure (removed on a content mismatch). Throws `GraphError`, `ThrottledError`,
+   * `TimeoutError`, `IntegrityError`, `MalwareError` (flagged by SharePoint: never retry) or
+   * `AbortedError`.
    */
   downloadFile(
     file: RemoteFile,

@@ -105,18 +105,26 @@ export const driveListSchema = z.object({
 export type DriveList = z.infer<typeof driveListSchema>;
 
 /**
+ * A field an item may lack: absent or `null` both read as undefined, so one odd item is skipped
+ * by the listing instead of failing its whole page (real-sharepoint-quirks.md §12).
+ */
+function absent<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((value) => value ?? undefined).optional();
+}
+
+/**
  * A driveItem. Files carry a `file` facet, folders a `folder` facet, and `package` items
  * (OneNote notebooks) neither; folders have no `cTag`, hashes or download URL.
  */
 export const driveItemSchema = z.object({
   id: z.string().min(1),
-  name: z.string().optional(),
-  size: z.number().optional(),
-  eTag: z.string().optional(),
-  cTag: z.string().optional(),
+  name: absent(z.string()),
+  size: absent(z.number()),
+  eTag: absent(z.string()),
+  cTag: absent(z.string()),
   webUrl: z.string().optional(),
-  createdDateTime: z.string().optional(),
-  lastModifiedDateTime: z.string().optional(),
+  createdDateTime: absent(z.string()),
+  lastModifiedDateTime: absent(z.string()),
   file: z.object({
     mimeType: z.string().optional(),
     hashes: z.object({ quickXorHash: z.string().optional() }).optional(),
@@ -134,12 +142,62 @@ export const driveItemSchema = z.object({
     path: z.string().optional(),
   }).optional(),
   "@microsoft.graph.downloadUrl": z.string().optional(),
+  /** Defender flagged the file (real-sharepoint-quirks.md §13); selected in delta. */
+  malware: z.object({ description: absent(z.string()) }).optional(),
 });
 export type DriveItem = z.infer<typeof driveItemSchema>;
 
+/**
+ * A listed item: a driveItem, or what could be read of one that does not fit
+ * {@link driveItemSchema} (a field of the wrong type), with `invalid` saying why. One such item
+ * is skipped by the listing; it never makes its whole page unusable (real-sharepoint-quirks.md
+ * §12).
+ */
+export type ListedItem = DriveItem & { invalid?: string };
+
+const objectOf = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+
+/** The id, name, facets and parent of an item that failed the schema, or undefined without id. */
+function salvage(raw: unknown, error: z.ZodError): ListedItem | undefined {
+  const item = objectOf(raw);
+  if (typeof item?.id !== "string" || item.id === "") return undefined;
+  const issue = error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.join(".") : "the item";
+  const parent = driveItemSchema.shape.parentReference.safeParse(item.parentReference);
+  return {
+    id: item.id,
+    ...(typeof item.name === "string" ? { name: item.name } : {}),
+    ...(objectOf(item.file) ? { file: {} } : {}),
+    ...(objectOf(item.folder) ? { folder: {} } : {}),
+    ...(objectOf(item.package) ? { package: {} } : {}),
+    ...(objectOf(item.root) ? { root: {} } : {}),
+    ...(objectOf(item.deleted) ? { deleted: {} } : {}),
+    ...(parent.success && parent.data ? { parentReference: parent.data } : {}),
+    invalid: `its field ${field} is not valid (${issue?.message ?? "invalid"})`,
+  };
+}
+
+/** The `value` of a listing page: items parsed one by one (see {@link ListedItem}). */
+const listedItems = z.array(z.unknown()).transform((items, context): ListedItem[] => {
+  const out: ListedItem[] = [];
+  for (const [index, raw] of items.entries()) {
+    const parsed = driveItemSchema.safeParse(raw);
+    const item = parsed.success ? parsed.data : salvage(raw, parsed.error);
+    if (item === undefined) {
+      context.addIssue({ code: "custom", message: "an item has no id", path: [index] });
+      return z.NEVER;
+    }
+    out.push(item);
+  }
+  return out;
+});
+
 /** A page of children; `@odata.nextLink` is absent on the last page and must be used verbatim. */
 export const childrenPageSchema = z.object({
-  value: z.array(driveItemSchema),
+  value: listedItems,
   "@odata.nextLink": z.string().optional(),
 });
 export type ChildrenPage = z.infer<typeof childrenPageSchema>;
@@ -149,7 +207,7 @@ export type ChildrenPage = z.infer<typeof childrenPageSchema>;
  * `@odata.deltaLink` (opaque; stored whole) on the last page.
  */
 export const deltaPageSchema = z.object({
-  value: z.array(driveItemSchema),
+  value: listedItems,
   "@odata.nextLink": z.string().optional(),
   "@odata.deltaLink": z.string().optional(),
 });

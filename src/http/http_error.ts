@@ -91,7 +91,10 @@ export function graphErrorFromBody(
   }
   const parts = [String(response.status), code ?? response.statusText, text ?? ""];
   const summary = parts.map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p !== "");
-  return new GraphError(`Cannot ${context.action}: ${stripPeriod(summary.join(" "))}`, {
+  const message = `Cannot ${context.action}: ${stripPeriod(summary.join(" "))}${
+    statusHint(response.status)
+  }`;
+  return new GraphError(message, {
     status: response.status,
     code,
     innerCode,
@@ -99,6 +102,17 @@ export function graphErrorFromBody(
     url: redactUrl(context.url),
     requestId,
   });
+}
+
+/**
+ * What an operator must know of a status whose Graph message does not say it: 423 is a site an
+ * administrator locked or blocked (real-sharepoint-quirks.md §23), not a file in use.
+ */
+function statusHint(status: number): string {
+  return status === 423
+    ? " (423 Locked: the site is locked or blocked by a SharePoint administrator; ask them to " +
+      "unlock it)"
+    : "";
 }
 
 /** Reads (part of) the body of an error answer and decodes it with {@link graphErrorFromBody}. */

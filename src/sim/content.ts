@@ -15,7 +15,8 @@ export const CHUNK_BYTES = 64 * 1024;
 /** The bytes of one simulated file. */
 export type ContentSource =
   | { kind: "bytes"; bytes: Uint8Array }
-  | { kind: "generated"; seed: number; size: number }
+  /** Pseudo-random bytes; `head` replaces the first ones (a format's magic number). */
+  | { kind: "generated"; seed: number; size: number; head?: Uint8Array }
   | { kind: "file"; path: string; size: number }
   /** `base` as SharePoint rewrote it: `growBy` bytes appended, or (0) its middle byte flipped. */
   | { kind: "rewritten"; base: ContentSource; growBy: number; size: number };
@@ -94,6 +95,25 @@ function* generatedChunks(
   }
 }
 
+/** `chunks` (starting at byte `start`) with the bytes of `head` written over the file's start. */
+function* withHead(
+  chunks: Iterable<Uint8Array>,
+  start: number,
+  head: Uint8Array | undefined,
+): Generator<Uint8Array> {
+  let offset = start;
+  for (const chunk of chunks) {
+    if (head === undefined || offset >= head.length) yield chunk;
+    else {
+      const copy = chunk.slice();
+      const overlap = head.subarray(offset, offset + copy.length);
+      copy.set(overlap.subarray(0, Math.min(overlap.length, copy.length)));
+      yield copy;
+    }
+    offset += chunk.length;
+  }
+}
+
 /** Yields the bytes [start, end) of `source`; reads files lazily, one chunk at a time. */
 export async function* readRange(
   source: ContentSource,
@@ -105,7 +125,7 @@ export async function* readRange(
       yield source.bytes.subarray(offset, Math.min(end, offset + CHUNK_BYTES));
     }
   } else if (source.kind === "generated") {
-    yield* generatedChunks(source.seed, start, end);
+    yield* withHead(generatedChunks(source.seed, start, end), start, source.head);
   } else if (source.kind === "rewritten") {
     yield* rewrittenRange(source, start, end);
   } else {
@@ -130,7 +150,8 @@ export function hashSource(source: ContentSource): string {
   const hash = new QuickXorHash();
   if (source.kind === "bytes") return hash.update(source.bytes).digestBase64();
   if (source.kind === "generated") {
-    for (const chunk of generatedChunks(source.seed, 0, source.size, SCRATCH)) hash.update(chunk);
+    const chunks = generatedChunks(source.seed, 0, source.size, SCRATCH);
+    for (const chunk of withHead(chunks, 0, source.head)) hash.update(chunk);
     return hash.digestBase64();
   }
   if (source.kind === "rewritten") {

@@ -7,6 +7,10 @@
  * @module
  */
 import type { SimChange, SimItem, SimState } from "./state.ts";
+import type { SimDeltaQuirks } from "./types.ts";
+
+/** The token of a `Location` that answers 500 (`SimDeltaQuirks.brokenLocation`). */
+export const BROKEN_LOCATION_TOKEN = "broken-location";
 
 /** What a delta state token carries (Base64url JSON, opaque to clients). */
 export interface DeltaToken {
@@ -26,6 +30,8 @@ export interface DeltaToken {
   top: number | null;
   /** When the enumeration started (simulator clock). */
   at: number;
+  /** A counter that makes each looping nextLink a fresh one (`SimDeltaQuirks.loop`). */
+  n?: number;
 }
 
 /** Switches of the simulated delta API that tests turn. */
@@ -36,6 +42,8 @@ export class DeltaControl {
   folderDelta = true;
   /** Links older than this answer 410 (Graph publishes no lifetime; about 30 days was seen). */
   lifetimeMs: number;
+  /** Hostile behaviours (real-sharepoint-quirks.md §10, §11), all off by default. */
+  quirks: SimDeltaQuirks = {};
 
   constructor(lifetimeMs = 30 * 86_400_000) {
     this.lifetimeMs = lifetimeMs;

@@ -10,9 +10,10 @@
  */
 import { readRange, sourceSize } from "./content.ts";
 import { DOWNLOAD_PATH, type DownloadUrls, type TempAuthGrant } from "./download_urls.ts";
-import { faultAnswer, graphError, graphHeaders } from "./responses.ts";
+import { faultAnswer, graphError, graphHeaders, malwareAnswer } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
 import type { SimItem, SimState } from "./state.ts";
+import type { SimDownloadBodies } from "./types.ts";
 
 /** Options of {@link DownloadEndpoint}. */
 export interface DownloadOptions {
@@ -20,6 +21,8 @@ export interface DownloadOptions {
   downloadUrls: DownloadUrls;
   /** Ignore an `Authorization` header instead of answering 401. */
   acceptAuthorization?: boolean;
+  /** How bodies are sent (chunked, gzip); changed in place by `Simulator.setDownloadBodies`. */
+  bodies?: SimDownloadBodies;
 }
 
 /** Parses a single `bytes=` range against `size`: [start, end) or "unsatisfiable"; undefined = ignore. */
@@ -116,6 +119,7 @@ export class DownloadEndpoint implements Endpoint {
 
   #serve(item: SimItem, request: Request, context: RequestContext): Response {
     const file = item.file!;
+    if (file.quirks?.malware) return malwareAnswer(context);
     const source = file.served ?? file.source;
     const size = sourceSize(source);
     const headers = graphHeaders(context.ids, {
@@ -135,14 +139,25 @@ export class DownloadEndpoint implements Endpoint {
       });
     }
     const [start, end] = range ?? [0, size];
-    headers.set("content-length", String(end - start));
+    const bodies = this.#options.bodies ?? {};
+    const gzip = bodies.gzip === true && range === undefined;
+    // Deno.serve sends a stream body without Content-Length chunked (§3).
+    if (!bodies.chunked && !gzip) headers.set("content-length", String(end - start));
     if (range) headers.set("content-range", `bytes ${start}-${end - 1}/${size}`);
     const status = range ? 206 : 200;
     if (request.method === "HEAD" || end === start) return new Response(null, { status, headers });
-    return new Response(this.#body(readRange(source, start, end), context.closing), {
-      status,
-      headers,
-    });
+    let body: ReadableStream<Uint8Array> = this.#body(
+      readRange(source, start, end),
+      context.closing,
+    );
+    if (gzip) {
+      // Compressed whatever Accept-Encoding asked for, as a misbehaving host would.
+      headers.set("content-encoding", "gzip");
+      body = body.pipeThrough(
+        new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+      );
+    }
+    return new Response(body, { status, headers });
   }
 
   /** Streams `chunks`, counting the body as active from the first pull to its end or cancel. */

@@ -84,10 +84,13 @@ const ITEM_PROPERTIES: [string, (view: ItemView) => unknown][] = [
   ["eTag", (v) => `"{${v.item.uniqueId.toUpperCase()}},${v.item.version}"`],
   ["id", (v) => v.item.id],
   ["lastModifiedDateTime", (v) => isoSeconds(v.item.modified)],
-  ["name", (v) => v.item.name],
+  ["name", (v) => v.item.file?.quirks?.omit === "name" ? undefined : v.item.name],
   ["webUrl", (v) => `${driveWebUrl(v.context.state, v.drive)}${encodePath(v.names)}`],
   ["cTag", (v) => v.item.file && `"c:{${v.item.uniqueId}},${v.item.version}"`],
-  ["size", (v) => v.context.state.sizeOf(v.item)],
+  [
+    "size",
+    (v) => v.item.file?.quirks?.omit === "size" ? undefined : v.context.state.sizeOf(v.item),
+  ],
   ["createdBy", () => EDITOR],
   ["lastModifiedBy", () => EDITOR],
   ["parentReference", parentReference],
@@ -99,7 +102,15 @@ const ITEM_PROPERTIES: [string, (view: ItemView) => unknown][] = [
   ["folder", (v) => v.item.folder && { childCount: v.item.folder.children.size }],
   ["root", (v) => v.item.parent === undefined ? {} : undefined],
   ["shared", () => ({ scope: "users" })],
+  ["malware", (v) => malwareFacet(v.item.file)],
 ];
+
+/** The `malware` facet of a flagged file (real-sharepoint-quirks.md §13). */
+function malwareFacet(file: SimFileData | undefined): Record<string, unknown> | undefined {
+  const malware = file?.quirks?.malware;
+  if (malware === undefined || malware.facet === false) return undefined;
+  return { description: "Trojan:Win32/Simulated.A!ml" };
+}
 
 function fileFacet(file: SimFileData): Record<string, unknown> {
   const hash = fileHash(file);

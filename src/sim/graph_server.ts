@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  BROKEN_LOCATION_TOKEN,
   decodeDeltaToken,
   type DeltaControl,
   deltaPage,
@@ -30,7 +31,7 @@ import {
   type SiteRef,
 } from "./graph_routes.ts";
 import { decodeSkipToken, encodeSkipToken, pageOf, parseTop } from "./paging.ts";
-import { faultAnswer, graphError, graphHeaders, graphJson } from "./responses.ts";
+import { faultAnswer, graphError, graphHeaders, graphJson, malwareAnswer } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
 import type { SimDrive, SimItem, SimState } from "./state.ts";
 import { bearerToken, type TokenStore } from "./tokens.ts";
@@ -204,6 +205,7 @@ export class GraphEndpoint implements Endpoint {
       case "content": {
         const item = this.#item(route.item);
         if (!item.file) throw notFound("The item is not a file.");
+        if (item.file.quirks?.malware) return malwareAnswer(context);
         const location = this.#options.downloadUrls.mint(item);
         return new Response(null, {
           status: 302,
@@ -238,7 +240,15 @@ export class GraphEndpoint implements Endpoint {
       value: page.items.map((item) => itemJson(render, item, selected)),
     };
     const last = page.items.at(-1);
-    if (page.more && last !== undefined) {
+    const loop = this.#options.delta.quirks.childrenLoop;
+    if (loop !== undefined) {
+      // This page again, behind the same link or a fresh one, forever (§11).
+      const again = new URL(url);
+      if (loop === "fresh-link") {
+        again.searchParams.set("n", String(Number(again.searchParams.get("n") ?? 0) + 1));
+      }
+      body["@odata.nextLink"] = again.href;
+    } else if (page.more && last !== undefined) {
       const query = [
         ...(top === undefined ? [] : [`$top=${top}`]),
         ...(select === undefined ? [] : [`$select=${encodeURIComponent(select)}`]),
@@ -266,9 +276,15 @@ export class GraphEndpoint implements Endpoint {
     const base = o.graphBaseUrl();
     const path = `${base}/drives/${scope.driveId}/${isRoot ? "root" : `items/${scope.id}`}/delta`;
     const raw = url.searchParams.get("token") ?? undefined;
+    const quirks = o.delta.quirks;
+    if (raw === BROKEN_LOCATION_TOKEN) {
+      throw new GraphFailure(500, "generalException", "An unspecified error has occurred.");
+    }
     const token = this.#deltaToken(raw, scope.driveId, isRoot ? null : scope.id, url);
-    if (o.delta.epoch !== token.e || o.now() - token.at > o.delta.lifetimeMs) {
+    const resync = isRoot ? quirks.rootResync : quirks.folderResync;
+    if (resync || o.delta.epoch !== token.e || o.now() - token.at > o.delta.lifetimeMs) {
       const fresh = new URL(path);
+      if (quirks.brokenLocation) fresh.searchParams.set("token", BROKEN_LOCATION_TOKEN);
       if (token.sel !== null) fresh.searchParams.set("$select", token.sel);
       if (token.top !== null) fresh.searchParams.set("$top", String(token.top));
       return graphError(410, context.ids, {
@@ -309,7 +325,12 @@ export class GraphEndpoint implements Endpoint {
       delete json.cTag;
       return json;
     });
-    if (page.next !== undefined) {
+    if (quirks.loop !== undefined) {
+      // The same page again, behind the same link or a fresh one, forever (§11).
+      body["@odata.nextLink"] = quirks.loop === "same-link"
+        ? link({ u: upTo })
+        : link({ u: upTo, n: (token.n ?? 0) + 1 });
+    } else if (page.next !== undefined) {
       body["@odata.nextLink"] = link({ u: upTo, c: page.next });
     } else {
       body["@odata.deltaLink"] = link({ s: upTo, u: null, c: 0, at: o.now() });

@@ -24,6 +24,28 @@ export function mimeTypeOf(name: string): string {
   return MIME_TYPES[ext] ?? "application/octet-stream";
 }
 
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const SIGNATURES: Record<string, number[]> = {
+  xlsx: ZIP,
+  docx: ZIP,
+  pptx: ZIP,
+  zip: ZIP,
+  pdf: [...new TextEncoder().encode("%PDF-1.7\n")],
+  jpg: [0xff, 0xd8, 0xff, 0xe0],
+  jpeg: [0xff, 0xd8, 0xff, 0xe0],
+  png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+};
+
+/**
+ * The first bytes a real file named `name` starts with (its format's magic number), for
+ * generated content; undefined for formats without one (CSV, text).
+ */
+export function formatSignature(name: string): Uint8Array | undefined {
+  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
+  const signature = SIGNATURES[ext];
+  return signature === undefined ? undefined : Uint8Array.from(signature);
+}
+
 /** The case-insensitive key SharePoint matches names with. */
 export function nameKey(name: string): string {
   return name.normalize("NFC").toLowerCase();

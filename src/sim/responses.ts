@@ -112,12 +112,27 @@ export function graphError(
 }
 
 /**
+ * What SharePoint answers for a file Defender flagged (real-sharepoint-quirks.md §13): 403
+ * `malwareDetected`, served as text/html, with `X-Virus-Infected: true`.
+ */
+export function malwareAnswer(context: { ids: RequestIds; now: number }): Response {
+  const response = graphError(403, context.ids, {
+    code: "malwareDetected",
+    message: "Malware detected in the file. Downloading this file is blocked.",
+    now: context.now,
+    headers: { "x-virus-infected": "true" },
+  });
+  response.headers.set("content-type", "text/html; charset=utf-8");
+  return response;
+}
+
+/**
  * The answer to a `status` fault (Graph error envelope with the fault's code, or the fault's own
  * body), or a 500 for any other fault kind an endpoint cannot act out itself.
  */
 export function faultAnswer(fault: Fault, context: { ids: RequestIds; now: number }): Response {
   if (fault.kind !== "status") return graphError(500, context.ids, { now: context.now });
-  const headers = new Headers();
+  const headers = new Headers(fault.headers);
   if (fault.retryAfter !== undefined) headers.set("retry-after", fault.retryAfter);
   if (fault.body !== undefined) {
     headers.set("content-type", fault.contentType ?? "application/json");

@@ -5,6 +5,7 @@
  * @module
  */
 import { startSimulator } from "./simulator.ts";
+import { SIM_QUIRKS, unknownQuirks, withQuirks } from "./sim_quirks.ts";
 import { createTestCa, issueServerCertificate } from "./tls_certificates.ts";
 import { splitPath } from "./names.ts";
 import type { SimFileSpec, SimOptions, Simulator } from "./types.ts";
@@ -33,6 +34,8 @@ export interface SimulatorCliOptions {
    * `ca_file`); the caller removes it when the simulator stops.
    */
   tlsCaFile?: string;
+  /** Hostile behaviours to switch on, by name (see `sim_quirks.ts`); unknown names throw. */
+  quirks?: string[];
 }
 
 /** Splits `sharepoint_folder` into the library URL segment and the path inside the library. */
@@ -170,11 +173,19 @@ export async function runSimulatorCli(
     });
     await Deno.writeTextFile(options.tlsCaFile, ca.certificatePem);
   }
-  const sim = await startSimulator({
+  const quirks = options.quirks ?? [];
+  const unknown = unknownQuirks(quirks);
+  if (unknown.length > 0) {
+    throw new RangeError(
+      `Cannot use quirk "${unknown[0]}": expected one of ${Object.keys(SIM_QUIRKS).join(", ")}`,
+    );
+  }
+  const sim = await startSimulator(withQuirks(quirks, {
     ...options.simulator,
     ...(tls ? { tls } : {}),
     files: [...(options.simulator?.files ?? []), ...files],
-  });
+  }, splitFolder(folder)));
+  for (const name of quirks) SIM_QUIRKS[name]!.after?.(sim);
   const settings = {
     folder,
     ...(options.ingestionDir === undefined ? {} : { ingestionDir: options.ingestionDir }),
@@ -186,6 +197,7 @@ export async function runSimulatorCli(
   write(`  db_service_url   ${sim.dbServiceUrl}`);
   write(`  site             ${sim.siteUrl}`);
   write(`  folder           ${folder} (${files.length} files seeded)`);
+  for (const name of quirks) write(`  quirk            ${name}: ${SIM_QUIRKS[name]!.description}`);
   if (options.tlsCaFile !== undefined) {
     write(`  TLS              HTTPS with a CA made for this run: ${options.tlsCaFile}`);
   }

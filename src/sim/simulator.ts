@@ -19,7 +19,16 @@ import { type Endpoint, serveEndpoint } from "./sim_server.ts";
 import { encodePath, splitPath } from "./names.ts";
 import { SimState } from "./state.ts";
 import { TokenStore } from "./tokens.ts";
-import type { FaultRule, RequestLogEntry, SimFileSpec, SimOptions, Simulator } from "./types.ts";
+import type {
+  FaultRule,
+  RequestLogEntry,
+  SimDeltaQuirks,
+  SimDownloadBodies,
+  SimFileQuirks,
+  SimFileSpec,
+  SimOptions,
+  Simulator,
+} from "./types.ts";
 
 /** Tenant id used when `SimOptions.tenantId` is not given. */
 export const DEFAULT_TENANT_ID = "6f1c2e4a-8b3d-4c5e-9f70-1a2b3c4d5e6f";
@@ -107,6 +116,18 @@ class RunningSimulator implements Simulator {
     this.#parts.delta.folderDelta = supported;
   }
 
+  setFileQuirks(path: string, quirks: SimFileQuirks | undefined, library?: string): void {
+    this.#parts.state.setFileQuirks(path, quirks, library);
+  }
+
+  setDeltaQuirks(quirks: SimDeltaQuirks): void {
+    Object.assign(this.#parts.delta.quirks, quirks);
+  }
+
+  setDownloadBodies(bodies: SimDownloadBodies): void {
+    Object.assign(this.#parts.bodies, bodies);
+  }
+
   markIngested(name: string, at?: Date): void {
     this.#parts.db.mark(name, at?.getTime() ?? this.#parts.now());
   }
@@ -145,6 +166,7 @@ interface SimulatorParts {
   log: RequestLog;
   faults: FaultPlan;
   download: DownloadEndpoint;
+  bodies: SimDownloadBodies;
   db: DbEndpoint;
   closing: AbortController;
   servers: Deno.HttpServer<Deno.NetAddr>[];
@@ -190,10 +212,13 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     : await readCertificate(options.certificatePem);
   const delta = new DeltaControl(options.deltaLinkLifetimeMs);
   delta.folderDelta = options.folderDelta ?? true;
+  Object.assign(delta.quirks, options.deltaQuirks ?? {});
+  const bodies: SimDownloadBodies = { ...options.downloadBodies };
   const download = new DownloadEndpoint({
     state,
     downloadUrls,
     acceptAuthorization: options.downloadAcceptsAuthorization ?? false,
+    bodies,
   });
   const db = new DbEndpoint(options.dbToken);
   for (const file of options.files ?? []) state.addFile(file);
@@ -261,6 +286,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     log,
     faults,
     download,
+    bodies,
     db,
     closing,
     servers,

@@ -5,9 +5,9 @@
  * @module
  */
 import { type ContentSource, hashSource, rewrittenSource } from "./content.ts";
-import { encodePath, mimeTypeOf, nameKey, splitPath } from "./names.ts";
+import { encodePath, formatSignature, mimeTypeOf, nameKey, splitPath } from "./names.ts";
 import { hashString, mixSeed, SeededRandom } from "./prng.ts";
-import type { SimFileSpec, SimLibrary } from "./types.ts";
+import type { SimFileQuirks, SimFileSpec, SimLibrary } from "./types.ts";
 
 /** File facet of an item. */
 export interface SimFileData {
@@ -21,6 +21,8 @@ export interface SimFileData {
   hashed: boolean;
   /** Base64 QuickXorHash once computed (see {@link fileHash}). */
   hash?: string;
+  /** How the file misbehaves in listings and downloads. */
+  quirks?: SimFileQuirks;
 }
 
 /** Files at least this big are hashed when added, so no Graph answer waits for them. */
@@ -308,6 +310,15 @@ export class SimState {
     return total;
   }
 
+  /** Sets or clears the quirks of the file at `path` in place (no change is recorded). */
+  setFileQuirks(path: string, quirks: SimFileQuirks | undefined, library?: string): void {
+    const drive = this.driveBySegment(library);
+    const item = this.resolve(drive.root, splitPath(path));
+    if (item?.file === undefined) throw new RangeError(`Cannot find file "${path}"`);
+    if (quirks === undefined) delete item.file.quirks;
+    else item.file.quirks = quirks;
+  }
+
   /** Adds or replaces a file (replacing keeps its id and bumps its version); returns the id. */
   addFile(spec: SimFileSpec): string {
     const drive = this.driveBySegment(spec.library);
@@ -332,6 +343,7 @@ export class SimState {
       mimeType: mimeTypeOf(name),
       hashed: !spec.noHash,
       ...(spec.rewrite ? { served: rewrittenSource(source, growBy) } : {}),
+      ...(spec.quirks ? { quirks: spec.quirks } : {}),
     };
     if (file.size >= EAGER_HASH_BYTES) fileHash(file);
     const existing = parent.folder!.children.get(nameKey(name));
@@ -436,5 +448,11 @@ function contentOf(spec: SimFileSpec): ContentSource {
   if (!Number.isSafeInteger(size) || size < 0) {
     throw new RangeError(`Cannot add file "${spec.path}": size must be a whole number >= 0`);
   }
-  return { kind: "generated", seed: spec.seed ?? hashString(spec.path), size };
+  const head = formatSignature(spec.path);
+  return {
+    kind: "generated",
+    seed: spec.seed ?? hashString(spec.path),
+    size,
+    ...(head === undefined ? {} : { head }),
+  };
 }

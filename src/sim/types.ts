@@ -38,6 +38,47 @@ export interface SimFileSpec {
    * uploaded size and QuickXorHash.
    */
   rewrite?: { growBy?: number };
+  /** Hostile quirks of this file (real-sharepoint-quirks.md §12, §13); see {@link SimFileQuirks}. */
+  quirks?: SimFileQuirks;
+}
+
+/**
+ * How a file misbehaves, as reported against real SharePoint:
+ * - `omit`: its listings (children, delta, item) lack `size` or `name` (§12);
+ * - `malware`: Defender flagged it (§13): `/content` and the download origin answer 403
+ *   `malwareDetected` with `X-Virus-Infected: true`, and the item carries the `malware` facet
+ *   unless `facet` is false.
+ */
+export interface SimFileQuirks {
+  omit?: "size" | "name";
+  malware?: { facet?: boolean };
+}
+
+/**
+ * Hostile behaviours of the delta API (real-sharepoint-quirks.md §10, §11), all off by default:
+ * - `loop`: every page answers the first page again with a `nextLink`, either the same link
+ *   (`same-link`) or a fresh token each time (`fresh-link`); the feed never ends;
+ * - `folderResync` / `rootResync`: folder-scoped (or root) delta always answers 410
+ *   `resyncRequired`, its `Location` included;
+ * - `brokenLocation`: the `Location` of a 410 answers 500;
+ * - `childrenLoop`: `children` pages loop the same way as `loop` (§11 "delta (or children)").
+ */
+export interface SimDeltaQuirks {
+  loop?: "same-link" | "fresh-link" | undefined;
+  childrenLoop?: "same-link" | "fresh-link" | undefined;
+  folderResync?: boolean;
+  rootResync?: boolean;
+  brokenLocation?: boolean;
+}
+
+/**
+ * How the download origin sends bodies (real-sharepoint-quirks.md §3): `chunked` leaves out
+ * Content-Length (chunked transfer encoding, as OneDrive for Business always does); `gzip`
+ * compresses full bodies whatever `Accept-Encoding` asked for.
+ */
+export interface SimDownloadBodies {
+  chunked?: boolean;
+  gzip?: boolean;
 }
 
 /** What a fault applies to. All given fields must match. */
@@ -59,6 +100,8 @@ export type Fault =
     body?: string;
     contentType?: string;
     code?: string;
+    /** Extra response headers, e.g. `x-virus-infected` on a 200 (§13). */
+    headers?: Record<string, string>;
   }
   /** 401 InvalidAuthenticationToken as if the token had expired. */
   | { kind: "expire-token" }
@@ -146,6 +189,10 @@ export interface SimOptions {
    * Graph token to the download host).
    */
   downloadAcceptsAuthorization?: boolean;
+  /** Hostile delta behaviours from the start (see {@link SimDeltaQuirks}). */
+  deltaQuirks?: SimDeltaQuirks;
+  /** How download bodies are sent from the start (see {@link SimDownloadBodies}). */
+  downloadBodies?: SimDownloadBodies;
 }
 
 /** A running simulator. */
@@ -186,6 +233,12 @@ export interface Simulator extends AsyncDisposable {
   expireDeltaLinks(): void;
   /** Turns folder-scoped delta on or off (off: 501 `notSupported`, root delta still works). */
   setFolderDelta(supported: boolean): void;
+  /** Sets (or with undefined clears) a file's quirks without recording a change. */
+  setFileQuirks(path: string, quirks: SimFileQuirks | undefined, library?: string): void;
+  /** Turns hostile delta behaviours on or off (the given keys only). */
+  setDeltaQuirks(quirks: SimDeltaQuirks): void;
+  /** Changes how download bodies are sent (the given keys only). */
+  setDownloadBodies(bodies: SimDownloadBodies): void;
   /** Records `name` as ingested in the DB service at `at` (default now). */
   markIngested(name: string, at?: Date): void;
   /** Adds a scripted fault. */

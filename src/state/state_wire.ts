@@ -102,6 +102,35 @@ export const partialEntrySchema = z.object({
   started_at: isoInstant(),
 });
 
+/**
+ * A file item the last listing skipped because it lacked a name, size or time
+ * (real-sharepoint-quirks.md §12): a delta run that does not list in full looks at it again.
+ */
+export const malformedEntrySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+});
+
+/**
+ * A file SharePoint flagged as malware (real-sharepoint-quirks.md §13): not downloaded again
+ * until its eTag changes (new content, or the flag cleared).
+ */
+export const malwareEntrySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** The item's eTag when it was flagged; undefined: its size and modification time. */
+  etag: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  last_modified: isoInstant().optional(),
+  flagged_at: isoInstant(),
+});
+
+/** Why the last listing failed as a whole (`ingest check` shows it until a listing succeeds). */
+export const listingFailureSchema = z.object({
+  at: isoInstant(),
+  message: z.string().min(1),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -115,6 +144,9 @@ export const jobStateSchema = z.object({
   /** Intervals left out by capped catch-ups, until a run's window covers them. */
   uncovered: z.array(uncoveredIntervalSchema).optional(),
   partials: z.array(partialEntrySchema).optional(),
+  malformed: z.array(malformedEntrySchema).optional(),
+  malware: z.array(malwareEntrySchema).optional(),
+  listing_failure: listingFailureSchema.optional(),
 });
 
 /** What a job remembers between runs. */
@@ -125,3 +157,5 @@ export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
 export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;
 export type PartialEntry = z.infer<typeof partialEntrySchema>;
+export type MalformedEntry = z.infer<typeof malformedEntrySchema>;
+export type MalwareEntry = z.infer<typeof malwareEntrySchema>;

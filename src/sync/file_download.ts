@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
 import { AbortedError, describeError, GraphError } from "../errors.ts";
 import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
+import { isMalware, malwareFacetError } from "../graph/malware.ts";
 import type { ResumablePartials } from "./partials.ts";
 import type { StagingArea } from "./placement.ts";
 import type { TransferSlots } from "./transfer_slots.ts";
@@ -25,6 +26,8 @@ export type FileOutcome =
   | { kind: "placed"; bytes: number; verification?: PlacedVerification; resumedFrom?: number }
   /** A file of that name appeared in `ingestion_dir` meanwhile (a racing run): nothing replaced. */
   | { kind: "exists" }
+  /** SharePoint flagged the file as malware: not downloaded, not retried (logged as ERROR). */
+  | { kind: "malware"; reason: string }
   | { kind: "failed"; reason: string };
 
 /** What {@link downloadWithRetries} works with. */
@@ -49,6 +52,11 @@ export interface FileDownloadContext {
    * written, before its fdatasync and placement). Without them the caller's pool is the limit.
    */
   slots?: TransferSlots | undefined;
+  /**
+   * Shared by the files of one run: once a file meets an error that ends the run (423 Locked),
+   * it is kept here and every later file throws it instead of sending a request.
+   */
+  halt?: { reason?: GraphError } | undefined;
 }
 
 /** Delay before attempt `attempt + 1`: `retryDelayMs × 2^(attempt − 1)`, capped at one hour. */
@@ -68,6 +76,8 @@ export async function downloadWithRetries(
   file: RemoteFile,
   context: FileDownloadContext,
 ): Promise<FileOutcome> {
+  if (context.halt?.reason !== undefined) throw context.halt.reason;
+  if (file.malware) return flaggedAsMalware(file, context, malwareFacetError(file.name));
   const partial = await context.partials?.begin(file);
   let keep = false;
   try {
@@ -106,6 +116,12 @@ async function retrying(
         throw error instanceof AbortedError
           ? error
           : new AbortedError(`Cannot download ${file.name}: the run was aborted`, { cause: error });
+      }
+      if (isMalware(error)) return flaggedAsMalware(file, context, error);
+      if (isSiteLocked(error)) {
+        // Every further request would meet the same lock: the run ends with this one line.
+        if (context.halt) context.halt.reason ??= error as GraphError;
+        throw error;
       }
       const reason = describeError(error);
       if (attempt >= attempts || isPermanent(error)) {
@@ -182,8 +198,34 @@ function hasBytes(path: string): boolean {
   }
 }
 
+/**
+ * Errors that retrying within the run cannot fix: the item is gone (404/410), or access stays
+ * denied after a fresh download URL (403, real-sharepoint-quirks.md §14; a first 403 of the
+ * download host is renewed in `download.ts` before it gets here).
+ */
 function isPermanent(error: unknown): boolean {
-  return error instanceof GraphError && (error.status === 404 || error.status === 410);
+  return error instanceof GraphError &&
+    (error.status === 404 || error.status === 410 || error.status === 403);
+}
+
+/** 423 Locked: an administrator locked or blocked the site (real-sharepoint-quirks.md §23). */
+function isSiteLocked(error: unknown): boolean {
+  return error instanceof GraphError && error.status === 423;
+}
+
+/** The one ERROR line of a flagged file, and its outcome. */
+function flaggedAsMalware(
+  file: RemoteFile,
+  context: FileDownloadContext,
+  error: unknown,
+): { kind: "malware"; reason: string } {
+  const reason = describeError(error);
+  log.error("{reason}; it is not downloaded again until it changes", {
+    run_id: context.runId,
+    file: file.name,
+    reason,
+  });
+  return { kind: "malware", reason };
 }
 
 function logOutcome(

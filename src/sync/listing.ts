@@ -16,13 +16,16 @@ import type { TimeWindow } from "../db/db_service_client.ts";
 import { GraphError } from "../errors.ts";
 import type {
   DeltaScope,
+  FolderChange,
+  MalformedItem,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
 } from "../graph/sharepoint_client.ts";
 import type { JobState, JobStateStore } from "../state/job_state.ts";
-import type { ListingState, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
+import type { ListingState, MalformedEntry, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
 import { IdHashSet } from "./id_hash_set.ts";
+import { MalformedItems } from "./malformed_items.ts";
 import { subfolderNaming } from "./relative_path.ts";
 import type { HeldFile, ListingCounts } from "./select.ts";
 import { SubtreeFeed, SubtreeIncomplete, walkSubtree } from "./subtree.ts";
@@ -84,6 +87,8 @@ export interface Listing {
    * the request's `ingested` rule. Complete once {@link files} has been read.
    */
   counted(): ListingCounts;
+  /** File items skipped because they lack a name, size or time (complete once files are read). */
+  skippedMalformed(): number;
   /**
    * Saves the resolved ids, the new link and the files to offer again. Call only after the run
    * has recorded its outcome, never for a dry run or an aborted run.
@@ -128,24 +133,43 @@ export class FolderLister {
 
   /** Resolves the folder (or reuses the saved ids) and lists it. */
   async list(request: ListRequest): Promise<Listing> {
-    const cached = folderFromState(request.saved.resolved);
-    const folder = cached ?? await this.#sharepoint.resolveFolder(request.signal);
-    if (this.#settings.listing === "children") return this.#children(folder, cached, request);
-    return await this.#delta(folder, cached !== undefined, request);
+    try {
+      const cached = folderFromState(request.saved.resolved);
+      const folder = cached ?? await this.#sharepoint.resolveFolder(request.signal);
+      if (this.#settings.listing === "children") return this.#children(folder, cached, request);
+      return await this.#delta(folder, cached !== undefined, request);
+    } catch (error) {
+      await this.#recordFailure(error);
+      throw error;
+    }
   }
 
-  #children(folder: RemoteFolder, cached: RemoteFolder | undefined, request: ListRequest): Listing {
+  /**
+   * Lists with `children`. `keepMode`: a delta mode that keeps answering 410 is listed this way
+   * for this run only; the state keeps that mode, without a link.
+   */
+  #children(
+    folder: RemoteFolder,
+    cached: RemoteFolder | undefined,
+    request: ListRequest,
+    keepMode?: ListingMode,
+  ): Listing {
     const session = { folder };
-    const files = this.#childrenFiles(session, cached !== undefined, request);
+    const malformed = new MalformedItems(request.runId);
+    const files = this.#childrenFiles(session, cached !== undefined, request, malformed);
     return {
       mode: "children",
       files,
       counted: () => ({ before: 0, ingested: 0 }),
+      skippedMalformed: () => malformed.count,
       commit: () =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(session.folder, state.resolved, this.#now());
-          state.listing = { mode: "children" };
+          state.listing = { mode: keepMode ?? "children" };
           delete state.retry;
+          // Every children listing pages the whole folder: nothing to look at apart.
+          delete state.malformed;
+          delete state.listing_failure;
         }),
     };
   }
@@ -154,30 +178,45 @@ export class FolderLister {
     session: { folder: RemoteFolder },
     cached: boolean,
     request: ListRequest,
+    malformed: MalformedItems,
   ): AsyncIterable<RemoteFile> {
     let yielded = 0;
+    const onMalformed = (item: MalformedItem) => malformed.note(item);
     try {
-      for await (const file of this.#filesOf(session.folder, request)) {
-        yielded++;
-        yield file;
+      try {
+        for await (const file of this.#filesOf(session.folder, request, onMalformed)) {
+          yielded++;
+          yield file;
+        }
+      } catch (error) {
+        if (!cached || yielded > 0 || !isNotFound(error)) throw error;
+        session.folder = await this.#resolveAgain(session.folder, request);
+        malformed.clear();
+        yield* this.#filesOf(session.folder, request, onMalformed);
       }
     } catch (error) {
-      if (!cached || yielded > 0 || !isNotFound(error)) throw error;
-      session.folder = await this.#resolveAgain(session.folder, request);
-      yield* this.#filesOf(session.folder, request);
+      await this.#recordFailure(error);
+      throw error;
     }
   }
 
   /** The folder's files: directly inside it, or with `include_subfolders` at any depth. */
-  #filesOf(folder: RemoteFolder, request: ListRequest): AsyncIterable<RemoteFile> {
+  #filesOf(
+    folder: RemoteFolder,
+    request: ListRequest,
+    onMalformed: (item: MalformedItem) => void,
+  ): AsyncIterable<RemoteFile> {
     const naming = subfolderNaming(this.#settings);
-    if (naming === undefined) return this.#sharepoint.listFiles(folder, request.signal);
+    if (naming === undefined) {
+      return this.#sharepoint.listFiles(folder, request.signal, onMalformed);
+    }
     return walkSubtree(folder, {
       sharepoint: this.#sharepoint,
       naming,
       folderLabel: this.#settings.sharepoint_folder,
       runId: request.runId,
       signal: request.signal,
+      onMalformed,
     });
   }
 
@@ -189,14 +228,40 @@ export class FolderLister {
     let link = reason === undefined ? saved?.delta_link : undefined;
     this.#logStart(request, mode, reason, saved?.link_saved_at);
     const feed = new DeltaFeed(request.window, request.ingested);
+    const malformed = new MalformedItems(request.runId);
     let deltaLink: string;
     for (let attempt = 0;; attempt++) {
       try {
-        deltaLink = await this.#readFeed(feed, folder, mode, link, request);
+        deltaLink = await this.#readFeed(feed, folder, mode, link, request, malformed);
         break;
       } catch (error) {
+        if (mode === "root_delta" && isResync(error)) {
+          log.warn(
+            "Graph keeps answering 410 to the delta of the library root ({error}); listing " +
+              "{folder} with children for this run",
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: (error as Error).message,
+            },
+          );
+          return this.#children(folder, cached ? folder : undefined, request, "root_delta");
+        }
         if (attempt >= 2) throw error;
-        if (mode === "folder_delta" && error instanceof GraphError && error.status === 501) {
+        if (mode === "folder_delta" && isResync(error)) {
+          log.warn(
+            "The delta of folder {folder} keeps answering 410 ({error}); listing the changes of " +
+              "the library root, filtered to the folder, from now on",
+            {
+              run_id: request.runId,
+              folder: this.#settings.sharepoint_folder,
+              error: (error as Error).message,
+            },
+          );
+          mode = "root_delta";
+        } else if (
+          mode === "folder_delta" && error instanceof GraphError && error.status === 501
+        ) {
           log.warn(
             "Graph refused delta on folder {folder} ({error}); listing the changes of the " +
               "library root, filtered to the folder, from now on",
@@ -228,15 +293,20 @@ export class FolderLister {
         } else throw error;
         link = undefined;
         feed.reset();
+        malformed.clear();
       }
     }
-    if (link !== undefined && !feed.restarted) feed.offer(request.saved.retry ?? [], folder);
+    if (link !== undefined && !feed.restarted) {
+      feed.offer(request.saved.retry ?? [], folder);
+      await this.#lookAgain(request.saved.malformed ?? [], { feed, malformed, folder, request });
+    }
     const resolved = folder;
     const finalMode = mode;
     return {
       mode,
       files: feed.files(),
       counted: () => feed.counted(),
+      skippedMalformed: () => malformed.count,
       commit: (outcome) =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(resolved, state.resolved, this.#now());
@@ -250,8 +320,53 @@ export class FolderLister {
           const retry = retryEntries(outcome);
           if (retry.length > 0) state.retry = retry;
           else delete state.retry;
+          const skipped = malformed.entries();
+          if (skipped.length > 0) state.malformed = skipped;
+          else delete state.malformed;
+          delete state.listing_failure;
         }),
     };
+  }
+
+  /**
+   * Items an earlier run skipped as malformed, that this feed did not mention: a delta link
+   * reports an item only when it changes, so each is fetched again by id.
+   */
+  async #lookAgain(
+    entries: readonly MalformedEntry[],
+    run: { feed: DeltaFeed; malformed: MalformedItems; folder: RemoteFolder; request: ListRequest },
+  ): Promise<void> {
+    const itemChange = this.#sharepoint.itemChange?.bind(this.#sharepoint);
+    if (itemChange === undefined) return;
+    for (const entry of entries) {
+      if (run.feed.mentions(entry.id) || run.malformed.has(entry.id)) continue;
+      let change: FolderChange;
+      try {
+        change = await itemChange(run.folder, entry.id, run.request.signal);
+      } catch (error) {
+        // One item that cannot be fetched again waits for the next run; the listing stands.
+        if (!(error instanceof GraphError) || run.request.signal?.aborted) throw error;
+        run.malformed.note({
+          id: entry.id,
+          name: entry.name,
+          reason: `it could not be fetched again (${error.message})`,
+        });
+        continue;
+      }
+      if (change.kind === "malformed") run.malformed.note(change);
+      else if (change.kind === "file" || change.kind === "gone") run.feed.add(change);
+    }
+  }
+
+  /** Keeps why the listing failed, for `ingest check`; an aborted run is no listing failure. */
+  async #recordFailure(error: unknown): Promise<void> {
+    if (!(error instanceof GraphError)) return;
+    await this.#commit((state) => {
+      state.listing_failure = {
+        at: new Date(this.#now()).toISOString(),
+        message: error.message,
+      };
+    });
   }
 
   async #readFeed(
@@ -260,6 +375,7 @@ export class FolderLister {
     mode: ListingMode,
     link: string | undefined,
     request: ListRequest,
+    malformed: MalformedItems,
   ): Promise<string> {
     const scope: DeltaScope = mode === "root_delta" ? "root" : "folder";
     const naming = subfolderNaming(this.#settings);
@@ -300,11 +416,22 @@ export class FolderLister {
         feed.reset();
         subtree?.reset();
         feed.restarted = true;
+        malformed.clear();
       } else if (change.kind === "folder_gone") {
         await changes.return("");
         throw new FolderGone();
-      } else if (subtree !== undefined) subtree.add(change);
-      else if (change.kind !== "subfolder") feed.add(change);
+      } else if (change.kind === "malformed") malformed.note(change);
+      else {
+        malformed.forget(
+          change.kind === "file"
+            ? change.file.id
+            : change.kind === "gone"
+            ? change.id
+            : change.folder.id,
+        );
+        if (subtree !== undefined) subtree.add(change);
+        else if (change.kind !== "subfolder") feed.add(change);
+      }
     }
   }
 
@@ -428,6 +555,11 @@ class DeltaFeed {
     }
   }
 
+  /** True when the feed holds an entry (or a marker) for `id`. */
+  mentions(id: string): boolean {
+    return this.#entries.has(id) || this.#before.has(id);
+  }
+
   counted(): ListingCounts {
     let ingested = 0;
     for (const value of this.#entries.values()) if (value === "ingested") ingested++;
@@ -537,6 +669,11 @@ export function listingKey(
 /** Identity of the include/exclude globs. */
 export function globKey(settings: { include: readonly string[]; exclude: readonly string[] }) {
   return JSON.stringify({ include: settings.include, exclude: settings.exclude });
+}
+
+/** A delta answer of HTTP 410 that restarting did not cure. */
+function isResync(error: unknown): boolean {
+  return error instanceof GraphError && error.status === 410;
 }
 
 function isNotFound(error: unknown): boolean {

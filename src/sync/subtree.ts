@@ -17,6 +17,7 @@ import { getLogger } from "@logtape/logtape";
 import { GraphError } from "../errors.ts";
 import type {
   FolderChange,
+  MalformedItem,
   RemoteFile,
   RemoteFolder,
   SharePointClient,
@@ -164,6 +165,8 @@ export interface WalkOptions {
   signal?: AbortSignal;
   /** Walk only this folder below `folder` (its id and path segments); default all of `folder`. */
   start?: { id: string; segments: string[] };
+  /** Receives the file items that lack what a file needs (skipped, looked at again next run). */
+  onMalformed?: (item: MalformedItem) => void;
 }
 
 /**
@@ -182,7 +185,14 @@ export async function* walkSubtree(
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     folders++;
     try {
-      for await (const entry of options.sharepoint.listChildren(folder, next.id, options.signal)) {
+      for await (
+        const entry of options.sharepoint.listChildren(
+          folder,
+          next.id,
+          options.signal,
+          options.onMalformed,
+        )
+      ) {
         if (entry.kind === "file") {
           yield withRelativePath(entry.file, [...next.segments, entry.file.name], options.naming);
         } else if (!seen.has(entry.folder.id)) {

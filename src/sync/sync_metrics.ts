@@ -25,6 +25,8 @@ export const SYNC_METRICS = {
   lastGraphRequests: "syncjob.last_run.graph_requests",
   lastGraphResourceUnits: "syncjob.last_run.graph_resource_units",
   skippedVerification: "syncjob.skipped_verification.count",
+  skippedMalformed: "syncjob.skipped_malformed.count",
+  malware: "syncjob.malware.count",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -86,8 +88,23 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
     result.skipped_verification,
     "Files placed without content verification: SharePoint rewrote them",
   );
+  recordHostileCounts(metrics, result);
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
+}
+
+/** Items the listing skipped as malformed, and files not downloaded as malware. */
+function recordHostileCounts(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.skippedMalformed,
+    result.skipped_malformed,
+    "File items skipped: the listing gave no name, size or time",
+  );
+  metrics.inc(
+    SYNC_METRICS.malware,
+    result.malware,
+    "Files not downloaded: flagged as malware by SharePoint",
+  );
 }
 
 /** Records the files an aborted run placed before it stopped (the run itself counts as failed). */

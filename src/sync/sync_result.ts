@@ -96,6 +96,16 @@ export interface SyncResult {
    * rewrites their type (`rewritten_extensions`); each was logged with a warning.
    */
   skipped_verification: number;
+  /**
+   * File items the listing skipped because they lack a name, size or modification time (each
+   * logged with a warning; listed again next run).
+   */
+  skipped_malformed: number;
+  /**
+   * Files SharePoint flagged as malware: not downloaded (logged as an error when first found;
+   * offered again only once they change).
+   */
+  malware: number;
   bytes: number;
   duration_ms: number;
   /** Why the window is what it is (set by `SyncJob.run`). */

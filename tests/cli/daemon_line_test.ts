@@ -28,6 +28,8 @@ function result(downloaded: number, failedCount: number): SyncResult {
     graph_resource_units: 1,
     graph_download_requests: 0,
     skipped_verification: 0,
+    skipped_malformed: 0,
+    malware: 0,
   };
 }
 

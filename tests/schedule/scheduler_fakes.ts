@@ -54,6 +54,8 @@ export function emptyResult(options: SyncRunOptions, runId = "run-1"): SyncResul
     downloaded: [],
     failed: [],
     skipped_verification: 0,
+    skipped_malformed: 0,
+    malware: 0,
     bytes: 0,
     duration_ms: 0,
     listing: "folder_delta",
