@@ -121,6 +121,14 @@ export const DEFAULT_REWRITTEN_EXTENSIONS = [
 /** Log levels accepted in settings (case-insensitive in the file, normalised here). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
 
+/** Values of `auth`: how the app obtains its Graph token. */
+export const AUTH_METHODS = [
+  "client_secret",
+  "certificate",
+  "workload_identity",
+  "managed_identity",
+] as const;
+
 /** Schema of the merged `[scheduler]` section. Unknown keys are errors. */
 export const settingsSchema = z.strictObject({
   // --- seed spec keys ---
@@ -134,11 +142,11 @@ export const settingsSchema = z.strictObject({
   sharepoint_site_url: url(),
   sharepoint_folder: z.string().trim().startsWith("/", { error: 'must start with "/"' }),
   ingestion_dir: nonEmpty(),
-  client_id: nonEmpty(),
+  client_id: nonEmpty().optional(),
   client_secret: nonEmpty().optional(),
   tenant_id: nonEmpty().refine((t) => !["common", "consumers"].includes(t.toLowerCase()), {
     error: 'must be your tenant id or domain: "common" and "consumers" do not work for app-only',
-  }),
+  }).optional(),
   interval_minutes: positiveInt().max(10_080).default(60),
   quad_daily_times: z.array(
     z.string().regex(DAILY_TIME, { error: 'must be "HH:MM" on a 24-hour clock, like "09:05"' }),
@@ -187,6 +195,11 @@ export const settingsSchema = z.strictObject({
     }),
   ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
   max_parallel_jobs: positiveInt().max(32).default(2),
+  // --- credentials without a long-lived secret (see src/config/auth_settings.ts) ---
+  auth: z.enum(AUTH_METHODS).optional(),
+  federated_token_file: nonEmpty().optional(),
+  managed_identity_client_id: nonEmpty().optional(),
+  client_certificate_password_file: nonEmpty().optional(),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -209,6 +222,8 @@ export const PATH_KEYS = [
   "client_secret_file",
   "proxy_password_file",
   "ca_file",
+  "federated_token_file",
+  "client_certificate_password_file",
 ] as const satisfies readonly (keyof RawSettings)[];
 
 /** How a string from the environment is turned into a typed value, per key. */

@@ -2,63 +2,205 @@
  * Certificate credentials for the client-credentials grant: a JWT client assertion signed with
  * the app's private key (WebCrypto, RSA-PSS "PS256", `x5t#S256` thumbprint header).
  *
- * The certificate file is PEM holding the certificate and its unencrypted private key
- * (PKCS#8 "PRIVATE KEY", or PKCS#1 "RSA PRIVATE KEY").
+ * `client_certificate_path` is either PEM holding the certificate and its private key (PKCS#8
+ * "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", or either encrypted with a password), or a PKCS#12
+ * file (`.pfx`/`.p12`, what `Export-PfxCertificate` and most PKIs hand out). PKCS#12 and
+ * encrypted keys are opened with node-forge (no hand-written ASN.1 decryption); the password
+ * comes from `client_certificate_password_file` and is never logged.
  * @module
  */
+import forgeModule from "node-forge";
 import { ConfigError } from "../errors.ts";
 
-/** A loaded certificate: the signing key and the SHA-256 thumbprint of the certificate. */
+/**
+ * The part of node-forge used here, typed locally: @types/node-forge pulls in @types/node,
+ * which changes the global types of the whole program.
+ */
+interface ForgeBigInteger {
+  equals(other: ForgeBigInteger): boolean;
+}
+interface ForgeRsaKey {
+  n: ForgeBigInteger;
+}
+interface ForgeCertificate {
+  publicKey: Partial<ForgeRsaKey>;
+  subject: { attributes: { shortName?: string; name?: string; type?: string; value: unknown }[] };
+  validity: { notBefore: Date; notAfter: Date };
+}
+interface ForgeBag {
+  key?: ForgeRsaKey;
+  cert?: ForgeCertificate;
+}
+interface ForgePkcs12 {
+  getBags(filter: { bagType: string }): Record<string, ForgeBag[] | undefined>;
+}
+type Asn1 = { readonly asn1: unique symbol };
+interface Forge {
+  asn1: { fromDer(binary: string): Asn1; toDer(asn1: Asn1): { getBytes(): string } };
+  util: { binary: { raw: { encode(bytes: Uint8Array): string } } };
+  pkcs12: { pkcs12FromAsn1(asn1: Asn1, password: string): ForgePkcs12 };
+  pki: {
+    oids: Record<string, string>;
+    decryptRsaPrivateKey(pem: string, password: string): ForgeRsaKey | null;
+    privateKeyToAsn1(key: ForgeRsaKey): Asn1;
+    wrapRsaPrivateKey(asn1: Asn1): Asn1;
+    certificateToAsn1(certificate: ForgeCertificate): Asn1;
+    certificateFromAsn1(asn1: Asn1): ForgeCertificate;
+  };
+}
+const forge = forgeModule as unknown as Forge;
+
+/** A loaded certificate: the signing key, thumbprints and what `ingest check` shows. */
 export interface ClientCertificate {
   privateKey: CryptoKey;
   /** base64url SHA-256 of the certificate's DER encoding (the `x5t#S256` header). */
   thumbprintS256: string;
+  /** Upper-case hex SHA-1 of the certificate's DER (the "Thumbprint" the Entra portal shows). */
+  thumbprintSha1?: string;
+  /** The subject, e.g. "CN=ingest-prod". */
+  subject?: string;
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 /** Assertions are valid this long after `nbf` (Microsoft: "5-10 minutes ... at most"). */
 export const ASSERTION_LIFETIME_SECONDS = 300;
 
-/** Reads and imports `path`. Throws `ConfigError` naming what is missing or wrong. */
-export async function loadClientCertificate(path: string): Promise<ClientCertificate> {
-  let pem: string;
+/**
+ * Reads and imports `path`: PKCS#12 when it ends in .pfx/.p12 (or is not PEM text), else PEM.
+ * Throws `ConfigError` naming what is missing or wrong (never the password).
+ */
+export async function loadClientCertificate(
+  path: string,
+  password?: string,
+): Promise<ClientCertificate> {
+  let bytes: Uint8Array;
   try {
-    pem = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     throw new ConfigError(`Cannot read client_certificate_path "${path}": ${errorText(error)}`, {
       cause: error,
     });
   }
-  return await parseClientCertificate(pem, path);
+  const text = new TextDecoder().decode(bytes);
+  if (/\.(pfx|p12)$/i.test(path) || !text.includes("-----BEGIN ")) {
+    return await parsePkcs12(bytes, password, path);
+  }
+  return await parseClientCertificate(text, path, password);
 }
 
 /** Imports a PEM text (certificate + private key). `source` names it in errors. */
 export async function parseClientCertificate(
   pem: string,
   source = "the client certificate",
+  password?: string,
 ): Promise<ClientCertificate> {
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem)) {
-    throw new ConfigError(
-      `Cannot use client certificate "${source}": the private key is encrypted; export it without a passphrase`,
-    );
-  }
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) ||
+    /Proc-Type:\s*4,ENCRYPTED/.test(pem);
   const certificate = pemBlock(pem, "CERTIFICATE");
-  const pkcs8 = pemBlock(pem, "PRIVATE KEY");
-  const pkcs1 = pemBlock(pem, "RSA PRIVATE KEY");
-  if (!certificate || !(pkcs8 || pkcs1)) {
+  const pkcs8 = encrypted ? undefined : pemBlock(pem, "PRIVATE KEY");
+  const pkcs1 = encrypted ? undefined : pemBlock(pem, "RSA PRIVATE KEY");
+  if (!certificate || !(encrypted || pkcs8 || pkcs1)) {
     throw new ConfigError(
       `Cannot use client certificate "${source}": the PEM must contain a CERTIFICATE and a PRIVATE KEY`,
     );
   }
+  let keyDer = pkcs8 ?? (pkcs1 ? wrapPkcs1(pkcs1) : undefined);
+  if (encrypted) {
+    if (password === undefined) {
+      throw new ConfigError(
+        `Cannot use client certificate "${source}": the private key is encrypted; set client_certificate_password_file`,
+      );
+    }
+    keyDer = decryptPemKey(pem, password, source);
+  }
+  return await importCertificate(certificate, keyDer!, source);
+}
+
+function decryptPemKey(pem: string, password: string, source: string): Uint8Array<ArrayBuffer> {
+  const block = /-----BEGIN (ENCRYPTED PRIVATE KEY|RSA PRIVATE KEY)-----[\s\S]*?-----END \1-----/
+    .exec(pem)?.[0];
+  let key: ForgeRsaKey | null = null;
   try {
-    const privateKey = await crypto.subtle.importKey(
+    key = block ? forge.pki.decryptRsaPrivateKey(block, password) : null;
+  } catch (error) {
+    throw new ConfigError(
+      `Cannot use client certificate "${source}": cannot decrypt the private key (${
+        errorText(error)
+      })`,
+      { cause: error },
+    );
+  }
+  if (!key) {
+    throw new ConfigError(
+      `Cannot use client certificate "${source}": the password in client_certificate_password_file does not decrypt the private key`,
+    );
+  }
+  return rsaKeyToPkcs8(key);
+}
+
+function rsaKeyToPkcs8(key: ForgeRsaKey): Uint8Array<ArrayBuffer> {
+  const info = forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(key));
+  return binaryToBytes(forge.asn1.toDer(info).getBytes());
+}
+
+/** Opens a PKCS#12 file: the private key and the certificate that matches it. */
+async function parsePkcs12(
+  bytes: Uint8Array,
+  password: string | undefined,
+  source: string,
+): Promise<ClientCertificate> {
+  const fail = (reason: string, cause?: unknown) =>
+    new ConfigError(`Cannot use client certificate "${source}": ${reason}`, { cause });
+  let p12: ForgePkcs12;
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.binary.raw.encode(bytes));
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password ?? "");
+  } catch (error) {
+    const message = errorText(error);
+    if (/MAC could not be verified|Invalid password/i.test(message)) {
+      throw fail(
+        password === undefined
+          ? "the PKCS#12 file is protected by a password; set client_certificate_password_file"
+          : "the password in client_certificate_password_file does not open the PKCS#12 file",
+        error,
+      );
+    }
+    throw fail(`it is neither PEM nor a readable PKCS#12 (.pfx/.p12) file (${message})`, error);
+  }
+  const bags = (type: string) => p12.getBags({ bagType: type })[type] ?? [];
+  const keys = [
+    ...bags(forge.pki.oids.pkcs8ShroudedKeyBag!),
+    ...bags(forge.pki.oids.keyBag!),
+  ].flatMap((bag) => (bag.key ? [bag.key] : []));
+  const certificates = bags(forge.pki.oids.certBag!).flatMap((bag) => bag.cert ? [bag.cert] : []);
+  const key = keys[0];
+  if (!key) throw fail("the PKCS#12 file holds no RSA private key (export it with the key)");
+  const certificate = certificates.find((c) => {
+    return c.publicKey.n?.equals(key.n) ?? false;
+  });
+  if (!certificate) throw fail("the PKCS#12 file holds no certificate for its private key");
+  const der = binaryToBytes(
+    forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(),
+  );
+  return await importCertificate(der, rsaKeyToPkcs8(key), source);
+}
+
+/** Imports the key for RSA-PSS signing and reads the certificate's subject, expiry, thumbprints. */
+async function importCertificate(
+  certificate: Uint8Array<ArrayBuffer>,
+  pkcs8: Uint8Array<ArrayBuffer>,
+  source: string,
+): Promise<ClientCertificate> {
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await crypto.subtle.importKey(
       "pkcs8",
-      pkcs8 ?? wrapPkcs1(pkcs1!),
+      pkcs8,
       { name: "RSA-PSS", hash: "SHA-256" },
       false,
       ["sign"],
     );
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", certificate));
-    return { privateKey, thumbprintS256: base64url(digest) };
   } catch (error) {
     throw new ConfigError(
       `Cannot use client certificate "${source}": the private key is not an RSA key (${
@@ -67,6 +209,35 @@ export async function parseClientCertificate(
       { cause: error },
     );
   }
+  const s256 = new Uint8Array(await crypto.subtle.digest("SHA-256", certificate));
+  const sha1 = new Uint8Array(await crypto.subtle.digest("SHA-1", certificate));
+  return {
+    privateKey,
+    thumbprintS256: base64url(s256),
+    thumbprintSha1: [...sha1].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase(),
+    ...certificateFacts(certificate),
+  };
+}
+
+/** Subject and validity of a DER certificate; empty when forge cannot read it. */
+function certificateFacts(der: Uint8Array): Pick<
+  ClientCertificate,
+  "subject" | "notBefore" | "notAfter"
+> {
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.binary.raw.encode(der));
+    const cert = forge.pki.certificateFromAsn1(asn1);
+    const subject = cert.subject.attributes
+      .map((a) => `${a.shortName ?? a.name ?? a.type}=${a.value}`)
+      .join(", ");
+    return { subject, notBefore: cert.validity.notBefore, notAfter: cert.validity.notAfter };
+  } catch {
+    return {};
+  }
+}
+
+function binaryToBytes(binary: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** Claims and header inputs of one assertion. */
