@@ -210,10 +210,16 @@ export class TokenProvider implements AuthProvider {
   /** Loads the client certificate now (for `ingest check`); undefined without one. */
   async loadCertificate(): Promise<ClientCertificate | undefined> {
     if (!this.#certificate && this.#options.clientCertificatePath) {
-      this.#certificate = await loadClientCertificate(
-        this.#options.clientCertificatePath,
-        this.#options.certificatePassword,
-      );
+      try {
+        this.#certificate = await loadClientCertificate(
+          this.#options.clientCertificatePath,
+          this.#options.certificatePassword,
+        );
+      } catch (error) {
+        // Found while authenticating: a failed run (exit 1), like any other token failure.
+        if (!(error instanceof ConfigError)) throw error;
+        throw new AuthError(error.message, { cause: error });
+      }
     }
     return this.#certificate;
   }
