@@ -114,7 +114,14 @@ export function identityTokenHint(settings: Settings, error: unknown): string | 
     return "check that this host has a managed identity and that it was granted Graph " +
       "application roles (docs/entra-app-registration.md, managed identity)";
   }
-  if (method === "workload_identity" && !(error instanceof AuthError && error.aadsts)) {
+  if (method === "workload_identity") {
+    const aadsts = error instanceof AuthError ? error.aadsts : undefined;
+    if (aadsts === 70021 || aadsts === 700024) {
+      return "compare the app registration's federated credential with the token: issuer = the " +
+        "cluster's service account issuer, subject system:serviceaccount:<namespace>:<account>, " +
+        "audience api://AzureADTokenExchange (docs/entra-app-registration.md, workload identity)";
+    }
+    if (aadsts !== undefined) return undefined;
     return "check the pod's service account annotation and the federated_token_file " +
       "(docs/entra-app-registration.md, workload identity)";
   }

@@ -15,7 +15,7 @@
  * The identity header, the Arc key and the tokens are never logged.
  * @module
  */
-import { basename, dirname, resolve } from "node:path";
+import { posix, win32 } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { ManagedIdentitySource } from "../config/auth_settings.ts";
 import { AbortedError, AuthError } from "../errors.ts";
@@ -133,6 +133,7 @@ export class ManagedIdentityCredential implements TokenSource {
   async #readArcKey(path: string, tokensDir: string): Promise<string> {
     const windows = (this.#options.os ?? Deno.build.os) === "windows";
     const fold = (p: string) => (windows ? p.toLowerCase() : p);
+    const { basename, dirname, resolve } = windows ? win32 : posix;
     const what = `the Azure Arc key file ${path}`;
     if (!fold(basename(path)).endsWith(".key")) {
       throw new AuthError(`Cannot use ${what}: it is not a .key file`);
