@@ -169,6 +169,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
     .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
     .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
+    .option(
+      "--workload-identity",
+      "Entra Workload ID: a ServiceAccount and no credential Secret (with --kubernetes)",
+    )
     .option("--job <name>", JOB_HELP, collect)
     .option(
       "--output <file>",
