@@ -145,7 +145,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--seed-dir <dir>", "serve the files of this folder instead of generated ones")
     .option(
       "--port <port>",
-      "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
+      "first of five consecutive ports: Graph, login, download, DB, managed identity (default: free ports)",
     )
     .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
     .option(

@@ -33,6 +33,12 @@ export interface SimulatorCliOptions {
    * `ca_file`); the caller removes it when the simulator stops.
    */
   tlsCaFile?: string;
+  /**
+   * A folder for the secretless flows: the federated token file (workload identity) and the
+   * Azure Arc agent's Tokens folder are made in it, and their environment lines are printed;
+   * the caller removes it when the simulator stops.
+   */
+  identityDir?: string;
 }
 
 /** Splits `sharepoint_folder` into the library URL segment and the path inside the library. */
@@ -170,9 +176,16 @@ export async function runSimulatorCli(
     });
     await Deno.writeTextFile(options.tlsCaFile, ca.certificatePem);
   }
+  const arcTokensDir = options.identityDir === undefined
+    ? undefined
+    : `${options.identityDir}/arc-tokens`;
+  if (arcTokensDir !== undefined) await Deno.mkdir(arcTokensDir, { recursive: true });
   const sim = await startSimulator({
     ...options.simulator,
     ...(tls ? { tls } : {}),
+    ...(arcTokensDir !== undefined
+      ? { managedIdentity: { ...options.simulator?.managedIdentity, arcTokensDir } }
+      : {}),
     files: [...(options.simulator?.files ?? []), ...files],
   });
   const settings = {
@@ -193,5 +206,43 @@ export async function runSimulatorCli(
   write("Settings snippet:");
   for (const line of sim.settingsSnippet(settings).trimEnd().split("\n")) write(line);
   if (options.tlsCaFile !== undefined) write(`ca_file = ${JSON.stringify(options.tlsCaFile)}`);
+  if (options.identityDir !== undefined) {
+    await writeIdentityLines(sim, options.identityDir, arcTokensDir!, write);
+  }
   return sim;
+}
+
+/**
+ * The environment of each secretless flow against `sim`: a service account token valid for a
+ * day (the longest the webhook allows) and the three managed identity endpoints.
+ */
+async function writeIdentityLines(
+  sim: Simulator,
+  dir: string,
+  arcTokensDir: string,
+  write: (line: string) => void,
+): Promise<void> {
+  const tokenFile = `${dir}/azure-identity-token`;
+  await Deno.writeTextFile(
+    tokenFile,
+    await sim.issueServiceAccountToken({ lifetimeSeconds: 86_400 }),
+  );
+  const origin = sim.identityOrigin;
+  write("");
+  write(
+    'Secretless sign-in: set auth = "workload_identity" or "managed_identity", drop client_secret ' +
+      "(and, for a managed identity, client_id and tenant_id), and set one of:",
+  );
+  write(
+    `  workload identity  AZURE_CLIENT_ID=${sim.clientId} AZURE_TENANT_ID=${sim.tenantId} ` +
+      `AZURE_AUTHORITY_HOST=${sim.authorityHost}/ AZURE_FEDERATED_TOKEN_FILE=${tokenFile}`,
+  );
+  write(
+    `  App Service        IDENTITY_ENDPOINT=${origin}/msi/token IDENTITY_HEADER=${sim.identityHeader}`,
+  );
+  write(
+    `  Azure Arc          IDENTITY_ENDPOINT=${origin}/arc/metadata/identity/oauth2/token ` +
+      `IMDS_ENDPOINT=${origin} INGEST_TEST_ARC_TOKENS_DIR=${arcTokensDir}`,
+  );
+  write(`  Azure VM IMDS      INGEST_TEST_IMDS_ENDPOINT=${origin}`);
 }
