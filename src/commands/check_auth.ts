@@ -5,13 +5,17 @@
  * @module
  */
 import type { Settings } from "../config/settings.ts";
-import { AuthError, describeError } from "../errors.ts";
+import { AuthError, ConfigError, describeError } from "../errors.ts";
 import { CERTIFICATE_WARNING_DAYS } from "../graph/auth.ts";
 import { authMethodOf } from "../graph/credential.ts";
 import type { GraphSharePointClient } from "../graph/graph_client.ts";
 import type { CheckLine } from "./check_cmd.ts";
 
 const DAY_MS = 86_400_000;
+
+const CERTIFICATE_HINT =
+  "client_certificate_path must be a PEM (certificate + key) or a .pfx/.p12 file; a " +
+  "password-protected one needs client_certificate_password_file with the right password";
 
 const METHOD_NAMES: Record<string, string> = {
   client_secret: "client secret",
@@ -87,8 +91,7 @@ export async function credentialLines(
       ok: false,
       name: "certificate",
       detail: describeError(error).split("\n")[0]!,
-      hint: "client_certificate_path must be a PEM (certificate + key) or a .pfx/.p12 file; " +
-        "an encrypted key needs client_certificate_password_file",
+      hint: CERTIFICATE_HINT,
     });
   }
   return lines;
@@ -110,6 +113,11 @@ export function tokenDetail(settings: Settings, client: GraphSharePointClient): 
 /** A next step for a failed token request of the identity flows; undefined: the usual hints. */
 export function identityTokenHint(settings: Settings, error: unknown): string | undefined {
   const method = authMethodOf(settings);
+  if (
+    method === "certificate" && error instanceof AuthError && error.cause instanceof ConfigError
+  ) {
+    return CERTIFICATE_HINT;
+  }
   if (method === "managed_identity") {
     return "check that this host has a managed identity and that it was granted Graph " +
       "application roles (docs/entra-app-registration.md, managed identity)";

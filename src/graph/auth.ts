@@ -268,7 +268,9 @@ export class TokenProvider implements AuthProvider {
         passStatuses: TOKEN_ERROR_STATUSES,
       });
     } catch (error) {
-      if (error instanceof AbortedError || error instanceof ConfigError) throw error;
+      if (
+        error instanceof AbortedError || error instanceof ConfigError || error instanceof AuthError
+      ) throw error;
       const message = error instanceof IngestError ? error.message : `Cannot get token: ${error}`;
       throw new AuthError(message, { cause: error });
     }

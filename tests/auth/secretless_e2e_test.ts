@@ -293,7 +293,16 @@ Deno.test("a PFX with a password file signs the assertion; check shows subject, 
     wrong,
     /Cannot use client certificate ".*ingest\.pfx": the password in client_certificate_password_file does not open the PKCS#12 file/,
   );
-  for (const r of [run, check, wrong]) assertAbsent(r, [password, "wrong-password"]);
+  const wrongCheck = await f.run(["check"]);
+  assert.equal(wrongCheck.code, 1);
+  assert.match(
+    wrongCheck.stdout,
+    /✗ certificate: Cannot use client certificate .*does not open the PKCS#12 file.*\n\s+→ client_certificate_path must be/,
+  );
+  assert.match(wrongCheck.stdout, /✗ token: .*\n\s+→ client_certificate_path must be/);
+  for (const r of [run, check, wrong, wrongCheck]) {
+    assertAbsent(r, [password, "wrong-password"]);
+  }
 });
 
 Deno.test("an encrypted PEM key with a password file; a certificate near expiry warns in check and in the log", async () => {
