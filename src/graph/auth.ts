@@ -303,6 +303,10 @@ export class TokenProvider implements AuthProvider {
   }
 
   #keep(token: string, expiresInSeconds: number, requestedAt: number): string {
+    this.#log.debug("Got an access token from {source}, valid for {seconds} s", {
+      source: this.#options.source?.description ?? this.#url,
+      seconds: Math.round(expiresInSeconds),
+    });
     const lifetimeMs = expiresInSeconds * 1000;
     const margin = Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2);
     this.#token = { value: token, refreshAt: requestedAt + lifetimeMs - margin };

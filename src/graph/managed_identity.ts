@@ -19,6 +19,7 @@ import { posix, win32 } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { ManagedIdentitySource } from "../config/auth_settings.ts";
 import { AbortedError, AuthError } from "../errors.ts";
+import { USER_AGENT } from "../version.ts";
 import type { TokenSource, TokenValue } from "./auth.ts";
 
 /** Largest Arc key file accepted (msal-node AzureArc.ts). */
@@ -189,7 +190,10 @@ export class ManagedIdentityCredential implements TokenSource {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      const response = await this.#options.fetch(url, { headers, signal: combined });
+      const response = await this.#options.fetch(url, {
+        headers: { ...headers, "user-agent": USER_AGENT },
+        signal: combined,
+      });
       return { status: response.status, headers: response.headers, text: await response.text() };
     } catch (error) {
       if (signal?.aborted) {
