@@ -192,6 +192,10 @@ export async function runSimulatorCli(
     folder,
     ...(options.ingestionDir === undefined ? {} : { ingestionDir: options.ingestionDir }),
   };
+  // Everything slow happens before the first line: callers wait for the snippet's last line.
+  const identity = options.identityDir === undefined
+    ? undefined
+    : await identityFiles(sim, options.identityDir, arcTokensDir!);
   write("Microsoft Graph simulator is running (Ctrl+C to stop)");
   write(`  authority_host   ${sim.authorityHost}`);
   write(`  graph_base_url   ${sim.graphBaseUrl}`);
@@ -202,31 +206,35 @@ export async function runSimulatorCli(
   if (options.tlsCaFile !== undefined) {
     write(`  TLS              HTTPS with a CA made for this run: ${options.tlsCaFile}`);
   }
+  if (identity) writeIdentityLines(sim, identity, write);
   write("");
   write("Settings snippet:");
   for (const line of sim.settingsSnippet(settings).trimEnd().split("\n")) write(line);
   if (options.tlsCaFile !== undefined) write(`ca_file = ${JSON.stringify(options.tlsCaFile)}`);
-  if (options.identityDir !== undefined) {
-    await writeIdentityLines(sim, options.identityDir, arcTokensDir!, write);
-  }
   return sim;
 }
 
-/**
- * The environment of each secretless flow against `sim`: a service account token valid for a
- * day (the longest the webhook allows) and the three managed identity endpoints.
- */
-async function writeIdentityLines(
+/** A service account token valid for a day (the longest the webhook allows), and the Arc folder. */
+async function identityFiles(
   sim: Simulator,
   dir: string,
   arcTokensDir: string,
-  write: (line: string) => void,
-): Promise<void> {
+): Promise<{ tokenFile: string; arcTokensDir: string }> {
   const tokenFile = `${dir}/azure-identity-token`;
   await Deno.writeTextFile(
     tokenFile,
     await sim.issueServiceAccountToken({ lifetimeSeconds: 86_400 }),
   );
+  return { tokenFile, arcTokensDir };
+}
+
+/** The environment of each secretless flow against `sim`. */
+function writeIdentityLines(
+  sim: Simulator,
+  files: { tokenFile: string; arcTokensDir: string },
+  write: (line: string) => void,
+): void {
+  const { tokenFile, arcTokensDir } = files;
   const origin = sim.identityOrigin;
   write("");
   write(
