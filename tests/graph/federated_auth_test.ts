@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tokenIdentity, TokenProvider } from "../../src/graph/auth.ts";
+import { TokenProvider } from "../../src/graph/auth.ts";
+import { tokenIdentity } from "../../src/graph/token_identity.ts";
 import { federatedAssertion } from "../../src/graph/credential.ts";
 import { loadClientCertificate } from "../../src/graph/client_assertion.ts";
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
