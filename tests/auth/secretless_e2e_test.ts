@@ -341,3 +341,23 @@ Deno.test("an encrypted PEM key with a password file; a certificate near expiry 
   );
   for (const r of [run, check, noPassword]) assertAbsent(r, [password]);
 });
+
+Deno.test("ingest config shows the inferred method and the webhook variables as sources, no secret", async () => {
+  await using f = await flow({}, "");
+  const tokenFile = join(f.ws.dir, "azure-identity-token");
+  const token = await f.ws.sim.issueServiceAccountToken();
+  await Deno.writeTextFile(tokenFile, token);
+  const result = await f.run(["config"], {
+    AZURE_CLIENT_ID: f.ws.sim.clientId,
+    AZURE_TENANT_ID: f.ws.sim.tenantId,
+    AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^auth += "workload_identity" +# inferred from the keys present$/m);
+  assert.match(result.stdout, /^client_id += "[^"]+" +# env AZURE_CLIENT_ID$/m);
+  assert.match(
+    result.stdout,
+    /^federated_token_file += ".*azure-identity-token" +# env AZURE_FEDERATED_TOKEN_FILE$/m,
+  );
+  assertAbsent(result, [token]);
+});
