@@ -145,7 +145,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--seed-dir <dir>", "serve the files of this folder instead of generated ones")
     .option(
       "--port <port>",
-      "first of four consecutive ports: Graph, login, download, DB (default: free ports)",
+      "first of five consecutive ports: Graph, login, download, DB, managed identity (default: free ports)",
     )
     .option("--tls", "serve HTTPS with a CA made for this run (prints its ca_file)")
     .option(
@@ -175,6 +175,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--binary <path>", "path of the ingest binary (default: this executable)")
     .option("--kubernetes", "Kubernetes CronJobs, one per job (run-once in a container)")
     .option("--image <image>", "container image of the CronJobs (with --kubernetes)")
+    .option(
+      "--workload-identity",
+      "Entra Workload ID: a ServiceAccount and no credential Secret (with --kubernetes)",
+    )
     .option("--job <name>", JOB_HELP, collect)
     .option(
       "--output <file>",

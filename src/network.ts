@@ -102,6 +102,11 @@ export class Network implements Disposable {
     return this.#routed.fetch;
   }
 
+  /** A fetch that never uses `proxy_url` (for managed identity endpoints). */
+  get directFetch(): typeof fetch {
+    return this.#routed.directFetch;
+  }
+
   /** Where trusted roots come from. */
   describeTrust(): string {
     return describeTrust(this.#settings, this.plan.env, this.#compiled);

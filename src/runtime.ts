@@ -60,6 +60,7 @@ export function buildRuntime(
   const sharepoint = new GraphSharePointClient({
     settings,
     fetch: network.fetch,
+    directFetch: network.directFetch,
     clock: deps.clock,
     random: deps.random,
     ...(shared.gate ? { gate: shared.gate } : {}),

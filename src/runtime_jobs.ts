@@ -22,12 +22,16 @@ export interface JobsRuntime {
 
 /** Jobs with the same app registration share one throttle gate: the limits are per app. */
 export function appRegistrationKey(
-  settings: Pick<Settings, "authority_host" | "tenant_id" | "client_id">,
+  settings: Pick<
+    Settings,
+    "authority_host" | "tenant_id" | "client_id" | "managed_identity_client_id"
+  >,
 ): string {
   return [
     settings.authority_host.replace(/\/+$/, "").toLowerCase(),
-    settings.tenant_id.toLowerCase(),
-    settings.client_id.toLowerCase(),
+    (settings.tenant_id ?? "").toLowerCase(),
+    (settings.client_id ?? `managed:${settings.managed_identity_client_id ?? "system"}`)
+      .toLowerCase(),
   ].join("|");
 }
 

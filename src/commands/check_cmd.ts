@@ -27,6 +27,7 @@ import { networkAdvice } from "../http/network_diagnosis.ts";
 import { Network } from "../network.ts";
 import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
+import { credentialLines, identityTokenHint, tokenDetail } from "./check_auth.ts";
 import { networkChecks } from "./check_network.ts";
 import { PhaseLine } from "./phase_line.ts";
 import { checkWindow, plannedNextWindow } from "./check_window.ts";
@@ -60,13 +61,10 @@ async function checkToken(state: CheckState): Promise<CheckLine> {
   try {
     await state.client.authenticate();
     state.tokenOk = true;
-    const credential = settings.client_certificate_path ? "certificate" : "client secret";
-    return {
-      ok: true,
-      name: "token",
-      detail: `app ${settings.client_id} in tenant ${settings.tenant_id} (${credential})`,
-    };
+    return { ok: true, name: "token", detail: tokenDetail(settings, state.client) };
   } catch (error) {
+    const identityHint = identityTokenHint(settings, error);
+    if (identityHint) return failure("token", error, identityHint);
     const unreachable = !(error instanceof AuthError) || error.status === undefined;
     const hint = unreachable
       ? networkAdvice(error) ??
@@ -314,10 +312,14 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
     client: new GraphSharePointClient({
       settings,
       fetch: network.fetch,
+      directFetch: network.directFetch,
       clock: ctx.deps.clock,
       maxRetries: 1,
     }),
   };
+  for (const line of await credentialLines(settings, state.client, ctx.deps.clock.now())) {
+    emit(line);
+  }
   const live = ctx.live
     ? new PhaseLine({ terminal: ctx.terminal(), now: () => ctx.deps.clock.now() })
     : undefined;

@@ -12,10 +12,20 @@ import { probeProxy, type ProxyConnect, wantsWindowsAuth } from "../http/proxy_p
 import type { Network } from "../network.ts";
 import type { CheckLine } from "./check_line.ts";
 
-/** The destinations `ingest` talks to, by what it does there. */
-export function destinations(settings: Settings): { name: string; url: string }[] {
+/**
+ * The destinations `ingest` talks to, by what it does there. `direct`: never through
+ * `proxy_url` (a managed identity endpoint).
+ */
+export function destinations(
+  settings: Settings,
+): { name: string; url: string; direct?: boolean }[] {
+  const identity = settings.auth === "managed_identity"
+    ? settings.managed_identity_source?.endpoint
+    : undefined;
   return [
-    { name: "token", url: settings.authority_host },
+    identity !== undefined
+      ? { name: "token", url: identity, direct: true }
+      : { name: "token", url: settings.authority_host },
     { name: "Graph", url: settings.graph_base_url },
     { name: "downloads", url: settings.sharepoint_site_url },
     { name: "DB service", url: settings.db_service_url },
@@ -132,7 +142,7 @@ export async function networkChecks(
   let proxied: { url: URL; route: Route } | undefined;
   for (const destination of destinations(settings)) {
     const url = new URL(destination.url);
-    const route = routeFor(url, network.plan);
+    const route = routeFor(url, destination.direct ? { env: network.plan.env } : network.plan);
     const text = route.via === "proxy"
       ? `via proxy ${route.proxy} (${route.proxySource})`
       : `direct (${route.reason})`;

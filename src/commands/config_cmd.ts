@@ -39,7 +39,11 @@ function rowsOf({ settings, sources }: LoadedSettings): Row[] {
   return [...SETTINGS_KEYS, ...derived].map((key) => ({
     key,
     value: show(key, record[key]),
-    source: derived.includes(key) ? "derived" : sourceText(sources[key]),
+    source: derived.includes(key)
+      ? "derived"
+      : key === "auth" && sources.auth?.kind === "default"
+      ? "inferred from the keys present"
+      : sourceText(sources[key]),
   }));
 }
 

@@ -27,6 +27,8 @@ export interface SchedulePrintFlags {
   cron?: boolean;
   kubernetes?: boolean;
   image?: string;
+  /** `--workload-identity` (with `--kubernetes`): Entra Workload ID instead of a Secret. */
+  workloadIdentity?: boolean;
   binary?: string;
   /** `--job NAME` (repeatable); empty: every job. */
   job?: string[];
@@ -102,6 +104,9 @@ export async function schedulePrintCommand(
   if (flags.image !== undefined && target !== "kubernetes") {
     throw new UsageError("Cannot use --image: it only applies to --kubernetes");
   }
+  if (flags.workloadIdentity && target !== "kubernetes") {
+    throw new UsageError("Cannot use --workload-identity: it only applies to --kubernetes");
+  }
   const loaded = await ctx.loadJobs(flags.job);
   const configPath = loaded.configPath;
   if (configPath === undefined) {
@@ -111,7 +116,16 @@ export async function schedulePrintCommand(
   }
   const jobs = loaded.jobs.map((job) => job.settings);
   if (target === "kubernetes") {
-    await emit(ctx, flags, kubernetesCronJobs({ jobs, configPath, image: flags.image }));
+    await emit(
+      ctx,
+      flags,
+      kubernetesCronJobs({
+        jobs,
+        configPath,
+        image: flags.image,
+        workloadIdentity: flags.workloadIdentity,
+      }),
+    );
     return ExitCode.Ok;
   }
   const manyJobs = loaded.names.length > 1;

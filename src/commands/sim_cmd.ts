@@ -41,8 +41,10 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
   const caFile = flags.tls
     ? await Deno.makeTempFile({ prefix: "ingest-sim-ca-", suffix: ".pem" })
     : undefined;
+  const identityDir = await Deno.makeTempDir({ prefix: "ingest-sim-identity-" });
   const removeCa = async () => {
     if (caFile !== undefined) await Deno.remove(caFile).catch(() => {});
+    await Deno.remove(identityDir, { recursive: true }).catch(() => {});
   };
   const sim = await runSimulatorCli(
     {
@@ -51,10 +53,12 @@ export async function simCommand(ctx: CliContext, flags: SimFlags): Promise<numb
       ...(files !== undefined ? { files } : {}),
       ingestionDir: "./incoming",
       ...(flags.quirk !== undefined ? { quirks: flags.quirk } : {}),
+      identityDir,
       simulator: {
-        ...(port === undefined
-          ? {}
-          : { ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 } }),
+        ...(port === undefined ? {} : {
+          ports: { graph: port, login: port + 1, download: port + 2, db: port + 3 },
+          identityPort: port + 4,
+        }),
         ...(flags.downloadAcceptsAuthorization ? { downloadAcceptsAuthorization: true } : {}),
       },
     },

@@ -10,7 +10,12 @@ import { suggest } from "./suggest.ts";
 export const JOB_ENV_PREFIX = "INGEST_JOBS__";
 
 /** Environment variables that configure the tool but are not settings keys. */
-const NON_SETTING_VARS = new Set(["INGEST_CONFIG"]);
+const NON_SETTING_VARS = new Set([
+  "INGEST_CONFIG",
+  // Test-only endpoints of the managed identity flows (see src/config/auth_settings.ts).
+  "INGEST_TEST_IMDS_ENDPOINT",
+  "INGEST_TEST_ARC_TOKENS_DIR",
+]);
 
 /** The environment variable that overrides `key`. */
 export function envName(key: string): string {

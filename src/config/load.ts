@@ -9,7 +9,8 @@ import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { chooseSchedule } from "../schedule/schedule_math.ts";
-import { envName, jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
+import { resolveAuth } from "./auth_settings.ts";
+import { jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
 import {
   DEFAULT_JOB,
   jobNames,
@@ -307,29 +308,6 @@ async function loadCaCertificates(
   return blocks.map((block) => `${block}\n`);
 }
 
-function checkCredentials(
-  raw: RawSettings,
-  secret: string | undefined,
-  sources: Record<string, ValueSource>,
-) {
-  const hasCert = raw.client_certificate_path !== undefined;
-  if (secret !== undefined && hasCert) {
-    throw new ConfigError(
-      `Cannot use both a client secret and ${
-        describeSource("client_certificate_path", sources.client_certificate_path)
-      }: ` +
-        "choose one credential",
-    );
-  }
-  if (secret === undefined && !hasCert) {
-    throw new ConfigError(
-      `Cannot authenticate: set client_secret (or client_secret_file, or ${
-        envName("client_secret")
-      }) or client_certificate_path`,
-    );
-  }
-}
-
 /**
  * The staging folder must not be the ingestion folder, and the lock file must not lie in it: the
  * file watcher would take temporary and lock files for new files. Checked before anything is
@@ -379,7 +357,14 @@ async function resolveJob(
     : undefined;
   const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
   const secret = await loadSecret(raw, sources, options);
-  checkCredentials(raw, secret, sources);
+  const credential = await resolveAuth({
+    raw,
+    secret,
+    sources,
+    env: options.env,
+    cwd: options.cwd,
+    read: options.readTextFile ?? ((p: string) => Deno.readTextFile(p)),
+  });
   const proxyPassword = await loadProxyPassword(raw, sources, options);
   const caCertificates = await loadCaCertificates(raw, options);
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
@@ -392,6 +377,7 @@ async function resolveJob(
     ...(secret !== undefined ? { client_secret: secret } : {}),
     ...(proxyPassword !== undefined ? { proxy_password: proxyPassword } : {}),
     ...(caCertificates !== undefined ? { ca_certificates: caCertificates } : {}),
+    ...credential,
     staging_dir: staging,
     lock_file: lockFile,
     schedule: chooseSchedule(raw),

@@ -145,6 +145,13 @@ export function flattenSeparatorProblem(value: string): string | undefined {
   }
   return undefined;
 }
+/** Values of `auth`: how the app obtains its Graph token. */
+export const AUTH_METHODS = [
+  "client_secret",
+  "certificate",
+  "workload_identity",
+  "managed_identity",
+] as const;
 
 /** Schema of the merged `[scheduler]` section. Unknown keys are errors. */
 export const settingsSchema = z.strictObject({
@@ -159,11 +166,11 @@ export const settingsSchema = z.strictObject({
   sharepoint_site_url: url(),
   sharepoint_folder: z.string().trim().startsWith("/", { error: 'must start with "/"' }),
   ingestion_dir: nonEmpty(),
-  client_id: nonEmpty(),
+  client_id: nonEmpty().optional(),
   client_secret: nonEmpty().optional(),
   tenant_id: nonEmpty().refine((t) => !["common", "consumers"].includes(t.toLowerCase()), {
     error: 'must be your tenant id or domain: "common" and "consumers" do not work for app-only',
-  }),
+  }).optional(),
   interval_minutes: positiveInt().max(10_080).default(60),
   quad_daily_times: z.array(
     z.string().regex(DAILY_TIME, { error: 'must be "HH:MM" on a 24-hour clock, like "09:05"' }),
@@ -216,6 +223,11 @@ export const settingsSchema = z.strictObject({
   include_subfolders: z.boolean().default(false),
   subfolder_layout: z.enum(["mirror", "flatten"]).default("mirror"),
   flatten_separator: z.string().superRefine(checkFlattenSeparator).default("__"),
+  // --- credentials without a long-lived secret (see src/config/auth_settings.ts) ---
+  auth: z.enum(AUTH_METHODS).optional(),
+  federated_token_file: nonEmpty().optional(),
+  managed_identity_client_id: nonEmpty().optional(),
+  client_certificate_password_file: nonEmpty().optional(),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -238,6 +250,8 @@ export const PATH_KEYS = [
   "client_secret_file",
   "proxy_password_file",
   "ca_file",
+  "federated_token_file",
+  "client_certificate_password_file",
 ] as const satisfies readonly (keyof RawSettings)[];
 
 /** How a string from the environment is turned into a typed value, per key. */

@@ -2,6 +2,7 @@
  * The resolved settings object every component receives.
  * @module
  */
+import type { AuthMethod, ManagedIdentitySource } from "./auth_settings.ts";
 import type { RawSettings } from "./schema.ts";
 
 /** Which schedule drives `ingest run`, decided once from the settings. */
@@ -31,4 +32,15 @@ export type Settings =
     proxy_password?: string;
     /** The PEM certificates of `ca_file`, one block each. */
     ca_certificates?: string[];
+    /**
+     * How the Graph token is obtained: `auth`, or inferred from the credential keys at load
+     * (always set by `loadSettings`; see `src/config/auth_settings.ts`).
+     */
+    auth?: AuthMethod;
+    /** Where each credential value came from, by key, e.g. `client_id: "env AZURE_CLIENT_ID"`. */
+    auth_origins?: Record<string, string>;
+    /** The managed identity endpoint found in the environment (`auth = "managed_identity"`). */
+    managed_identity_source?: ManagedIdentitySource;
+    /** Content of `client_certificate_password_file`; never printed or logged. */
+    client_certificate_password?: string;
   };

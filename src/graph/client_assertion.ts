@@ -2,63 +2,99 @@
  * Certificate credentials for the client-credentials grant: a JWT client assertion signed with
  * the app's private key (WebCrypto, RSA-PSS "PS256", `x5t#S256` thumbprint header).
  *
- * The certificate file is PEM holding the certificate and its unencrypted private key
- * (PKCS#8 "PRIVATE KEY", or PKCS#1 "RSA PRIVATE KEY").
+ * `client_certificate_path` is either PEM holding the certificate and its private key (PKCS#8
+ * "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", or either encrypted with a password), or a PKCS#12
+ * file (`.pfx`/`.p12`, what `Export-PfxCertificate` and most PKIs hand out). PKCS#12 and
+ * encrypted keys are opened with node-forge (no hand-written ASN.1 decryption); the password
+ * comes from `client_certificate_password_file` and is never logged.
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { certificateFacts, decryptPemKey, openPkcs12 } from "./pkcs12.ts";
 
-/** A loaded certificate: the signing key and the SHA-256 thumbprint of the certificate. */
+/** A loaded certificate: the signing key, thumbprints and what `ingest check` shows. */
 export interface ClientCertificate {
   privateKey: CryptoKey;
   /** base64url SHA-256 of the certificate's DER encoding (the `x5t#S256` header). */
   thumbprintS256: string;
+  /** Upper-case hex SHA-1 of the certificate's DER (the "Thumbprint" the Entra portal shows). */
+  thumbprintSha1?: string;
+  /** The subject, e.g. "CN=ingest-prod". */
+  subject?: string;
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 /** Assertions are valid this long after `nbf` (Microsoft: "5-10 minutes ... at most"). */
 export const ASSERTION_LIFETIME_SECONDS = 300;
 
-/** Reads and imports `path`. Throws `ConfigError` naming what is missing or wrong. */
-export async function loadClientCertificate(path: string): Promise<ClientCertificate> {
-  let pem: string;
+/**
+ * Reads and imports `path`: PKCS#12 when it ends in .pfx/.p12 (or is not PEM text), else PEM.
+ * Throws `ConfigError` naming what is missing or wrong (never the password).
+ */
+export async function loadClientCertificate(
+  path: string,
+  password?: string,
+): Promise<ClientCertificate> {
+  let bytes: Uint8Array;
   try {
-    pem = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (error) {
     throw new ConfigError(`Cannot read client_certificate_path "${path}": ${errorText(error)}`, {
       cause: error,
     });
   }
-  return await parseClientCertificate(pem, path);
+  const text = new TextDecoder().decode(bytes);
+  if (/\.(pfx|p12)$/i.test(path) || !text.includes("-----BEGIN ")) {
+    const { certificate, pkcs8 } = openPkcs12(bytes, password, path);
+    return await importCertificate(certificate, pkcs8, path);
+  }
+  return await parseClientCertificate(text, path, password);
 }
 
 /** Imports a PEM text (certificate + private key). `source` names it in errors. */
 export async function parseClientCertificate(
   pem: string,
   source = "the client certificate",
+  password?: string,
 ): Promise<ClientCertificate> {
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem)) {
-    throw new ConfigError(
-      `Cannot use client certificate "${source}": the private key is encrypted; export it without a passphrase`,
-    );
-  }
+  const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(pem) ||
+    /Proc-Type:\s*4,ENCRYPTED/.test(pem);
   const certificate = pemBlock(pem, "CERTIFICATE");
-  const pkcs8 = pemBlock(pem, "PRIVATE KEY");
-  const pkcs1 = pemBlock(pem, "RSA PRIVATE KEY");
-  if (!certificate || !(pkcs8 || pkcs1)) {
+  const pkcs8 = encrypted ? undefined : pemBlock(pem, "PRIVATE KEY");
+  const pkcs1 = encrypted ? undefined : pemBlock(pem, "RSA PRIVATE KEY");
+  if (!certificate || !(encrypted || pkcs8 || pkcs1)) {
     throw new ConfigError(
       `Cannot use client certificate "${source}": the PEM must contain a CERTIFICATE and a PRIVATE KEY`,
     );
   }
+  let keyDer = pkcs8 ?? (pkcs1 ? wrapPkcs1(pkcs1) : undefined);
+  if (encrypted) {
+    if (password === undefined) {
+      throw new ConfigError(
+        `Cannot use client certificate "${source}": the private key is encrypted; set client_certificate_password_file`,
+      );
+    }
+    keyDer = decryptPemKey(pem, password, source);
+  }
+  return await importCertificate(certificate, keyDer!, source);
+}
+
+/** Imports the key for RSA-PSS signing and reads the certificate's subject, expiry, thumbprints. */
+async function importCertificate(
+  certificate: Uint8Array<ArrayBuffer>,
+  pkcs8: Uint8Array<ArrayBuffer>,
+  source: string,
+): Promise<ClientCertificate> {
+  let privateKey: CryptoKey;
   try {
-    const privateKey = await crypto.subtle.importKey(
+    privateKey = await crypto.subtle.importKey(
       "pkcs8",
-      pkcs8 ?? wrapPkcs1(pkcs1!),
+      pkcs8,
       { name: "RSA-PSS", hash: "SHA-256" },
       false,
       ["sign"],
     );
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", certificate));
-    return { privateKey, thumbprintS256: base64url(digest) };
   } catch (error) {
     throw new ConfigError(
       `Cannot use client certificate "${source}": the private key is not an RSA key (${
@@ -67,6 +103,14 @@ export async function parseClientCertificate(
       { cause: error },
     );
   }
+  const s256 = new Uint8Array(await crypto.subtle.digest("SHA-256", certificate));
+  const sha1 = new Uint8Array(await crypto.subtle.digest("SHA-1", certificate));
+  return {
+    privateKey,
+    thumbprintS256: base64url(s256),
+    thumbprintSha1: [...sha1].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase(),
+    ...certificateFacts(certificate),
+  };
 }
 
 /** Claims and header inputs of one assertion. */

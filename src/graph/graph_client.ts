@@ -13,7 +13,8 @@ import type { Settings } from "../config/settings.ts";
 import type { BackoffOptions } from "../http/retry_policy.ts";
 import { ThrottleGate } from "../http/throttle_gate.ts";
 import { Transport } from "../http/transport.ts";
-import { TokenProvider } from "./auth.ts";
+import type { TokenProvider } from "./auth.ts";
+import { createTokenProvider, type CredentialSettings } from "./credential.ts";
 import { downloadFile } from "./download.ts";
 import { GraphApi, type GraphUsage, ResyncRequiredError } from "./graph_api.ts";
 import { fileProblem } from "./item_problems.ts";
@@ -33,19 +34,21 @@ import type {
 import type { DriveItem } from "./wire_types.ts";
 
 /** The settings the client reads. */
-export type GraphClientSettings = Pick<
-  Settings,
-  | "sharepoint_site_url"
-  | "sharepoint_folder"
-  | "tenant_id"
-  | "client_id"
-  | "client_secret"
-  | "client_certificate_path"
-  | "graph_base_url"
-  | "authority_host"
-  | "request_timeout_seconds"
-  | "max_throttle_wait_seconds"
->;
+export type GraphClientSettings =
+  & Pick<
+    Settings,
+    | "sharepoint_site_url"
+    | "sharepoint_folder"
+    | "tenant_id"
+    | "client_id"
+    | "client_secret"
+    | "client_certificate_path"
+    | "graph_base_url"
+    | "authority_host"
+    | "request_timeout_seconds"
+    | "max_throttle_wait_seconds"
+  >
+  & CredentialSettings;
 
 /** Options of {@link GraphSharePointClient}. Everything but `settings` has a real default. */
 export interface GraphClientOptions {
@@ -60,6 +63,8 @@ export interface GraphClientOptions {
   backoff?: BackoffOptions;
   /** The throttle gate shared by all requests; default one per client. */
   gate?: ThrottleGate;
+  /** A fetch that never uses the settings proxy, for managed identity endpoints; default `fetch`. */
+  directFetch?: typeof fetch;
 }
 
 /**
@@ -91,17 +96,17 @@ export class GraphSharePointClient implements SharePointClient {
       backoff: options.backoff,
       logger: this.#log,
     });
-    this.#auth = new TokenProvider({
+    this.#auth = createTokenProvider(settings, {
       transport,
       clock: this.#clock,
-      authorityHost: settings.authority_host,
-      tenantId: settings.tenant_id,
-      clientId: settings.client_id,
-      graphBaseUrl: settings.graph_base_url,
-      clientSecret: settings.client_secret,
-      clientCertificatePath: settings.client_certificate_path,
+      directFetch: options.directFetch ?? options.fetch ?? globalThis.fetch.bind(globalThis),
     });
     this.#api = new GraphApi({ transport, auth: this.#auth, baseUrl: settings.graph_base_url });
+  }
+
+  /** The token provider (for `ingest check`: identity claims, certificate facts). */
+  get tokens(): TokenProvider {
+    return this.#auth;
   }
 
   /** Obtains (or reuses) an app-only token. Throws `AuthError`. */

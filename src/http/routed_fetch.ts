@@ -80,6 +80,19 @@ export class RoutedFetch implements Disposable {
     return this.#options.fetch(input, { ...init, client });
   };
 
+  /**
+   * A `fetch` that never takes the settings proxy (managed identity endpoints must not go
+   * through a proxy); the environment's proxy variables still apply, as for every Deno client.
+   */
+  readonly directFetch: typeof fetch = (input, init) => {
+    if (this.#closed) {
+      return Promise.reject(new Error("Cannot send a request: the HTTP clients are closed"));
+    }
+    const client = this.#direct;
+    if (client === undefined) return this.#options.fetch(input, init);
+    return this.#options.fetch(input, { ...init, client });
+  };
+
   /** Closes the clients; idempotent. */
   close(): void {
     this.#closed = true;

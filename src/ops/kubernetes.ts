@@ -9,6 +9,11 @@
  *   `client_certificate_path`), and `ingestion_dir` from the volume claim `ingest-data`. The
  *   container's paths are set with `INGEST_JOBS__<JOB>__<KEY>` variables, so the ConfigMap can
  *   hold the very file the host uses.
+ * - With `workloadIdentity` (Entra Workload ID) there is no credential Secret: a ServiceAccount
+ *   annotated `azure.workload.identity/client-id`, the pod label
+ *   `azure.workload.identity/use: "true"` (required in the pod template), and `auth =
+ *   "workload_identity"`; the webhook injects the token file and `AZURE_*` variables
+ *   (research/secretless-auth.md §2 "Kubernetes — Entra Workload ID").
  * - The schedule is translated like for crontab: an interval must divide an hour or a day,
  *   daily times must share their minute (one CronJob has one schedule), a cron must not use
  *   seconds. An IANA `timezone` becomes `timeZone:`.
@@ -48,7 +53,12 @@ export interface KubernetesInput {
   configPath: string;
   /** Container image; default `ingest:latest`. */
   image?: string | undefined;
+  /** Entra Workload ID instead of a credential Secret (`--workload-identity`). */
+  workloadIdentity?: boolean | undefined;
 }
+
+/** The ServiceAccount of `--workload-identity` (the federated credential's subject names it). */
+export const WORKLOAD_IDENTITY_ACCOUNT = "ingest";
 
 /** The CronJob name of `job`: DNS-1123 (`_` becomes `-`), at most 52 characters. */
 export function cronJobName(job: string): string {
@@ -95,7 +105,11 @@ function envVar(name: string, value: string): YamlValue {
   return { name, value };
 }
 
-function containerEnv(settings: Settings, configDir: string): YamlValue[] {
+function containerEnv(
+  settings: Settings,
+  configDir: string,
+  workloadIdentity: boolean,
+): YamlValue[] {
   const job = settings.job;
   const env: YamlValue[] = [
     envVar(
@@ -113,7 +127,9 @@ function containerEnv(settings: Settings, configDir: string): YamlValue[] {
       envVar(jobEnvName(job, "metrics_file"), `${CONTAINER_PATHS.data}/metrics/${job}.prom`),
     );
   }
-  if (settings.client_certificate_path !== undefined) {
+  if (workloadIdentity) {
+    env.push(envVar(jobEnvName(job, "auth"), "workload_identity"));
+  } else if (settings.client_certificate_path !== undefined) {
     env.push(
       envVar(
         jobEnvName(job, "client_certificate_path"),
@@ -137,7 +153,17 @@ function containerEnv(settings: Settings, configDir: string): YamlValue[] {
 /** One CronJob manifest for one job. */
 export function cronJob(settings: Settings, input: KubernetesInput): Record<string, YamlValue> {
   const configDir = input.configPath.replace(/[\\/][^\\/]*$/, "");
+  const workloadIdentity = input.workloadIdentity === true;
   const labels = { "app.kubernetes.io/name": "ingest", "ingest/job": settings.job };
+  const podLabels = workloadIdentity
+    ? { ...labels, "azure.workload.identity/use": "true" }
+    : labels;
+  const credentialMount = workloadIdentity
+    ? []
+    : [{ name: "credentials", mountPath: CONTAINER_PATHS.secrets, readOnly: true }];
+  const credentialVolume = workloadIdentity
+    ? []
+    : [{ name: "credentials", secret: { secretName: KUBERNETES_NAMES.secret } }];
   const spec: Record<string, YamlValue> = {
     schedule: kubernetesSchedule(settings),
     ...(settings.timezone === "local" ? {} : { timeZone: settings.timezone }),
@@ -151,8 +177,9 @@ export function cronJob(settings: Settings, input: KubernetesInput): Record<stri
         backoffLimit: 0,
         activeDeadlineSeconds: 7200,
         template: {
-          metadata: { labels },
+          metadata: { labels: podLabels },
           spec: {
+            ...(workloadIdentity ? { serviceAccountName: WORKLOAD_IDENTITY_ACCOUNT } : {}),
             restartPolicy: "Never",
             terminationGracePeriodSeconds: Math.ceil(settings.shutdown_timeout_seconds) + 10,
             securityContext: {
@@ -165,7 +192,7 @@ export function cronJob(settings: Settings, input: KubernetesInput): Record<stri
               name: "ingest",
               image: input.image ?? "ingest:latest",
               args: ["run-once", "--config", CONTAINER_PATHS.settings, "--job", settings.job],
-              env: containerEnv(settings, configDir),
+              env: containerEnv(settings, configDir, workloadIdentity),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -173,14 +200,14 @@ export function cronJob(settings: Settings, input: KubernetesInput): Record<stri
               },
               volumeMounts: [
                 { name: "settings", mountPath: CONTAINER_PATHS.settingsDir, readOnly: true },
-                { name: "credentials", mountPath: CONTAINER_PATHS.secrets, readOnly: true },
+                ...credentialMount,
                 { name: "data", mountPath: CONTAINER_PATHS.data },
                 { name: "tmp", mountPath: "/tmp" },
               ],
             }],
             volumes: [
               { name: "settings", configMap: { name: KUBERNETES_NAMES.configMap } },
-              { name: "credentials", secret: { secretName: KUBERNETES_NAMES.secret } },
+              ...credentialVolume,
               { name: "data", persistentVolumeClaim: { claimName: KUBERNETES_NAMES.claim } },
               { name: "tmp", emptyDir: {} },
             ],
@@ -203,7 +230,7 @@ export function cronJob(settings: Settings, input: KubernetesInput): Record<stri
  * @throws {UsageError} a schedule a CronJob cannot express
  */
 export function kubernetesCronJobs(input: KubernetesInput): string {
-  const head = [
+  const head = input.workloadIdentity ? workloadIdentityHead(input) : [
     "# ingest: one CronJob per job (`ingest schedule print --kubernetes`).",
     `# kubectl create configmap ${KUBERNETES_NAMES.configMap} --from-file=settings.toml`,
     `# kubectl create secret generic ${KUBERNETES_NAMES.secret} --from-file=client_secret=<file>` +
@@ -225,5 +252,59 @@ export function kubernetesCronJobs(input: KubernetesInput): string {
     head.push(`# jitter_seconds is not applied by CronJobs (${jitter.join(", ")}).`);
   }
   const docs = input.jobs.map((settings) => `---\n${toYaml(cronJob(settings, input))}`);
+  if (input.workloadIdentity) {
+    docs.unshift(`---\n${toYaml(workloadIdentityAccount(input.jobs))}`);
+  }
   return [...head, ...docs].join("\n");
+}
+
+/** The app registration every job uses; one ServiceAccount names one client id. */
+function workloadClient(jobs: readonly Settings[]): { clientId: string; tenantId?: string } {
+  const ids = [...new Set(jobs.map((s) => s.client_id ?? "<app-client-id>"))];
+  if (ids.length > 1) {
+    throw new UsageError(
+      `Cannot print one workload identity ServiceAccount for jobs with different client_id ` +
+        `(${ids.join(", ")}): pass --job NAME for the jobs of one app registration`,
+    );
+  }
+  const tenants = [...new Set(jobs.map((s) => s.tenant_id).filter((t) => t !== undefined))];
+  return { clientId: ids[0]!, ...(tenants.length === 1 ? { tenantId: tenants[0]! } : {}) };
+}
+
+/** The ServiceAccount with the `azure.workload.identity/client-id` annotation. */
+export function workloadIdentityAccount(jobs: readonly Settings[]): Record<string, YamlValue> {
+  const { clientId, tenantId } = workloadClient(jobs);
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: {
+      name: WORKLOAD_IDENTITY_ACCOUNT,
+      labels: { "app.kubernetes.io/name": "ingest" },
+      annotations: {
+        "azure.workload.identity/client-id": clientId,
+        ...(tenantId !== undefined ? { "azure.workload.identity/tenant-id": tenantId } : {}),
+      },
+    },
+  };
+}
+
+function workloadIdentityHead(input: KubernetesInput): string[] {
+  const { clientId } = workloadClient(input.jobs);
+  return [
+    "# ingest: one CronJob per job with Entra Workload ID " +
+    "(`ingest schedule print --kubernetes --workload-identity`): no credential Secret.",
+    `# kubectl create configmap ${KUBERNETES_NAMES.configMap} --from-file=settings.toml`,
+    "# The app registration trusts the ServiceAccount through a federated credential " +
+    "(docs/entra-app-registration.md):",
+    `#   az ad app federated-credential create --id ${clientId} --parameters ` +
+    `'{"name":"ingest-k8s","issuer":"<cluster OIDC issuer URL>",` +
+    `"subject":"system:serviceaccount:<namespace>:${WORKLOAD_IDENTITY_ACCOUNT}",` +
+    `"audiences":["api://AzureADTokenExchange"]}'`,
+    `# Optional: kubectl create secret generic ${KUBERNETES_NAMES.secret} ` +
+    "--from-literal=db_service_token=<token> (read as an environment variable, not a volume).",
+    `# The volume claim ${KUBERNETES_NAMES.claim} holds ingestion_dir and staging_dir` +
+    " (the file watcher reads the same volume).",
+    "# The settings.toml in the ConfigMap must not hold client_secret, client_secret_file or" +
+    ' client_certificate_path (the pods use auth = "workload_identity") nor log_file.',
+  ];
 }

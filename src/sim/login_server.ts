@@ -1,11 +1,13 @@
 /**
  * The simulated Microsoft identity platform token endpoint:
  * `POST /{tenant}/oauth2/v2.0/token` with the client credentials grant, a client secret (form
- * field or HTTP Basic) or a certificate client assertion. Errors carry Entra ID's body shape
+ * field or HTTP Basic), a certificate client assertion or a federated assertion (workload
+ * identity, see `federated.ts`). Errors carry Entra ID's body shape
  * (`error`, `error_description` "AADSTSnnnn: …", `error_codes`, trace/correlation ids).
  * @module
  */
 import type { AssertionVerifier } from "./client_assertion.ts";
+import type { FederatedIssuer } from "./federated.ts";
 import type { SeededRandom } from "./prng.ts";
 import { jsonResponse } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
@@ -26,6 +28,8 @@ export interface LoginOptions {
   tokenLifetimeSeconds: number;
   tokens: TokenStore;
   assertions: AssertionVerifier;
+  /** Federated credentials (workload identity); assertions not issued by the app go here. */
+  federated?: FederatedIssuer;
   random: SeededRandom;
   /** Extra accepted scope, e.g. the simulator's own Graph origin + "/.default". */
   extraScopes: readonly string[];
@@ -200,10 +204,13 @@ export class LoginEndpoint implements Endpoint {
       const audiences = [request.url.origin, "https://login.microsoftonline.com"].flatMap((host) =>
         [request.tenant, this.#options.tenantId].map((t) => `${host}/${t}/oauth2/v2.0/token`)
       );
-      const failure = await this.#options.assertions.verify(assertion, {
-        clientId: request.clientId,
-        audiences,
-      });
+      const federated = this.#options.federated;
+      const failure = federated?.isFederated(assertion, request.clientId)
+        ? await federated.verify(assertion)
+        : await this.#options.assertions.verify(assertion, {
+          clientId: request.clientId,
+          audiences,
+        });
       if (failure) {
         return {
           status: 401,

@@ -36,6 +36,12 @@ export interface SimulatorCliOptions {
   tlsCaFile?: string;
   /** Hostile behaviours to switch on, by name (see `sim_quirks.ts`); unknown names throw. */
   quirks?: string[];
+  /**
+   * A folder for the secretless flows: the federated token file (workload identity) and the
+   * Azure Arc agent's Tokens folder are made in it, and their environment lines are printed;
+   * the caller removes it when the simulator stops.
+   */
+  identityDir?: string;
 }
 
 /** Splits `sharepoint_folder` into the library URL segment and the path inside the library. */
@@ -180,9 +186,16 @@ export async function runSimulatorCli(
       `Cannot use quirk "${unknown[0]}": expected one of ${Object.keys(SIM_QUIRKS).join(", ")}`,
     );
   }
+  const arcTokensDir = options.identityDir === undefined
+    ? undefined
+    : `${options.identityDir}/arc-tokens`;
+  if (arcTokensDir !== undefined) await Deno.mkdir(arcTokensDir, { recursive: true });
   const sim = await startSimulator(withQuirks(quirks, {
     ...options.simulator,
     ...(tls ? { tls } : {}),
+    ...(arcTokensDir !== undefined
+      ? { managedIdentity: { ...options.simulator?.managedIdentity, arcTokensDir } }
+      : {}),
     files: [...(options.simulator?.files ?? []), ...files],
   }, splitFolder(folder)));
   for (const name of quirks) SIM_QUIRKS[name]!.after?.(sim);
@@ -190,6 +203,10 @@ export async function runSimulatorCli(
     folder,
     ...(options.ingestionDir === undefined ? {} : { ingestionDir: options.ingestionDir }),
   };
+  // Everything slow happens before the first line: callers wait for the snippet's last line.
+  const identity = options.identityDir === undefined
+    ? undefined
+    : await identityFiles(sim, options.identityDir, arcTokensDir!);
   write("Microsoft Graph simulator is running (Ctrl+C to stop)");
   write(`  authority_host   ${sim.authorityHost}`);
   write(`  graph_base_url   ${sim.graphBaseUrl}`);
@@ -201,9 +218,51 @@ export async function runSimulatorCli(
   if (options.tlsCaFile !== undefined) {
     write(`  TLS              HTTPS with a CA made for this run: ${options.tlsCaFile}`);
   }
+  if (identity) writeIdentityLines(sim, identity, write);
   write("");
   write("Settings snippet:");
   for (const line of sim.settingsSnippet(settings).trimEnd().split("\n")) write(line);
   if (options.tlsCaFile !== undefined) write(`ca_file = ${JSON.stringify(options.tlsCaFile)}`);
   return sim;
+}
+
+/** A service account token valid for a day (the longest the webhook allows), and the Arc folder. */
+async function identityFiles(
+  sim: Simulator,
+  dir: string,
+  arcTokensDir: string,
+): Promise<{ tokenFile: string; arcTokensDir: string }> {
+  const tokenFile = `${dir}/azure-identity-token`;
+  await Deno.writeTextFile(
+    tokenFile,
+    await sim.issueServiceAccountToken({ lifetimeSeconds: 86_400 }),
+  );
+  return { tokenFile, arcTokensDir };
+}
+
+/** The environment of each secretless flow against `sim`. */
+function writeIdentityLines(
+  sim: Simulator,
+  files: { tokenFile: string; arcTokensDir: string },
+  write: (line: string) => void,
+): void {
+  const { tokenFile, arcTokensDir } = files;
+  const origin = sim.identityOrigin;
+  write("");
+  write(
+    'Secretless sign-in: set auth = "workload_identity" or "managed_identity", drop client_secret ' +
+      "(and, for a managed identity, client_id and tenant_id), and set one of:",
+  );
+  write(
+    `  workload identity  AZURE_CLIENT_ID=${sim.clientId} AZURE_TENANT_ID=${sim.tenantId} ` +
+      `AZURE_AUTHORITY_HOST=${sim.authorityHost}/ AZURE_FEDERATED_TOKEN_FILE=${tokenFile}`,
+  );
+  write(
+    `  App Service        IDENTITY_ENDPOINT=${origin}/msi/token IDENTITY_HEADER=${sim.identityHeader}`,
+  );
+  write(
+    `  Azure Arc          IDENTITY_ENDPOINT=${origin}/arc/metadata/identity/oauth2/token ` +
+      `IMDS_ENDPOINT=${origin} INGEST_TEST_ARC_TOKENS_DIR=${arcTokensDir}`,
+  );
+  write(`  Azure VM IMDS      INGEST_TEST_IMDS_ENDPOINT=${origin}`);
 }

@@ -12,6 +12,8 @@ import { DeltaControl } from "./delta.ts";
 import { DownloadUrls } from "./download_urls.ts";
 import { FaultPlan } from "./faults.ts";
 import { GraphEndpoint } from "./graph_server.ts";
+import { FederatedIssuer } from "./federated.ts";
+import { IdentityEndpoint, type SimIdentity } from "./identity_server.ts";
 import { LoginEndpoint } from "./login_server.ts";
 import { mixSeed, SeededRandom } from "./prng.ts";
 import { RequestLog } from "./request_log.ts";
@@ -22,6 +24,7 @@ import { TokenStore } from "./tokens.ts";
 import type {
   FaultRule,
   RequestLogEntry,
+  ServiceAccountTokenOptions,
   SimDeltaQuirks,
   SimDownloadBodies,
   SimFileQuirks,
@@ -36,6 +39,17 @@ export const DEFAULT_TENANT_ID = "6f1c2e4a-8b3d-4c5e-9f70-1a2b3c4d5e6f";
 export const DEFAULT_CLIENT_ID = "0b9e7d4c-2a1f-4e3d-8c5b-7a6f5e4d3c2b";
 /** Client secret used when `SimOptions.clientSecret` is not given. */
 export const DEFAULT_CLIENT_SECRET = "sim~Q8x.local-only-secret_4f2a";
+/** Service account issuer the simulated federated credential trusts by default. */
+export const DEFAULT_FEDERATED_ISSUER = "https://oidc.sim.invalid/ingest-cluster";
+/** Service account the simulated federated credential names by default. */
+export const DEFAULT_FEDERATED_SUBJECT = "system:serviceaccount:ingest:ingest";
+/** The simulated host's system-assigned managed identity by default. */
+export const DEFAULT_MANAGED_IDENTITY: SimIdentity = {
+  clientId: "5a0c3f4e-7d21-4b6a-9e8f-0c1d2e3f4a5b",
+  objectId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a",
+};
+/** The App Service `IDENTITY_HEADER` value by default. */
+export const DEFAULT_IDENTITY_HEADER = "sim-identity-header-7c41d2e9";
 
 class RunningSimulator implements Simulator {
   readonly graphBaseUrl: string;
@@ -46,11 +60,15 @@ class RunningSimulator implements Simulator {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly siteUrl: string;
+  readonly identityOrigin: string;
+  readonly identityHeader: string;
+  readonly managedIdentity: SimIdentity;
+  readonly federatedIssuer: string;
   #parts: SimulatorParts;
 
   constructor(
     parts: SimulatorParts,
-    urls: { graph: string; login: string; db: string; download: string },
+    urls: { graph: string; login: string; db: string; download: string; identity: string },
   ) {
     this.#parts = parts;
     this.graphBaseUrl = urls.graph;
@@ -61,6 +79,14 @@ class RunningSimulator implements Simulator {
     this.clientId = parts.clientId;
     this.clientSecret = parts.clientSecret;
     this.siteUrl = parts.state.site.webUrl;
+    this.identityOrigin = urls.identity;
+    this.identityHeader = parts.identityHeader;
+    this.managedIdentity = parts.managedIdentity;
+    this.federatedIssuer = parts.federated.issuer;
+  }
+
+  issueServiceAccountToken(options?: ServiceAccountTokenOptions): Promise<string> {
+    return this.#parts.federated.issue(options);
   }
 
   get requestLog(): readonly RequestLogEntry[] {
@@ -156,6 +182,9 @@ class RunningSimulator implements Simulator {
 }
 
 interface SimulatorParts {
+  identityHeader: string;
+  managedIdentity: SimIdentity;
+  federated: FederatedIssuer;
   tenantId: string;
   clientId: string;
   clientSecret: string;
@@ -210,6 +239,18 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   const certificate = options.certificatePem === undefined
     ? undefined
     : await readCertificate(options.certificatePem);
+  const federated = new FederatedIssuer({
+    issuer: options.federated?.issuer ?? DEFAULT_FEDERATED_ISSUER,
+    credentials: options.federated?.credentials ?? [
+      {
+        issuer: options.federated?.issuer ?? DEFAULT_FEDERATED_ISSUER,
+        subject: DEFAULT_FEDERATED_SUBJECT,
+      },
+    ],
+    now,
+  });
+  const managedIdentity = options.managedIdentity?.system ?? DEFAULT_MANAGED_IDENTITY;
+  const identityHeader = options.managedIdentity?.identityHeader ?? DEFAULT_IDENTITY_HEADER;
   const delta = new DeltaControl(options.deltaLinkLifetimeMs);
   delta.folderDelta = options.folderDelta ?? true;
   Object.assign(delta.quirks, options.deltaQuirks ?? {});
@@ -242,7 +283,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
   };
   const graphBaseUrl = () => `${origins.graph}/v1.0`;
   const scheme = options.tls ? "https" : "http";
-  let ports: { login: number; db: number };
+  let ports: { login: number; db: number; identity: number };
   try {
     const graphPort = host(
       new GraphEndpoint({
@@ -266,16 +307,35 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
       tokens,
       assertions: new AssertionVerifier({ certificate, now }),
+      federated,
       random,
       extraScopes: [`${origins.graph}/.default`],
     });
-    ports = { login: host(login, options.ports?.login), db: host(db, options.ports?.db) };
+    const identity = new IdentityEndpoint({
+      tenantId,
+      system: managedIdentity,
+      userAssigned: options.managedIdentity?.userAssigned ?? [],
+      identityHeader,
+      arcTokensDir: options.managedIdentity?.arcTokensDir,
+      extraResources: [origins.graph],
+      tokens,
+      tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599,
+      random,
+    });
+    ports = {
+      login: host(login, options.ports?.login),
+      db: host(db, options.ports?.db),
+      identity: host(identity, options.identityPort),
+    };
   } catch (error) {
     closing.abort();
     await Promise.all(servers.map((server) => server.shutdown()));
     throw error;
   }
   const parts: SimulatorParts = {
+    identityHeader,
+    managedIdentity,
+    federated,
     tenantId,
     clientId,
     clientSecret,
@@ -296,6 +356,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<Simulato
     login: `${scheme}://127.0.0.1:${ports.login}`,
     db: `${scheme}://127.0.0.1:${ports.db}${DB_PATH}`,
     download: origins.download,
+    identity: `${scheme}://127.0.0.1:${ports.identity}`,
   });
   return simulator;
 }

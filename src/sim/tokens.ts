@@ -22,7 +22,9 @@ export class TokenStore {
   }
 
   /** A new token for `clientId`, valid for `lifetimeSeconds`. */
-  issue(options: { clientId: string; tenantId: string; lifetimeSeconds: number }): string {
+  issue(
+    options: { clientId: string; tenantId: string; lifetimeSeconds: number; objectId?: string },
+  ): string {
     const iat = Math.floor(this.#now() / 1000);
     const encode = (value: unknown) => base64Url(new TextEncoder().encode(JSON.stringify(value)));
     const header = { typ: "JWT", alg: "RS256", x5t: this.#random.opaque(27) };
@@ -34,6 +36,7 @@ export class TokenStore {
       exp: iat + options.lifetimeSeconds,
       appid: options.clientId,
       idtyp: "app",
+      ...(options.objectId !== undefined ? { oid: options.objectId } : {}),
       roles: ["Sites.Read.All"],
       tid: options.tenantId,
       uti: this.#random.opaque(22),

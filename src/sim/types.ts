@@ -142,6 +142,11 @@ export interface RequestLogEntry {
   fault?: Fault["kind"];
 }
 
+import type { FederatedCredential, ServiceAccountTokenOptions } from "./federated.ts";
+import type { SimIdentity } from "./identity_server.ts";
+
+export type { FederatedCredential, ServiceAccountTokenOptions, SimIdentity };
+
 /** Options of `startSimulator`. Every field has a default suitable for the demo. */
 export interface SimOptions {
   tenantId?: string;
@@ -193,6 +198,22 @@ export interface SimOptions {
   deltaQuirks?: SimDeltaQuirks;
   /** How download bodies are sent from the start (see {@link SimDownloadBodies}). */
   downloadBodies?: SimDownloadBodies;
+  /**
+   * Workload identity: the cluster's service account issuer URL and the app's federated
+   * identity credentials (default one credential for `system:serviceaccount:ingest:ingest`).
+   */
+  federated?: { issuer?: string; credentials?: FederatedCredential[] };
+  /** Managed identity endpoints (App Service, Azure Arc, IMDS); see `identity_server.ts`. */
+  managedIdentity?: {
+    system?: SimIdentity;
+    userAssigned?: SimIdentity[];
+    /** The App Service `IDENTITY_HEADER` value. */
+    identityHeader?: string;
+    /** The Arc agent's Tokens folder; Arc answers 404 without it. */
+    arcTokensDir?: string;
+  };
+  /** Fixed port of the managed identity server (default any free port). */
+  identityPort?: number;
 }
 
 /** A running simulator. */
@@ -214,6 +235,16 @@ export interface Simulator extends AsyncDisposable {
   readonly requestLog: readonly RequestLogEntry[];
   /** Highest number of download bodies being streamed at the same time. */
   readonly peakConcurrentDownloads: number;
+  /** Origin of the managed identity server, e.g. "http://127.0.0.1:PORT". */
+  readonly identityOrigin: string;
+  /** The App Service `IDENTITY_HEADER` the identity server expects. */
+  readonly identityHeader: string;
+  /** The host's system-assigned managed identity. */
+  readonly managedIdentity: SimIdentity;
+  /** The service account issuer URL the federated credentials trust. */
+  readonly federatedIssuer: string;
+  /** A projected service account token signed by the simulated cluster issuer. */
+  issueServiceAccountToken(options?: ServiceAccountTokenOptions): Promise<string>;
   /** `[scheduler]` TOML lines pointing at this simulator (folder and paths left to the caller). */
   settingsSnippet(options?: { folder?: string; ingestionDir?: string }): string;
   /** Adds or replaces a file; returns its item id. */
