@@ -20,12 +20,7 @@ import type { SeededRandom } from "./prng.ts";
 import { jsonResponse } from "./responses.ts";
 import type { AnswerFault, Endpoint, RequestContext } from "./sim_server.ts";
 import type { TokenStore } from "./tokens.ts";
-
-/** One managed identity the simulated host has. */
-export interface SimIdentity {
-  clientId: string;
-  objectId: string;
-}
+import type { SimIdentity } from "./types.ts";
 
 /** Options of {@link IdentityEndpoint}. */
 export interface IdentityOptions {

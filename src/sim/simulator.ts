@@ -13,7 +13,7 @@ import { DownloadUrls } from "./download_urls.ts";
 import { FaultPlan } from "./faults.ts";
 import { GraphEndpoint } from "./graph_server.ts";
 import { FederatedIssuer } from "./federated.ts";
-import { IdentityEndpoint, type SimIdentity } from "./identity_server.ts";
+import { IdentityEndpoint } from "./identity_server.ts";
 import { LoginEndpoint } from "./login_server.ts";
 import { mixSeed, SeededRandom } from "./prng.ts";
 import { RequestLog } from "./request_log.ts";
@@ -29,6 +29,7 @@ import type {
   SimDownloadBodies,
   SimFileQuirks,
   SimFileSpec,
+  SimIdentity,
   SimOptions,
   Simulator,
 } from "./types.ts";

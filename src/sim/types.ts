@@ -143,9 +143,8 @@ export interface RequestLogEntry {
 }
 
 import type { FederatedCredential, ServiceAccountTokenOptions } from "./federated.ts";
-import type { SimIdentity } from "./identity_server.ts";
 
-export type { FederatedCredential, ServiceAccountTokenOptions, SimIdentity };
+export type { FederatedCredential, ServiceAccountTokenOptions };
 
 /** Options of `startSimulator`. Every field has a default suitable for the demo. */
 export interface SimOptions {
@@ -277,4 +276,10 @@ export interface Simulator extends AsyncDisposable {
   clearFaults(): void;
   clearRequestLog(): void;
   close(): Promise<void>;
+}
+
+/** One managed identity the simulated host has. */
+export interface SimIdentity {
+  clientId: string;
+  objectId: string;
 }
