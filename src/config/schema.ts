@@ -187,6 +187,14 @@ export const settingsSchema = z.strictObject({
     }),
   ).default([...DEFAULT_REWRITTEN_EXTENSIONS]),
   max_parallel_jobs: positiveInt().max(32).default(2),
+  // --- OpenTelemetry (issue #25; see src/telemetry/otel_config.ts) ---
+  /** OTLP/HTTP base URL; `OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal variables win. */
+  otel_endpoint: z.string().trim().refine(
+    (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+    {
+      error: 'must be an http(s) URL like "http://otel-collector:4318"',
+    },
+  ).optional(),
 });
 
 /** Settings as validated, before paths are resolved. */

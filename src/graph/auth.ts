@@ -15,6 +15,7 @@ import {
   loadClientCertificate,
 } from "./client_assertion.ts";
 import { tokenErrorSchema, tokenSuccessSchema } from "./wire_types.ts";
+import { inSpan } from "../telemetry/span_scope.ts";
 
 /** Renew this long before expiry (at most half the token's lifetime). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -122,7 +123,11 @@ export class TokenProvider implements AuthProvider {
     if (this.#token && this.#options.clock.now() < this.#token.refreshAt) {
       return Promise.resolve(this.#token.value);
     }
-    this.#pending ??= this.#request(signal).finally(() => {
+    this.#pending ??= inSpan(
+      "ingest.token",
+      { "server.address": new URL(this.#url).host },
+      () => this.#request(signal),
+    ).finally(() => {
       this.#pending = undefined;
     });
     return this.#pending;

@@ -11,6 +11,7 @@ import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/shar
 import type { ResumablePartials } from "./partials.ts";
 import type { StagingArea } from "./placement.ts";
 import type { TransferSlots } from "./transfer_slots.ts";
+import { setSpanAttributes, spanEvent } from "../telemetry/span_scope.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -97,6 +98,7 @@ async function retrying(
   const onFreshUrl = (url: string) => current = { ...current, downloadUrl: url };
   for (let attempt = 1;; attempt++) {
     const started = context.clock.now();
+    setSpanAttributes({ "ingest.file.attempts": attempt });
     try {
       const outcome = await attemptOnce(current, context, partial, onFreshUrl);
       logOutcome(file, context, outcome, context.clock.now() - started, attempt);
@@ -132,6 +134,7 @@ async function retrying(
         },
       );
       context.progress?.fileRetrying?.(file.name, delayMs);
+      spanEvent("ingest.retry", { "ingest.attempt": attempt, "ingest.wait_ms": delayMs, reason });
       await context.clock.sleep(delayMs, context.signal);
     }
   }

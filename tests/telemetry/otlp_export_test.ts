@@ -1,0 +1,154 @@
+/**
+ * OpenTelemetry end to end, in process: a run against the simulator exports one trace (a run
+ * span with token, DB query, listing and one download span per file) and the counters as
+ * metrics to a loopback OTLP receiver (http/json); no secret reaches any exported body; with the
+ * receiver down the run still exits 0, soon.
+ */
+import assert from "node:assert/strict";
+import { runMain } from "../helpers/cli_harness.ts";
+import { OtlpReceiver } from "../helpers/otlp_receiver.ts";
+import { simWorkspace } from "../helpers/sim_workspace.ts";
+
+const JSON_EXPORT = { OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", NO_PROXY: "127.0.0.1,localhost" };
+
+Deno.test("a run exports one trace with a child span per downloaded file, and its counters", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const run = await runMain(["--json", "trigger"], {
+    cwd: ws.dir,
+    env: {
+      ...JSON_EXPORT,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: "ingest-test",
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment=test,team=data%20ops",
+    },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const result = JSON.parse(run.stdout);
+  assert.equal(result.downloaded.length, 6);
+
+  const spans = receiver.spans();
+  const roots = spans.filter((s) => s.name === "ingest.run");
+  assert.equal(roots.length, 1, "one run span");
+  const root = roots[0]!;
+  assert.equal(root.parentSpanId, "");
+  assert.ok(spans.every((s) => s.traceId === root.traceId), "one trace");
+  assert.equal(root.attributes["ingest.job"], "default");
+  assert.equal(root.attributes["ingest.trigger"], "manual");
+  assert.equal(root.attributes["ingest.exit_code"], 0);
+  assert.equal(root.attributes["ingest.status"], "completed");
+  assert.equal(root.attributes["ingest.downloaded"], 6);
+  assert.equal(root.attributes["ingest.listing.mode"], result.listing);
+  assert.equal(root.attributes["ingest.window.reason"], result.window.reason);
+  assert.equal(root.attributes["ingest.graph.requests"], result.graph_requests);
+  assert.equal(root.attributes["ingest.bytes"], result.bytes);
+
+  const children = (name: string) =>
+    spans.filter((s) => s.name === name && s.parentSpanId === root.spanId);
+  assert.equal(children("ingest.token").length, 1, "token span");
+  assert.equal(children("ingest.db.query").length, 1, "DB query span");
+  const [listing] = children("ingest.listing");
+  assert.ok(listing, "listing span");
+  assert.equal(listing.attributes["ingest.listed"], result.listed);
+  assert.ok((listing.attributes["ingest.listing.pages"] as number) >= 1);
+  const downloads = children("ingest.download");
+  assert.deepEqual(
+    downloads.map((s) => s.attributes["ingest.file.name"]).sort(),
+    [...result.downloaded].sort(),
+  );
+  for (const span of downloads) {
+    assert.equal(span.attributes["ingest.file.outcome"], "placed");
+    assert.equal(span.attributes["ingest.file.attempts"], 1);
+    assert.equal(span.attributes["ingest.file.resumed"], false);
+    assert.equal(span.attributes["ingest.file.bytes"], span.attributes["ingest.file.size"]);
+    assert.ok(span.attributes["ingest.file.verification"]);
+  }
+  const resource = receiver.resource();
+  assert.equal(resource["service.name"], "ingest-test");
+  assert.equal(resource["deployment.environment"], "test");
+  assert.equal(resource["team"], "data ops");
+
+  const points = receiver.points();
+  const point = (name: string) => points.find((p) => p.name === name);
+  assert.equal(point("syncjob.download.success.count")?.value, 6);
+  assert.equal(point("syncjob.download.success.count")?.attributes.job, "default");
+  assert.equal(point("syncjob.download.failure.count")?.value, 0);
+  assert.equal(point("scheduler.tick.count"), undefined, "a manual trigger is not a tick");
+  assert.ok((point("syncjob.duration.ms")?.value ?? -1) >= 0);
+  assert.equal(point("syncjob.bytes.count")?.value, result.bytes);
+  assert.ok(receiver.requests.every((r) => r.contentType === "application/json"));
+});
+
+Deno.test("run-once counts its tick; nothing secret appears in any exported body", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const run = await runMain(["run-once"], {
+    cwd: ws.dir,
+    env: {
+      ...JSON_EXPORT,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_HEADERS: "x-api-key=collector-key-123",
+    },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const root = receiver.spans().find((s) => s.name === "ingest.run");
+  assert.equal(root?.attributes["ingest.trigger"], "run-once");
+  const tick = receiver.points().find((p) => p.name === "scheduler.tick.count");
+  assert.equal(tick?.value, 1);
+  assert.ok(receiver.requests.length >= 2);
+  for (const request of receiver.requests) {
+    assert.equal(request.headers.get("x-api-key"), "collector-key-123", "headers are sent");
+    const secrets = [
+      ws.sim.clientSecret,
+      "collector-key-123",
+      "tempauth",
+      "access_token",
+      "Bearer",
+      "eyJ",
+      "client_assertion",
+      "?",
+    ];
+    for (const secret of secrets) {
+      assert.ok(!request.body.includes(secret), `${secret} in ${request.path}`);
+    }
+  }
+  assert.ok(!run.stderr.includes("collector-key-123"), "headers are never logged");
+});
+
+Deno.test("with the receiver down the run exits 0 within a few seconds of a run without telemetry", async () => {
+  await using plainWs = await simWorkspace();
+  await using ws = await simWorkspace();
+  const started = performance.now();
+  const plain = await runMain(["trigger"], { cwd: plainWs.dir });
+  const plainMs = performance.now() - started;
+  assert.equal(plain.code, 0, plain.stderr);
+  // A port that was just free: connection refused.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const from = performance.now();
+  const traced = await runMain(["trigger"], {
+    cwd: ws.dir,
+    env: { ...JSON_EXPORT, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` },
+  });
+  const tracedMs = performance.now() - from;
+  assert.equal(traced.code, 0, traced.stderr);
+  assert.match(traced.stderr, /Cannot export .*(traces|metrics).* to .*http:\/\/127\.0\.0\.1/);
+  assert.equal(ws.incomingNames().length, 6, "the run itself is unaffected");
+  assert.ok(tracedMs < plainMs + 5_000, `${tracedMs} ms vs ${plainMs} ms without telemetry`);
+});
+
+Deno.test("a collector that never answers delays the exit by the flush deadline at most", async () => {
+  await using receiver = new OtlpReceiver();
+  receiver.delayMs = 60_000;
+  await using ws = await simWorkspace();
+  const from = performance.now();
+  const run = await runMain(["trigger", "--dry-run"], {
+    cwd: ws.dir,
+    env: { ...JSON_EXPORT, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+  });
+  const ms = performance.now() - from;
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok(ms < 3_000 + 4_000, `ended after ${ms} ms`);
+  assert.match(run.stderr, /Telemetry not exported within 3000 ms/);
+});
