@@ -117,10 +117,17 @@ export function parseKeyValues(text: string | undefined, name: string): Record<s
   return out;
 }
 
+/** `base` with `/v1/traces` or `/v1/metrics` appended to its path (query and fragment kept). */
+function withSignalPath(base: string, signal: "TRACES" | "METRICS"): string {
+  if (!URL.canParse(base)) return base;
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/${signal.toLowerCase()}`;
+  return url.href;
+}
+
 function signalUrl(env: Env, signal: "TRACES" | "METRICS", base: string | undefined) {
   const own = value(env, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
-  const url = own ??
-    (base === undefined ? undefined : `${base.replace(/\/+$/, "")}/v1/${signal.toLowerCase()}`);
+  const url = own ?? (base === undefined ? undefined : withSignalPath(base, signal));
   if (url === undefined) return undefined;
   const name = own !== undefined ? `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT` : "the OTLP endpoint";
   let parsed: URL;

@@ -44,9 +44,18 @@ export class FetchTransport implements IExporterTransport {
   #fetch: typeof fetch;
   #signal: string;
   #abort = new AbortController();
-  #warned = false;
+  #quiet: boolean;
+  #warned: boolean;
 
-  constructor(target: SignalTarget, fetchFn: typeof fetch, signal: "traces" | "metrics") {
+  /** @param quiet do not log failures (the caller reports them) */
+  constructor(
+    target: SignalTarget,
+    fetchFn: typeof fetch,
+    signal: "traces" | "metrics",
+    quiet = false,
+  ) {
+    this.#warned = quiet;
+    this.#quiet = quiet;
     this.#target = target;
     this.#fetch = fetchFn;
     this.#signal = signal;
@@ -77,6 +86,7 @@ export class FetchTransport implements IExporterTransport {
 
   /** The first failure is a warning; later ones are debug records (a dead collector is one fact). */
   #warn(error: unknown): void {
+    if (this.#quiet) return;
     const properties = {
       signal: this.#signal,
       endpoint: displayEndpoint(this.#target.url),

@@ -152,3 +152,40 @@ Deno.test("a collector that never answers delays the exit by the flush deadline 
   assert.ok(ms < 3_000 + 4_000, `ended after ${ms} ms`);
   assert.match(run.stderr, /Telemetry not exported within 3000 ms/);
 });
+
+Deno.test("check says whether telemetry is on, where it goes without credentials, and tries an export", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const off = await runMain(["--json", "check"], { cwd: ws.dir });
+  const offLine = JSON.parse(off.stdout).checks.find((c: { name: string }) =>
+    c.name === "telemetry"
+  );
+  assert.equal(offLine.ok, true);
+  assert.match(offLine.detail, /^off \(no OTLP endpoint/);
+
+  const endpoint = receiver.url.replace("http://", "http://user:pa55word@") + "/?key=abc";
+  const on = await runMain(["--json", "check"], {
+    cwd: ws.dir,
+    env: {
+      ...JSON_EXPORT,
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_HEADERS: "authorization=Basic%20c2VjcmV0",
+    },
+  });
+  const onLine = JSON.parse(on.stdout).checks.find((c: { name: string }) => c.name === "telemetry");
+  assert.equal(onLine.ok, true);
+  assert.equal(onLine.warning, undefined, onLine.detail);
+  assert.match(onLine.detail, /^on; traces: http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(http\/json/);
+  assert.match(onLine.detail, /accepted a test export/);
+  for (const secret of ["pa55word", "user", "key=abc", "c2VjcmV0", "Basic"]) {
+    assert.ok(!on.stdout.includes(secret) && !on.stderr.includes(secret), secret);
+  }
+  assert.deepEqual(receiver.requests.map((r) => r.path).sort(), ["/v1/metrics", "/v1/traces"]);
+  assert.match(receiver.requests[0]!.headers.get("authorization") ?? "", /Basic c2VjcmV0/);
+
+  const bad = await runMain(["check"], {
+    cwd: ws.dir,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },
+  });
+  assert.match(bad.stdout, /✗ telemetry: Cannot use OTEL_EXPORTER_OTLP_PROTOCOL=grpc/);
+});
