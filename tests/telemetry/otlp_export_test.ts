@@ -189,3 +189,44 @@ Deno.test("check says whether telemetry is on, where it goes without credentials
   });
   assert.match(bad.stdout, /✗ telemetry: Cannot use OTEL_EXPORTER_OTLP_PROTOCOL=grpc/);
 });
+
+Deno.test("throttling waits and download retries are span events; a failed file fails its span", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  ws.sim.addFault({
+    match: { server: "download", file: "Q4 forecast.xlsx" },
+    fault: { kind: "status", status: 429, retryAfter: "1", code: "activityLimitReached" },
+  });
+  ws.sim.addFault({
+    match: { server: "download", file: "customers (EU).csv" },
+    fault: { kind: "reset" },
+  });
+  ws.sim.addFault({
+    match: { server: "download", file: "inventory_snapshot.csv" },
+    fault: { kind: "status", status: 404, code: "itemNotFound" },
+    times: Infinity,
+  });
+  const run = await runMain(["trigger"], {
+    cwd: ws.dir,
+    env: { ...JSON_EXPORT, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+  });
+  assert.equal(run.code, 3, run.stderr);
+  const spans = receiver.spans();
+  const byFile = (name: string) =>
+    spans.find((s) => s.name === "ingest.download" && s.attributes["ingest.file.name"] === name);
+  const throttled = byFile("Q4 forecast.xlsx");
+  const waits = spans.flatMap((s) => s.events).filter((e) => e.name === "ingest.throttle.wait");
+  assert.ok(waits.length >= 1, "a throttle wait event");
+  assert.ok((waits[0]!.attributes["ingest.wait_ms"] as number) > 0);
+  assert.equal(throttled?.attributes["ingest.file.outcome"], "placed");
+  const retried = byFile("customers (EU).csv");
+  assert.equal(retried?.attributes["ingest.file.attempts"], 2);
+  assert.ok(retried?.events.some((e) => e.name === "ingest.retry"));
+  const failed = byFile("inventory_snapshot.csv");
+  assert.equal(failed?.attributes["ingest.file.outcome"], "failed");
+  assert.equal(failed?.status.code, 2);
+  const root = spans.find((s) => s.name === "ingest.run")!;
+  assert.equal(root.attributes["ingest.exit_code"], 3);
+  assert.equal(root.attributes["ingest.failed"], 1);
+  assert.equal(root.status.code, 2);
+});
