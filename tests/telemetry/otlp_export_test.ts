@@ -5,7 +5,7 @@
  * receiver down the run still exits 0, soon.
  */
 import assert from "node:assert/strict";
-import { runMain } from "../helpers/cli_harness.ts";
+import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
 import { OtlpReceiver } from "../helpers/otlp_receiver.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
 
@@ -229,4 +229,36 @@ Deno.test("throttling waits and download retries are span events; a failed file 
   assert.equal(root.attributes["ingest.exit_code"], 3);
   assert.equal(root.attributes["ingest.failed"], 1);
   assert.equal(root.status.code, 2);
+});
+
+Deno.test("the daemon exports metrics every OTEL_METRIC_EXPORT_INTERVAL and flushes on SIGTERM", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace({}, "interval_minutes = 60");
+  const signals = new ManualSignals("linux");
+  const daemon = runMain(["run"], {
+    cwd: ws.dir,
+    signals,
+    env: {
+      ...JSON_EXPORT,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_METRIC_EXPORT_INTERVAL: "100",
+    },
+  });
+  const until = async (what: string, done: () => boolean) => {
+    for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(done(), what);
+  };
+  await until("the first tick placed the files", () => ws.incomingNames().length === 6);
+  await until(
+    "periodic metric exports with the tick counted",
+    () => receiver.points().some((p) => p.name === "syncjob.download.success.count"),
+  );
+  assert.equal(receiver.spans().length, 0, "spans are batched, not yet sent");
+  assert.equal(signals.send("SIGTERM"), 1);
+  const { code } = await daemon;
+  assert.equal(code, 0);
+  const run = receiver.spans().find((s) => s.name === "ingest.run");
+  assert.equal(run?.attributes["ingest.trigger"], "scheduled");
+  assert.equal(run?.attributes["ingest.downloaded"], 6);
+  assert.ok(receiver.points().some((p) => p.name === "scheduler.tick.count" && p.value === 1));
 });
