@@ -262,3 +262,18 @@ Deno.test("the daemon exports metrics every OTEL_METRIC_EXPORT_INTERVAL and flus
   assert.equal(run?.attributes["ingest.downloaded"], 6);
   assert.ok(receiver.points().some((p) => p.name === "scheduler.tick.count" && p.value === 1));
 });
+
+Deno.test("an unusable OTEL_* value stops the command with exit 2 and one line naming it", async () => {
+  await using ws = await simWorkspace();
+  const run = await runMain(["trigger"], {
+    cwd: ws.dir,
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "grpc",
+    },
+  });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Cannot use OTEL_EXPORTER_OTLP_PROTOCOL=grpc/);
+  assert.ok(!/\n\s+at /.test(run.stderr), "no stack trace");
+  assert.deepEqual(ws.incomingNames(), [], "nothing ran");
+});
