@@ -163,7 +163,7 @@ Deno.test("check says whether telemetry is on, where it goes without credentials
   assert.equal(offLine.ok, true);
   assert.match(offLine.detail, /^off \(no OTLP endpoint/);
 
-  const endpoint = receiver.url.replace("http://", "http://user:pa55word@") + "/?key=abc";
+  const endpoint = receiver.url.replace("http://", "http://otlp-usr:pa55word@") + "/?key=abc";
   const on = await runMain(["--json", "check"], {
     cwd: ws.dir,
     env: {
@@ -177,7 +177,7 @@ Deno.test("check says whether telemetry is on, where it goes without credentials
   assert.equal(onLine.warning, undefined, onLine.detail);
   assert.match(onLine.detail, /^on; traces: http:\/\/127\.0\.0\.1:\d+\/v1\/traces \(http\/json/);
   assert.match(onLine.detail, /accepted a test export/);
-  for (const secret of ["pa55word", "user", "key=abc", "c2VjcmV0", "Basic"]) {
+  for (const secret of ["pa55word", "otlp-usr", "key=abc", "c2VjcmV0", "Basic"]) {
     assert.ok(!on.stdout.includes(secret) && !on.stderr.includes(secret), secret);
   }
   assert.deepEqual(receiver.requests.map((r) => r.path).sort(), ["/v1/metrics", "/v1/traces"]);
@@ -276,4 +276,19 @@ Deno.test("an unusable OTEL_* value stops the command with exit 2 and one line n
   assert.match(run.stderr, /Cannot use OTEL_EXPORTER_OTLP_PROTOCOL=grpc/);
   assert.ok(!/\n\s+at /.test(run.stderr), "no stack trace");
   assert.deepEqual(ws.incomingNames(), [], "nothing ran");
+});
+
+Deno.test("the default protocol is http/protobuf", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const run = await runMain(["trigger", "--dry-run"], {
+    cwd: ws.dir,
+    env: { NO_PROXY: "127.0.0.1,localhost", OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const traces = receiver.requests.filter((r) => r.path === "/v1/traces");
+  assert.equal(traces.length, 1);
+  assert.equal(traces[0]!.contentType, "application/x-protobuf");
+  assert.ok(traces[0]!.body.includes("ingest.run"), "span name in the protobuf body");
+  assert.ok(!traces[0]!.body.trimStart().startsWith("{"), "not JSON");
 });
