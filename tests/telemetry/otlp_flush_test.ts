@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../../src/errors.ts";
 import { OtlpReceiver } from "../helpers/otlp_receiver.ts";
-import { delay, guarded, namesIn, slowSim, workspace } from "../reliability/harness.ts";
+import { RUNTIME_PERMISSIONS } from "../../src/permissions.ts";
+import { delay, guarded, MAIN, namesIn, slowSim, workspace } from "../reliability/harness.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
 
 const ENV = { OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" };
@@ -76,4 +77,31 @@ Deno.test({
       await ws.cleanup();
     }
   },
+});
+
+Deno.test("the shipped binary's permissions suffice for telemetry (no extra sys or env access)", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace({}, `log_level = "WARNING"`);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...RUNTIME_PERMISSIONS, MAIN, "run-once", "--config", ws.settingsPath],
+    clearEnv: true,
+    env: {
+      ...Object.fromEntries(
+        Object.entries(Deno.env.toObject()).filter(([key]) =>
+          !key.startsWith("INGEST_") && !key.startsWith("OTEL_")
+        ),
+      ),
+      ...ENV,
+      NO_PROXY: "127.0.0.1,localhost",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  assert.ok(!/NotCapable|Requires .* access/.test(stderr), stderr);
+  assert.equal(receiver.spans().filter((s) => s.name === "ingest.run").length, 1, stderr);
+  assert.ok(receiver.points().length > 0, "metrics exported");
 });
