@@ -38,16 +38,26 @@ const log = getLogger(["ingest", "telemetry"]);
 /** Longest string attribute value exported; longer ones are cut. */
 const MAX_VALUE_CHARS = 1_000;
 
+const URL_QUERY = /\b(https?:\/\/[^\s?#"'<>]+)[?#][^\s"'<>]*/gi;
+
+/**
+ * `text` fit for export: tokens, JWTs and signed parameters masked as in the logs, and every
+ * URL's query string and fragment removed (pre-authenticated download URLs are credentials).
+ */
+export function exportableText(text: string): string {
+  return redactText(text).replace(URL_QUERY, "$1").slice(0, MAX_VALUE_CHARS);
+}
+
 /**
  * Attributes as exported: `undefined` dropped, secret-named keys masked, strings scrubbed of
- * tokens and signed URL parameters (a second guard: callers never pass URLs with queries).
+ * tokens and URL queries (a second guard: callers never pass URLs with queries).
  */
 export function cleanAttributes(attributes: SpanAttributes): Attributes {
   const out: Attributes = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined) continue;
     if (isSecretKey(key)) out[key] = REDACTED;
-    else if (typeof value === "string") out[key] = redactText(value).slice(0, MAX_VALUE_CHARS);
+    else if (typeof value === "string") out[key] = exportableText(value);
     else out[key] = value;
   }
   return out;
@@ -92,7 +102,7 @@ class SdkSpan implements TraceSpan {
   }
 
   fail(error: unknown): void {
-    const message = redactText(describeError(error)).slice(0, MAX_VALUE_CHARS);
+    const message = exportableText(describeError(error));
     this.#span.setStatus({ code: SpanStatusCode.ERROR, message });
     this.#span.setAttribute(
       "error.type",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError } from "../../src/errors.ts";
 import { Metrics } from "../../src/metrics.ts";
+import { cleanAttributes, exportableText } from "../../src/telemetry/otel_sdk.ts";
 import {
   describeTargets,
   displayEndpoint,
@@ -144,4 +145,26 @@ Deno.test("Metrics.observe() reports every change of its view with the view's la
     { name: "y.ms", kind: "gauge", help: "Y", labels: { job: "a" }, by: 7 },
   ]);
   assert.equal(a.value("x.count"), 3);
+});
+
+Deno.test("exported attributes drop undefined, mask secret keys and strip every URL query", () => {
+  const cleaned = cleanAttributes({
+    "ingest.file.name": "report.pdf",
+    reason: "Cannot download report.pdf from https://tenant.sharepoint.com/_layouts/15/download." +
+      "aspx?UniqueId=abc&tempauth=eyJ0eXAiOiJKV1QiLCJhbGciOi.eyJhdWQiOiJodHRwcz.sig: 503",
+    client_secret: "s3cret",
+    "ingest.count": 3,
+    "ingest.none": undefined,
+  });
+  assert.deepEqual(cleaned, {
+    "ingest.file.name": "report.pdf",
+    reason:
+      "Cannot download report.pdf from https://tenant.sharepoint.com/_layouts/15/download.aspx 503",
+    client_secret: "***",
+    "ingest.count": 3,
+  });
+  assert.equal(
+    exportableText("see http://h/p#frag and https://x/y?a=1."),
+    "see http://h/p and https://x/y",
+  );
 });

@@ -43,6 +43,10 @@ Deno.test("a run exports one trace with a child span per downloaded file, and it
   assert.equal(root.attributes["ingest.graph.requests"], result.graph_requests);
   assert.equal(root.attributes["ingest.bytes"], result.bytes);
 
+  const logs = run.stderr.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const finished = logs.find((l) => String(l.message).startsWith("Sync finished"));
+  assert.equal(finished?.properties.trace_id, root.traceId, "log records join the trace");
+  assert.equal(finished?.properties.span_id, root.spanId);
   const children = (name: string) =>
     spans.filter((s) => s.name === name && s.parentSpanId === root.spanId);
   assert.equal(children("ingest.token").length, 1, "token span");
