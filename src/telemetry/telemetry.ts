@@ -8,14 +8,23 @@
  * loads or initialises it.
  * @module
  */
+import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
 import type { Metrics } from "../metrics.ts";
 import { Network } from "../network.ts";
 import { VERSION } from "../version.ts";
-import { EXIT_FLUSH_MS, isOff, type OtelConfig, otelConfig } from "./otel_config.ts";
+import {
+  describeTargets,
+  EXIT_FLUSH_MS,
+  isOff,
+  type OtelConfig,
+  otelConfig,
+} from "./otel_config.ts";
 import type { RunTracer } from "./span_scope.ts";
 
 export { EXIT_FLUSH_MS };
+
+const log = getLogger(["ingest", "telemetry"]);
 
 /** Telemetry as the commands see it. */
 export interface Telemetry extends AsyncDisposable {
@@ -57,8 +66,9 @@ export async function startSdkTelemetry(
 }
 
 /**
- * Starts telemetry for a command over `settings` (the first job's network settings route the
- * exporters). Off unless an endpoint is configured.
+ * Starts telemetry for a command over `settings`: the exporters use this job's `proxy_url`,
+ * `no_proxy` and `ca_file` (a command over several jobs passes the first). Off unless an endpoint
+ * is configured.
  * @throws {ConfigError} for an unusable `OTEL_*` value, `ca_file` or `proxy_url`
  */
 export async function startTelemetry(
@@ -68,5 +78,10 @@ export async function startTelemetry(
   const config = otelConfig(deps.env, settings.otel_endpoint, VERSION);
   if (isOff(config)) return telemetryOff;
   const network = new Network(settings, { fetch: deps.fetch, env: deps.env });
-  return await startSdkTelemetry(config, network.fetch, () => network.close());
+  const telemetry = await startSdkTelemetry(config, network.fetch, () => network.close());
+  log.info("OpenTelemetry on: {targets}", {
+    targets: describeTargets(config).join("; "),
+    service_name: config.resource["service.name"],
+  });
+  return telemetry;
 }

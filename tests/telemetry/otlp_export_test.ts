@@ -116,6 +116,7 @@ Deno.test("run-once counts its tick; nothing secret appears in any exported body
       assert.ok(!request.body.includes(secret), `${secret} in ${request.path}`);
     }
   }
+  assert.match(run.stderr, /OpenTelemetry on: .*traces: http:\/\/127\.0\.0\.1:\d+\/v1\/traces/);
   assert.ok(!run.stderr.includes("collector-key-123"), "headers are never logged");
 });
 
@@ -295,4 +296,41 @@ Deno.test("the default protocol is http/protobuf", async () => {
   assert.equal(traces[0]!.contentType, "application/x-protobuf");
   assert.ok(traces[0]!.body.includes("ingest.run"), "span name in the protobuf body");
   assert.ok(!traces[0]!.body.trimStart().startsWith("{"), "not JSON");
+});
+
+Deno.test("several jobs in one process: one trace per job's run, metrics labelled by job", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const scheduler = (await Deno.readTextFile(ws.settingsPath)).split("\n")
+    .filter((line) => !/^(sharepoint_folder|ingestion_dir) =/.test(line)).join("\n");
+  await Deno.writeTextFile(
+    ws.settingsPath,
+    `${scheduler.trimEnd()}
+otel_endpoint = "${receiver.url}"
+
+[jobs.first]
+sharepoint_folder = "/Shared Documents/Reports"
+ingestion_dir = "in/first"
+
+[jobs.second]
+sharepoint_folder = "/Shared Documents/Reports"
+ingestion_dir = "in/second"
+`,
+  );
+  const run = await runMain(["run-once"], { cwd: ws.dir, env: JSON_EXPORT });
+  assert.equal(run.code, 0, run.stderr);
+  const roots = receiver.spans().filter((s) => s.name === "ingest.run");
+  assert.deepEqual(roots.map((s) => s.attributes["ingest.job"]).sort(), ["first", "second"]);
+  assert.notEqual(roots[0]!.traceId, roots[1]!.traceId, "one trace per run");
+  for (const root of roots) {
+    const downloads = receiver.spans().filter((s) =>
+      s.name === "ingest.download" && s.parentSpanId === root.spanId
+    );
+    assert.equal(downloads.length, 6, `${root.attributes["ingest.job"]}: a span per file`);
+  }
+  const placed = receiver.points().filter((p) => p.name === "syncjob.download.success.count");
+  assert.deepEqual(
+    placed.map((p) => [p.attributes.job, p.value]).sort(),
+    [["first", 6], ["second", 6]],
+  );
 });
