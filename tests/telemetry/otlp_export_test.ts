@@ -5,6 +5,7 @@
  * receiver down the run still exits 0, soon.
  */
 import assert from "node:assert/strict";
+import { acquireRunLock } from "../../src/schedule/run_lock.ts";
 import { ManualSignals, runMain } from "../helpers/cli_harness.ts";
 import { OtlpReceiver } from "../helpers/otlp_receiver.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
@@ -333,4 +334,28 @@ ingestion_dir = "in/second"
     placed.map((p) => [p.attributes.job, p.value]).sort(),
     [["first", 6], ["second", 6]],
   );
+});
+
+Deno.test("exit 4 (another process holds the lock) still exports the run span, marked skipped", async () => {
+  await using receiver = new OtlpReceiver();
+  await using ws = await simWorkspace();
+  const config = await runMain(["--json", "config"], { cwd: ws.dir });
+  const lockFile = JSON.parse(config.stdout).lock_file.value;
+  const lock = await acquireRunLock({ path: lockFile, command: "run", wait: false, pid: 4242 });
+  try {
+    const run = await runMain(["run-once"], {
+      cwd: ws.dir,
+      env: { ...JSON_EXPORT, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    assert.equal(run.code, 4, run.stderr);
+  } finally {
+    await lock.release();
+  }
+  const [root, ...rest] = receiver.spans();
+  assert.equal(rest.length, 0, "no child span: nothing ran");
+  assert.equal(root?.attributes["ingest.status"], "skipped");
+  assert.equal(root?.attributes["ingest.skip_reason"], "locked");
+  assert.equal(root?.attributes["ingest.exit_code"], 4);
+  const skipped = receiver.points().find((p) => p.name === "scheduler.tick.skipped_overlap.count");
+  assert.equal(skipped?.value, 1);
 });
