@@ -134,7 +134,11 @@ async function retrying(
         },
       );
       context.progress?.fileRetrying?.(file.name, delayMs);
-      spanEvent("ingest.retry", { "ingest.attempt": attempt, "ingest.wait_ms": delayMs, reason });
+      spanEvent("ingest.retry", {
+        "ingest.attempt": attempt,
+        "ingest.wait_ms": delayMs,
+        "ingest.reason": reason,
+      });
       await context.clock.sleep(delayMs, context.signal);
     }
   }
