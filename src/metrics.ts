@@ -27,6 +27,16 @@ function labelText(labels: Readonly<Record<string, string>>): string {
   return pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
 }
 
+/** One change of a series, as {@link Metrics.observe} reports it. */
+export interface MetricChange {
+  name: string;
+  kind: MetricKind;
+  help: string;
+  labels: Readonly<Record<string, string>>;
+  /** What a counter grew by; for a gauge, its new value. */
+  by: number;
+}
+
 /** One metric name: kind, help and a value per label set. */
 interface Family {
   kind: MetricKind;
@@ -43,10 +53,26 @@ interface Family {
 export class Metrics {
   #families: Map<string, Family>;
   #labels: string;
+  #labelSet: Readonly<Record<string, string>>;
+  #observers = new Set<(change: MetricChange) => void>();
 
   constructor(options: { labels?: Record<string, string> } = {}) {
     this.#families = new Map();
-    this.#labels = labelText(options.labels ?? {});
+    this.#labelSet = { ...options.labels };
+    this.#labels = labelText(this.#labelSet);
+  }
+
+  /** Calls `observer` on every later change of this view's series (the OTLP bridge). */
+  observe(observer: (change: MetricChange) => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  #notify(name: string, kind: MetricKind, by: number): void {
+    const help = this.#families.get(name)?.help ?? "";
+    for (const observer of this.#observers) {
+      observer({ name, kind, help, labels: this.#labelSet, by });
+    }
   }
 
   /** A view sharing this registry whose series carry `labels`. */
@@ -60,11 +86,13 @@ export class Metrics {
   inc(name: string, by = 1, help = ""): void {
     const family = this.#get(name, "counter", help);
     family.series.set(this.#labels, (family.series.get(this.#labels) ?? 0) + by);
+    if (this.#observers.size > 0) this.#notify(name, "counter", by);
   }
 
   /** Sets the gauge `name` to `value`. */
   set(name: string, value: number, help = ""): void {
     this.#get(name, "gauge", help).series.set(this.#labels, value);
+    if (this.#observers.size > 0) this.#notify(name, "gauge", value);
   }
 
   /** Current value of `name` in this view's series, 0 when never touched. */

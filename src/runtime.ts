@@ -14,6 +14,7 @@ import type { Slots } from "./slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
+import type { Telemetry } from "./telemetry/telemetry.ts";
 
 /** Injected process facilities the runtime needs. */
 export interface RuntimeDeps {
@@ -22,6 +23,8 @@ export interface RuntimeDeps {
   random: () => number;
   /** The process environment, for `HTTPS_PROXY`/`NO_PROXY` beneath the settings (default none). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** OpenTelemetry of the command (traces and OTLP metrics); default off. */
+  telemetry?: Telemetry;
 }
 
 /** The wired components of one process. */
@@ -82,6 +85,7 @@ export function buildRuntime(
     metrics,
     command,
     ...(shared.slots ? { slots: shared.slots } : {}),
+    tracer: deps.telemetry?.forJob(settings.job, metrics),
   });
   const close = () => network.close();
   return { sharepoint, job, scheduler, metrics, network, close, [Symbol.dispose]: close };

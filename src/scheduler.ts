@@ -38,6 +38,7 @@ import {
 } from "./schedule/schedule_math.ts";
 import { SharedRunLock } from "./schedule/shared_lock.ts";
 import type { SyncRunner } from "./sync/sync_result.ts";
+import type { RunTracer } from "./telemetry/span_scope.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
 
@@ -62,6 +63,8 @@ export interface SchedulerOptions {
   abortGraceMs?: number;
   /** Process-wide run slots (`max_parallel_jobs`) shared with the other jobs' schedulers. */
   slots?: Slots;
+  /** Traces every run (OpenTelemetry); default none. */
+  tracer?: RunTracer | undefined;
 }
 
 type RequestKind = "tick" | "run-once" | "manual";
@@ -87,6 +90,7 @@ export class Scheduler {
   #lock: SharedRunLock;
   #abortGraceMs: number;
   #slots: Slots | undefined;
+  #tracer: RunTracer | undefined;
   #lifetime = new AbortController();
   #started = false;
   #stopping = false;
@@ -110,6 +114,7 @@ export class Scheduler {
     this.#metrics = options.metrics ?? new Metrics();
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
     this.#slots = options.slots;
+    this.#tracer = options.tracer;
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
@@ -388,6 +393,7 @@ export class Scheduler {
         lock: this.#lock,
         clock: this.#clock,
         kind,
+        tracer: this.#tracer,
         trigger: kind === "manual" ? "manual" : "schedule",
         request,
         signal: run.controller.signal,

@@ -55,6 +55,14 @@ import {
 } from "./sync/run_window.ts";
 import { runPool } from "./sync/worker_pool.ts";
 import { TransferSlots } from "./sync/transfer_slots.ts";
+import { setSpanAttributes, startChildSpan } from "./telemetry/span_scope.ts";
+import {
+  endListingSpan,
+  SPAN,
+  tracedDbQuery,
+  tracedDownload,
+  windowAttributes,
+} from "./telemetry/run_spans.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -172,6 +180,7 @@ export class SyncJob implements SyncRunner {
       gap_hours: report.gap_hours,
     });
     warnAboutWindow(runId, window, report, saved.state.last_success?.until);
+    setSpanAttributes({ "ingest.run_id": runId, ...windowAttributes(window, report) });
     if (!dryRun) recordWindowMetrics(this.#metrics, window, saved.state);
     this.#activeRuns++;
     try {
@@ -240,11 +249,12 @@ export class SyncJob implements SyncRunner {
     const usageBefore = this.#sharepoint.usage();
     options.progress?.phase?.("asking-db");
     const ingested = new Set(
-      (await this.#db.listIngested(window, signal)).map((name) =>
+      (await tracedDbQuery(() => this.#db.listIngested(window, signal))).map((name) =>
         comparableIngestedName(name, this.#naming)
       ),
     );
     options.progress?.phase?.("listing");
+    const listingSpan = startChildSpan(SPAN.listing);
     const listing = await this.#lister.list({
       saved: saved.state,
       full: options.fullListing ?? false,
@@ -271,6 +281,7 @@ export class SyncJob implements SyncRunner {
       runId,
     });
     addListingCounts(selection.counts, listing.counted());
+    endListingSpan(listingSpan, listing.mode, usageBefore, this.#sharepoint.usage(), selection);
     throwIfAborted(signal);
     const malware = new MalwareRegistry(saved.state.malware, () => this.#clock.now());
     const screened = malware.screen(selection.candidates, runId);
@@ -428,7 +439,7 @@ export class SyncJob implements SyncRunner {
         files,
         { concurrency: 2 * this.#settings.download_concurrency, signal },
         async (file, i) => {
-          outcomes[i] = await downloadWithRetries(file, context);
+          outcomes[i] = await tracedDownload(file, () => downloadWithRetries(file, context));
           progress?.fileDone?.(file.name, outcomes[i]?.kind !== "failed");
         },
       );

@@ -29,6 +29,7 @@ import type { CliContext } from "./context.ts";
 import { authHint, graphHint } from "./check_hints.ts";
 import { credentialLines, identityTokenHint, tokenDetail } from "./check_auth.ts";
 import { networkChecks } from "./check_network.ts";
+import { checkTelemetry } from "../telemetry/telemetry_check.ts";
 import { PhaseLine } from "./phase_line.ts";
 import { checkWindow, plannedNextWindow } from "./check_window.ts";
 import { checkJobState } from "./check_state.ts";
@@ -304,6 +305,7 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
   }
   using _network = network;
   for (const line of await networkChecks(settings, network)) emit(line);
+  emit(await checkTelemetry(settings, ctx.deps.env, network.fetch));
   const state: CheckState = {
     settings,
     ctx,

@@ -14,6 +14,7 @@ import { toZonedIso } from "../schedule/schedule_math.ts";
 import { DaemonLine } from "./daemon_line.ts";
 import { SyncDisplay } from "./sync_display.ts";
 import { jobSummaryLine, outcomeJson, summaryLines } from "./summary.ts";
+import { startTelemetry, type Telemetry, telemetryOff } from "../telemetry/telemetry.ts";
 
 /** Flags of `trigger` / `run-once`. */
 export interface WindowFlags {
@@ -83,8 +84,9 @@ async function oneJob(
   settings: Settings,
   request: TriggerRequest,
   command: "run-once" | "trigger",
+  telemetry: Telemetry = telemetryOff,
 ): Promise<number> {
-  using runtime = buildRuntime(settings, ctx.deps, command);
+  using runtime = buildRuntime(settings, { ...ctx.deps, telemetry }, command);
   const { scheduler } = runtime;
   const display = ctx.live
     ? new SyncDisplay({ terminal: ctx.terminal(), now: () => ctx.deps.clock.now() })
@@ -115,8 +117,9 @@ async function manyJobs(
   jobs: Settings[],
   request: TriggerRequest,
   command: "run-once" | "trigger",
+  telemetry: Telemetry = telemetryOff,
 ): Promise<number> {
-  const { jobs: jobSet, runtimes } = buildJobsRuntime(jobs, ctx.deps, command);
+  const { jobs: jobSet, runtimes } = buildJobsRuntime(jobs, { ...ctx.deps, telemetry }, command);
   let run: Awaited<ReturnType<typeof runJobsWithShutdown>>;
   try {
     run = await runJobsWithShutdown(
@@ -154,9 +157,11 @@ async function oneRun(
   const request = windowRequest(flags);
   const { jobs } = await ctx.loadJobs(flags.job);
   const settings = jobs.map((job) => job.settings);
+  // Disposed on every way out (exit 0/1/3/4, a signal's 130/143, a throw): flushes the trace.
+  await using telemetry = await startTelemetry(settings[0]!, ctx.deps);
   return settings.length === 1
-    ? await oneJob(ctx, settings[0]!, request, command)
-    : await manyJobs(ctx, settings, request, command);
+    ? await oneJob(ctx, settings[0]!, request, command, telemetry)
+    : await manyJobs(ctx, settings, request, command, telemetry);
 }
 
 /** `ingest trigger`: one manual run now. */
@@ -178,7 +183,8 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
 export async function runCommand(ctx: CliContext, flags: { job?: string[] } = {}): Promise<number> {
   const { jobs } = await ctx.loadJobs(flags.job);
   const settings = jobs.map((job) => job.settings);
-  const { jobs: jobSet, runtimes } = buildJobsRuntime(settings, ctx.deps, "run");
+  await using telemetry = await startTelemetry(settings[0]!, ctx.deps);
+  const { jobs: jobSet, runtimes } = buildJobsRuntime(settings, { ...ctx.deps, telemetry }, "run");
   const only = runtimes.length === 1 ? runtimes[0] : undefined;
   const line = ctx.live && only
     ? new DaemonLine({

@@ -26,6 +26,7 @@ export const PROCESS_KEYS: ReadonlySet<string> = new Set<keyof RawSettings>([
   "log_max_bytes",
   "log_max_files",
   "max_parallel_jobs",
+  "otel_endpoint",
 ]);
 
 /** The tables of a settings file: `[scheduler]` and, when present, one table per job. */

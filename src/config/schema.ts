@@ -228,6 +228,14 @@ export const settingsSchema = z.strictObject({
   federated_token_file: nonEmpty().optional(),
   managed_identity_client_id: nonEmpty().optional(),
   client_certificate_password_file: nonEmpty().optional(),
+  // --- OpenTelemetry (issue #25; see src/telemetry/otel_config.ts) ---
+  /** OTLP/HTTP base URL; `OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal variables win. */
+  otel_endpoint: z.string().trim().refine(
+    (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+    {
+      error: 'must be an http(s) URL like "http://otel-collector:4318"',
+    },
+  ).optional(),
 });
 
 /** Settings as validated, before paths are resolved. */

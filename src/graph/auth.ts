@@ -20,6 +20,7 @@ import {
 } from "./client_assertion.ts";
 import { type TokenIdentity, tokenIdentity } from "./token_identity.ts";
 import { tokenErrorSchema, tokenSuccessSchema } from "./wire_types.ts";
+import { inSpan } from "../telemetry/span_scope.ts";
 
 /** Renew this long before expiry (at most half the token's lifetime). */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -201,7 +202,11 @@ export class TokenProvider implements AuthProvider {
     if (this.#token && this.#options.clock.now() < this.#token.refreshAt) {
       return Promise.resolve(this.#token.value);
     }
-    this.#pending ??= this.#request(signal).finally(() => {
+    this.#pending ??= inSpan(
+      "ingest.token",
+      { "server.address": new URL(this.#url).host },
+      () => this.#request(signal),
+    ).finally(() => {
       this.#pending = undefined;
     });
     return this.#pending;

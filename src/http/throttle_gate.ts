@@ -8,6 +8,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { ThrottledError } from "../errors.ts";
+import { spanEvent } from "../telemetry/span_scope.ts";
 
 /** Options of {@link ThrottleGate}. */
 export interface ThrottleGateOptions {
@@ -67,6 +68,7 @@ export class ThrottleGate {
     for (;;) {
       const waitMs = this.#openAt - this.#clock.now();
       if (waitMs <= 0) return;
+      spanEvent("ingest.throttle.wait", { "ingest.wait_ms": waitMs });
       await this.#clock.sleep(waitMs, signal);
     }
   }

@@ -147,7 +147,26 @@ function containerEnv(
       secretKeyRef: { name: KUBERNETES_NAMES.secret, key: "db_service_token", optional: true },
     },
   });
+  env.push(...telemetryEnv(job));
   return env;
+}
+
+/**
+ * The OpenTelemetry resource of the pod (docs/telemetry.md). Telemetry stays off until an
+ * endpoint is set: `otel_endpoint` in the ConfigMap or `OTEL_EXPORTER_OTLP_ENDPOINT` here.
+ */
+function telemetryEnv(job: string): YamlValue[] {
+  const field = (fieldPath: string) => ({ fieldRef: { fieldPath } });
+  return [
+    { name: "K8S_POD_NAME", valueFrom: field("metadata.name") },
+    { name: "K8S_NAMESPACE", valueFrom: field("metadata.namespace") },
+    envVar("OTEL_SERVICE_NAME", "ingest"),
+    envVar(
+      "OTEL_RESOURCE_ATTRIBUTES",
+      `k8s.cronjob.name=${cronJobName(job)},k8s.pod.name=$(K8S_POD_NAME),` +
+        "k8s.namespace.name=$(K8S_NAMESPACE)",
+    ),
+  ];
 }
 
 /** One CronJob manifest for one job. */
@@ -239,6 +258,10 @@ export function kubernetesCronJobs(input: KubernetesInput): string {
     " (the file watcher reads the same volume).",
     "# The settings.toml in the ConfigMap must not hold client_secret (the pod reads it from the" +
     " Secret) nor log_file (pods log to stderr).",
+    "# Traces and metrics (OTLP/HTTP): add OTEL_EXPORTER_OTLP_ENDPOINT (e.g." +
+    " http://otel-collector.observability:4318) to env, or otel_endpoint to settings.toml;" +
+    " a collector key goes in OTEL_EXPORTER_OTLP_HEADERS from a Secret (secretKeyRef)." +
+    " See docs/telemetry.md.",
   ];
   const local = input.jobs.filter((s) => s.timezone === "local").map((s) => s.job);
   if (local.length > 0) {

@@ -16,6 +16,8 @@ import {
   skipped,
 } from "./run_outcome.ts";
 import type { SharedRunLock } from "./shared_lock.ts";
+import { runInSpan, type RunTracer } from "../telemetry/span_scope.ts";
+import { endRunSpan, runStartAttributes } from "../telemetry/run_spans.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
 
@@ -36,6 +38,8 @@ export interface ExecuteRunOptions {
   onRunning?: () => void;
   /** Called when another process holds the lock and the run is skipped. */
   onLocked?: () => void;
+  /** Traces the run as one span (telemetry on); default none. */
+  tracer?: RunTracer | undefined;
 }
 
 function runOptions(options: ExecuteRunOptions): SyncRunOptions {
@@ -65,8 +69,16 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
   };
 }
 
-/** Runs the job once under the run lock and reports how it ended. */
+/** Runs the job once under the run lock and reports how it ended, as one span when traced. */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
+  const span = options.tracer?.startRun(runStartAttributes(options.kind, options.request));
+  if (span === undefined) return await runLocked(options);
+  const outcome = await runInSpan(span, () => runLocked(options));
+  endRunSpan(span, outcome);
+  return outcome;
+}
+
+async function runLocked(options: ExecuteRunOptions): Promise<RunOutcome> {
   const { kind, signal } = options;
   let lease;
   try {

@@ -12,6 +12,7 @@ import { isMalware, malwareFacetError } from "../graph/malware.ts";
 import type { ResumablePartials } from "./partials.ts";
 import type { StagingArea } from "./placement.ts";
 import type { TransferSlots } from "./transfer_slots.ts";
+import { setSpanAttributes, spanEvent } from "../telemetry/span_scope.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -107,6 +108,7 @@ async function retrying(
   const onFreshUrl = (url: string) => current = { ...current, downloadUrl: url };
   for (let attempt = 1;; attempt++) {
     const started = context.clock.now();
+    setSpanAttributes({ "ingest.file.attempts": attempt });
     try {
       const outcome = await attemptOnce(current, context, partial, onFreshUrl);
       logOutcome(file, context, outcome, context.clock.now() - started, attempt);
@@ -148,6 +150,11 @@ async function retrying(
         },
       );
       context.progress?.fileRetrying?.(file.name, delayMs);
+      spanEvent("ingest.retry", {
+        "ingest.attempt": attempt,
+        "ingest.wait_ms": delayMs,
+        "ingest.reason": reason,
+      });
       await context.clock.sleep(delayMs, context.signal);
     }
   }

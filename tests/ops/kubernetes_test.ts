@@ -98,7 +98,13 @@ Deno.test("kubernetesCronJobs() prints one CronJob per job with the overlap skip
     INGEST_JOBS__REPORTS__DB_SERVICE_TOKEN: {
       secretKeyRef: { name: "ingest-credentials", key: "db_service_token", optional: true },
     },
+    K8S_POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
+    K8S_NAMESPACE: { fieldRef: { fieldPath: "metadata.namespace" } },
+    OTEL_SERVICE_NAME: "ingest",
+    OTEL_RESOURCE_ATTRIBUTES: "k8s.cronjob.name=ingest-reports,k8s.pod.name=$(K8S_POD_NAME)," +
+      "k8s.namespace.name=$(K8S_NAMESPACE)",
   });
+  assert.match(text, /# Traces and metrics \(OTLP\/HTTP\): add OTEL_EXPORTER_OTLP_ENDPOINT/);
   assert.deepEqual(
     container.volumeMounts.map((m: Doc) => m.mountPath),
     ["/etc/ingest", "/var/run/secrets/ingest", "/data", "/tmp"],
