@@ -14,7 +14,7 @@ import type { Slots } from "./slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
 import { SyncJob } from "./sync_job.ts";
-import type { Telemetry } from "./telemetry/telemetry.ts";
+import type { Telemetry } from "./telemetry/telemetry_api.ts";
 
 /** Injected process facilities the runtime needs. */
 export interface RuntimeDeps {

@@ -14,7 +14,8 @@ import { toZonedIso } from "../schedule/schedule_math.ts";
 import { DaemonLine } from "./daemon_line.ts";
 import { SyncDisplay } from "./sync_display.ts";
 import { jobSummaryLine, outcomeJson, summaryLines } from "./summary.ts";
-import { startTelemetry, type Telemetry, telemetryOff } from "../telemetry/telemetry.ts";
+import { startTelemetry, telemetryOff } from "../telemetry/telemetry.ts";
+import type { Telemetry } from "../telemetry/telemetry_api.ts";
 
 /** Flags of `trigger` / `run-once`. */
 export interface WindowFlags {

@@ -31,7 +31,7 @@ import { VERSION } from "../version.ts";
 import type { OtelConfig } from "./otel_config.ts";
 import { FetchTransport, MetricExporter, spanExporter } from "./otlp_exporters.ts";
 import type { RunTracer, SpanAttributes, TraceSpan } from "./span_scope.ts";
-import type { Telemetry } from "./telemetry.ts";
+import type { Telemetry } from "./telemetry_api.ts";
 
 const log = getLogger(["ingest", "telemetry"]);
 

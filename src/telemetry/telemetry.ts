@@ -10,7 +10,6 @@
  */
 import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
-import type { Metrics } from "../metrics.ts";
 import { Network } from "../network.ts";
 import { VERSION } from "../version.ts";
 import {
@@ -20,25 +19,11 @@ import {
   type OtelConfig,
   otelConfig,
 } from "./otel_config.ts";
-import type { RunTracer } from "./span_scope.ts";
+import type { Telemetry } from "./telemetry_api.ts";
 
 export { EXIT_FLUSH_MS };
 
 const log = getLogger(["ingest", "telemetry"]);
-
-/** Telemetry as the commands see it. */
-export interface Telemetry extends AsyncDisposable {
-  readonly enabled: boolean;
-  /**
-   * The tracer of one job's runs (undefined when off); the job's metrics view is bridged to
-   * OTLP metrics labelled `job`.
-   */
-  forJob(job: string, metrics: Metrics): RunTracer | undefined;
-  /** Exports everything pending; resolves whether or not the collector answered. */
-  flush(): Promise<void>;
-  /** Flushes and stops, within the exit deadline; later calls do nothing. */
-  shutdown(): Promise<void>;
-}
 
 /** Telemetry that is off: every method does nothing. */
 export const telemetryOff: Telemetry = {
