@@ -15,6 +15,7 @@ import type { PlannedWindow } from "./sync/catch_up.ts";
 import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { FolderLister } from "./sync/listing.ts";
+import { ledgerFor, recordPlaced } from "./sync/ledger_store.ts";
 import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { unsafeNameReason } from "./sync/safe_names.ts";
@@ -228,6 +229,7 @@ export class SyncJob implements SyncRunner {
     options.progress?.phase?.("asking-db");
     const ingested = new Set(await this.#db.listIngested(window, signal));
     options.progress?.phase?.("listing");
+    const ledger = ledgerFor(saved.state, options.ignoreLedger ?? false, runId);
     const listing = await this.#lister.list({
       saved: saved.state,
       full: options.fullListing ?? false,
@@ -248,6 +250,9 @@ export class SyncJob implements SyncRunner {
       ingested,
       now: this.#clock.now(),
       runId,
+      reported: (file) => listing.reported(file),
+      ...(ledger ? { placedBefore: (file: RemoteFile) => ledger.matches(file) } : {}),
+      emptyGraceMs: this.#settings.empty_file_grace_minutes * 60_000,
     });
     addListingCounts(selection.counts, listing.counted());
     throwIfAborted(signal);
@@ -290,6 +295,13 @@ export class SyncJob implements SyncRunner {
     });
     plan.toDownload.forEach((file, i) => addOutcome(result, file.name, outcomes[i]));
     countUsage();
+    await recordPlaced({
+      store: this.#state,
+      placed: plan.toDownload.filter((_, i) => outcomes[i]?.kind === "placed"),
+      now: this.#clock.now(),
+      maxCatchUpHours: this.#settings.max_catch_up_hours,
+      runId,
+    });
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
         run_id: runId,
@@ -312,6 +324,7 @@ export class SyncJob implements SyncRunner {
           ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "exists"),
         ],
         held: selection.held,
+        arrivals: selection.arrivals,
       });
     return { result, commit };
   }
@@ -457,6 +470,7 @@ function logFinished(result: SyncResult): void {
   };
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
+    "{unchanged_content} unchanged content, {held_empty} empty held, {arrived} arrived, " +
     "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms, " +
     "{graph_requests} Graph requests ({graph_resource_units} resource units, {listing})";
   if (result.failed.length > 0) log.warn(message, properties);

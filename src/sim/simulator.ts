@@ -95,6 +95,14 @@ class RunningSimulator implements Simulator {
     return this.#parts.state.moveItem(from, to, library);
   }
 
+  copyItem(from: string, to: string, library?: string): string {
+    return this.#parts.state.copyItem(from, to, library);
+  }
+
+  editMetadata(path: string, library?: string): string {
+    return this.#parts.state.editMetadata(path, library);
+  }
+
   expireDeltaLinks(): void {
     this.#parts.delta.expireLinks();
   }

@@ -52,10 +52,11 @@ export const retryEntrySchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   /**
-   * Why it is kept: it failed, it was too young, it was still waiting in `ingestion_dir`, or its
-   * modification time was at or after the window's end (a server clock ahead of ours).
+   * Why it is kept: it failed, it was too young, it was still waiting in `ingestion_dir`, its
+   * modification time was at or after the window's end (a server clock ahead of ours), or it was
+   * an empty placeholder inside `empty_file_grace_minutes` (`empty`).
    */
-  reason: z.enum(["failed", "min_age", "pending", "future"]),
+  reason: z.enum(["failed", "min_age", "pending", "future", "empty"]),
   /** The item's server `lastModifiedDateTime` when it was kept. */
   last_modified: isoInstant(),
   /** What the listing said of the file, so it can be fetched without listing it again. */
@@ -65,6 +66,11 @@ export const retryEntrySchema = z.object({
   drive_id: z.string().optional(),
   /** The item's eTag, so a kept partial download of an unchanged item can be resumed. */
   etag: z.string().optional(),
+  /**
+   * The file's arrival time when it was held (see `sync/arrival.ts`): the minimum age and the
+   * empty-file grace count from it, not from a back-dated modification time.
+   */
+  arrived_at: isoInstant().optional(),
 });
 
 /** The last run that finished with exit 0 or 3. */
@@ -100,6 +106,17 @@ export const partialEntrySchema = z.object({
   started_at: isoInstant(),
 });
 
+/**
+ * The content-identity ledger: what this job itself placed, so a later version of an item with
+ * the same content (a column edit: new eTag and Modified, same cTag and bytes) is not downloaded
+ * again. Binary, base64: per entry 20 bytes (an 8-byte hash of the item id, a 4-byte hash of the
+ * cTag, a 4-byte hash of QuickXorHash and size, 0 when absent, and the placed time in whole
+ * seconds), sorted by id hash; see `sync/placed_ledger.ts`.
+ */
+export const ledgerSchema = z.object({
+  entries: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -113,6 +130,7 @@ export const jobStateSchema = z.object({
   /** Intervals left out by capped catch-ups, until a run's window covers them. */
   uncovered: z.array(uncoveredIntervalSchema).optional(),
   partials: z.array(partialEntrySchema).optional(),
+  ledger: ledgerSchema.optional(),
 });
 
 /** What a job remembers between runs. */
@@ -123,3 +141,4 @@ export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
 export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;
 export type PartialEntry = z.infer<typeof partialEntrySchema>;
+export type LedgerState = z.infer<typeof ledgerSchema>;

@@ -25,6 +25,9 @@ export const SYNC_METRICS = {
   lastGraphRequests: "syncjob.last_run.graph_requests",
   lastGraphResourceUnits: "syncjob.last_run.graph_resource_units",
   skippedVerification: "syncjob.skipped_verification.count",
+  unchangedContent: "syncjob.unchanged_content.count",
+  heldEmpty: "syncjob.held_empty.count",
+  selectedArrived: "syncjob.selected_arrived.count",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -88,6 +91,26 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
   );
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
+  recordSelection(metrics, result);
+}
+
+/** The "what counts as new" counts of a finished run (see `sync/arrival.ts`). */
+function recordSelection(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.unchangedContent,
+    result.unchanged_content,
+    "Files skipped: this job already placed this content (unchanged_content)",
+  );
+  metrics.inc(
+    SYNC_METRICS.heldEmpty,
+    result.held_empty,
+    "Empty files held for empty_file_grace_minutes",
+  );
+  metrics.inc(
+    SYNC_METRICS.selectedArrived,
+    result.arrived,
+    "Files selected as arrivals a delta page reported, whatever their dates",
+  );
 }
 
 /** Records the files an aborted run placed before it stopped (the run itself counts as failed). */

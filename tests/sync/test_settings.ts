@@ -55,6 +55,8 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     listing: "delta",
     rewritten_extensions: [...DEFAULT_REWRITTEN_EXTENSIONS],
     max_parallel_jobs: 2,
+    // Not the default (10): most tests seed 0-byte files; grace tests set it.
+    empty_file_grace_minutes: 0,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
