@@ -297,7 +297,7 @@ export class SyncJob implements SyncRunner {
     countUsage();
     await recordPlaced({
       store: this.#state,
-      placed: plan.toDownload.filter((_, i) => outcomes[i]?.kind === "placed"),
+      placed: placedVersions(plan.toDownload, outcomes),
       now: this.#clock.now(),
       maxCatchUpHours: this.#settings.max_catch_up_hours,
       runId,
@@ -430,6 +430,16 @@ function planDownloads(
     } else plan.toDownload.push(file);
   }
   return plan;
+}
+
+/** The versions placed: the listed one, or the one a restarted Range download fetched. */
+function placedVersions(files: RemoteFile[], outcomes: (FileOutcome | undefined)[]): RemoteFile[] {
+  const placed: RemoteFile[] = [];
+  files.forEach((file, i) => {
+    const outcome = outcomes[i];
+    if (outcome?.kind === "placed") placed.push(outcome.current ?? file);
+  });
+  return placed;
 }
 
 function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | undefined): void {

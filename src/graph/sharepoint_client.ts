@@ -108,6 +108,11 @@ export interface DownloadResult {
   verification: Exclude<Verification, { kind: "mismatch" }>;
   /** Bytes kept from an earlier attempt and continued with a Range request (0 = from scratch). */
   resumedFrom: number;
+  /**
+   * The version downloaded, when a Range continuation found the item changed since the listing
+   * and started over (see `same_version.ts`); undefined when it is the listed one.
+   */
+  current?: RemoteFile;
 }
 
 /** Reads one SharePoint folder through Microsoft Graph. */

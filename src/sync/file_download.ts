@@ -22,7 +22,14 @@ export type PlacedVerification = DownloadResult["verification"];
 
 /** How one file ended. */
 export type FileOutcome =
-  | { kind: "placed"; bytes: number; verification?: PlacedVerification; resumedFrom?: number }
+  | {
+    kind: "placed";
+    bytes: number;
+    verification?: PlacedVerification;
+    resumedFrom?: number;
+    /** The version placed, when the item changed since the listing (see `same_version.ts`). */
+    current?: RemoteFile;
+  }
   /** A file of that name appeared in `ingestion_dir` meanwhile (a racing run): nothing replaced. */
   | { kind: "exists" }
   | { kind: "failed"; reason: string };
@@ -166,6 +173,7 @@ async function attemptOnce(
         bytes: result.bytes,
         verification: result.verification,
         resumedFrom: result.resumedFrom,
+        ...(result.current ? { current: result.current } : {}),
       }
       : { kind: "exists" };
   } finally {
