@@ -232,7 +232,8 @@ export class SyncJob implements SyncRunner {
     const ledger = ledgerFor(saved.state, options.ignoreLedger ?? false, runId);
     const listing = await this.#lister.list({
       saved: saved.state,
-      full: options.fullListing ?? false,
+      // Ignoring the ledger lists in full: a lost file is not in the changes since the link.
+      full: (options.fullListing ?? false) || (options.ignoreLedger ?? false),
       window,
       runId,
       signal,

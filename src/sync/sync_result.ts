@@ -58,7 +58,7 @@ export interface SyncRunOptions {
   fullListing?: boolean;
   /**
    * Ignore the ledger of content this job placed for this run (`--ignore-ledger`): files the
-   * watcher lost are fetched again when the DB service does not list them.
+   * watcher lost are fetched again when the DB service does not list them. Implies a full listing.
    */
   ignoreLedger?: boolean;
 }
