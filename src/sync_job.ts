@@ -272,6 +272,7 @@ export class SyncJob implements SyncRunner {
       bytes: 0,
       duration_ms: 0,
       listing: listing.mode,
+      ...arrivedFiles(selection.candidates, selection.reasons),
       graph_requests: 0,
       graph_resource_units: 0,
       graph_download_requests: 0,
@@ -431,6 +432,15 @@ function planDownloads(
     } else plan.toDownload.push(file);
   }
   return plan;
+}
+
+/** `arrived_files` of the result: candidates selected as arrivals, when any. */
+function arrivedFiles(
+  candidates: RemoteFile[],
+  reasons: ReadonlyMap<string, string>,
+): { arrived_files?: string[] } {
+  const names = candidates.filter((f) => reasons.get(f.id) === "arrived").map((f) => f.name);
+  return names.length > 0 ? { arrived_files: names } : {};
 }
 
 /** The versions placed: the listed one, or the one a restarted Range download fetched. */

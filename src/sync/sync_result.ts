@@ -89,6 +89,11 @@ export interface SyncResult {
   held_empty: number;
   /** Candidates selected because a delta page reported them although their dates are old. */
   arrived: number;
+  /**
+   * The names of those candidates (selection reason `arrived`; every other candidate was selected
+   * as `in_window`); absent when none.
+   */
+  arrived_files?: string[];
   /** Names placed in `ingestion_dir` (in a dry run: the names that would be). */
   downloaded: string[];
   failed: FailedFile[];

@@ -60,6 +60,7 @@ Deno.test("sim: back-dated arrivals (synced, uploaded, moved, copied in) are pla
     ["copied.csv", "moved.csv", "rclone.csv", "synced.csv"],
   );
   assert.equal(delta.arrived, 3, "three have both dates old");
+  assert.deepEqual(sorted(delta.arrived_files ?? []), ["copied.csv", "moved.csv", "rclone.csv"]);
   // Children paging sees only what one of the dates puts in the window.
   assert.deepEqual(children.downloaded, ["synced.csv"]);
   assert.equal(children.arrived, 0);
