@@ -26,7 +26,10 @@ export interface RemoteFile {
   driveId: string;
   name: string;
   size: number;
-  /** Server-side modification time (not the client-set `fileSystemInfo`). */
+  /**
+   * `lastModifiedDateTime`. On SharePoint it is the same field as `fileSystemInfo`'s, which sync
+   * clients and uploads may back-date; moves and copies keep it (real-sharepoint-quirks.md §1).
+   */
   lastModified: Date;
   created: Date;
   /** Base64 QuickXorHash, when Graph announced one. */
