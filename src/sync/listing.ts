@@ -4,7 +4,9 @@
  * the next run: the resolved ids, the delta link and the files to offer again.
  *
  * Correctness does not depend on the link: every file a run yields goes through the same window,
- * filter, DB and pending rules. A delta run yields what changed since the link plus the files the
+ * filter, DB, ledger and pending rules (`arrival.ts`). The one difference: a file an incremental
+ * delta page reports is an arrival whatever its dates (a native move or copy, a back-dated
+ * upload; real-sharepoint-quirks.md §1), which children paging cannot tell. A delta run yields what changed since the link plus the files the
  * last run could not place ({@link RetryEntry}); whenever the link cannot stand for "every file
  * that could be a candidate was already seen" (no link, `--full`, catch-up, other globs, a window
  * starting before the last one, a dead link) the folder is enumerated in full.

@@ -104,7 +104,7 @@ export async function selectCandidates(
   const arrivals = new Map<string, number>();
   const held: HeldFile[] = [];
   const context = ruleContext(options);
-  const log_ = (file: RemoteFile, why: string) =>
+  const skipped = (file: RemoteFile, why: string) =>
     log.debug("Skipped {file}: {verdict}", {
       run_id: options.runId,
       file: file.name,
@@ -122,7 +122,7 @@ export async function selectCandidates(
     if (verdict.kind === "filtered" || (verdict.kind === "held" && verdict.reason === "min_age")) {
       counts.skipped_filtered++;
       if (verdict.kind === "held") held.push({ file, reason: "min_age", arrival: verdict.arrival });
-      log_(file, verdict.kind === "held" ? "too_new" : verdict.verdict);
+      skipped(file, verdict.kind === "held" ? "too_new" : verdict.verdict);
     } else if (verdict.kind === "held") {
       counts.held_empty++;
       held.push({ file, reason: "empty", arrival: verdict.arrival });
@@ -132,7 +132,7 @@ export async function selectCandidates(
       });
     } else if (verdict.kind === "ingested") {
       counts.skipped_ingested++;
-      log_(file, "already ingested");
+      skipped(file, "already ingested");
     } else if (verdict.kind === "unchanged_content") {
       counts.unchanged_content++;
       log.info("Skipped {file}: this job already placed this content (unchanged_content)", {
@@ -141,7 +141,10 @@ export async function selectCandidates(
       });
     } else {
       const previous = candidates.get(file.name);
-      if (previous !== undefined) reasons.delete(previous.id);
+      if (previous !== undefined) {
+        reasons.delete(previous.id);
+        arrivals.delete(previous.id);
+      }
       candidates.delete(file.name);
       candidates.set(file.name, file);
       reasons.set(file.id, verdict.reason);
