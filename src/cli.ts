@@ -58,6 +58,8 @@ function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
 }
 
 const FULL_HELP = "list the whole folder, ignoring the saved delta link, for this run";
+const IGNORE_LEDGER_HELP =
+  "download again what this job placed before when the DB service does not list it (the watcher lost files); see docs/troubleshooting.md";
 
 function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   const handlers = commandHandlers();
@@ -122,6 +124,7 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--dry-run", DRY_RUN_HELP)
     .option("--force", "run even while another run of this process is in progress")
     .option("--full", FULL_HELP)
+    .option("--ignore-ledger", IGNORE_LEDGER_HELP)
     .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));
   program.command("next").description("print the next planned run times in the configured zone")

@@ -17,6 +17,7 @@ import { downloadWithRetries, type FileOutcome } from "./sync/file_download.ts";
 import { FileFilter } from "./sync/filters.ts";
 import { FolderLister } from "./sync/listing.ts";
 import { MalwareRegistry } from "./sync/malware_registry.ts";
+import { ledgerFor, recordPlaced } from "./sync/ledger_store.ts";
 import { listedPartials, ResumablePartials } from "./sync/partials.ts";
 import { StagingArea } from "./sync/placement.ts";
 import { FlattenGuard } from "./sync/flatten_guard.ts";
@@ -254,10 +255,12 @@ export class SyncJob implements SyncRunner {
       ),
     );
     options.progress?.phase?.("listing");
+    const ledger = ledgerFor(saved.state, options.ignoreLedger ?? false, runId);
     const listingSpan = startChildSpan(SPAN.listing);
     const listing = await this.#lister.list({
       saved: saved.state,
-      full: options.fullListing ?? false,
+      // Ignoring the ledger lists in full: a lost file is not in the changes since the link.
+      full: (options.fullListing ?? false) || (options.ignoreLedger ?? false),
       window,
       runId,
       signal,
@@ -279,6 +282,9 @@ export class SyncJob implements SyncRunner {
       ingested,
       now: this.#clock.now(),
       runId,
+      reported: (file) => listing.reported(file),
+      ...(ledger ? { placedBefore: (file: RemoteFile) => ledger.matches(file) } : {}),
+      emptyGraceMs: this.#settings.empty_file_grace_minutes * 60_000,
     });
     addListingCounts(selection.counts, listing.counted());
     endListingSpan(listingSpan, listing.mode, usageBefore, this.#sharepoint.usage(), selection);
@@ -309,6 +315,7 @@ export class SyncJob implements SyncRunner {
       bytes: 0,
       duration_ms: 0,
       listing: listing.mode,
+      ...arrivedFiles(selection.candidates, selection.reasons),
       graph_requests: 0,
       graph_resource_units: 0,
       graph_download_requests: 0,
@@ -339,6 +346,13 @@ export class SyncJob implements SyncRunner {
     });
     addRelativePaths(result, plan.toDownload);
     countUsage();
+    await recordPlaced({
+      store: this.#state,
+      placed: placedVersions(plan.toDownload, outcomes),
+      now: this.#clock.now(),
+      maxCatchUpHours: this.#settings.max_catch_up_hours,
+      runId,
+    });
     if (signal?.aborted) {
       log.warn("Sync aborted {run_id} after placing {downloaded_count} of {planned} files", {
         run_id: runId,
@@ -362,6 +376,7 @@ export class SyncJob implements SyncRunner {
           ...plan.toDownload.filter((_, i) => outcomes[i]?.kind === "exists"),
         ],
         held: selection.held,
+        arrivals: selection.arrivals,
       });
     };
     return { result, commit };
@@ -497,6 +512,25 @@ function addRelativePaths(result: SyncResult, files: readonly RemoteFile[]): voi
   }
 }
 
+/** `arrived_files` of the result: candidates selected as arrivals, when any. */
+function arrivedFiles(
+  candidates: RemoteFile[],
+  reasons: ReadonlyMap<string, string>,
+): { arrived_files?: string[] } {
+  const names = candidates.filter((f) => reasons.get(f.id) === "arrived").map((f) => f.name);
+  return names.length > 0 ? { arrived_files: names } : {};
+}
+
+/** The versions placed: the listed one, or the one a restarted Range download fetched. */
+function placedVersions(files: RemoteFile[], outcomes: (FileOutcome | undefined)[]): RemoteFile[] {
+  const placed: RemoteFile[] = [];
+  files.forEach((file, i) => {
+    const outcome = outcomes[i];
+    if (outcome?.kind === "placed") placed.push(outcome.current ?? file);
+  });
+  return placed;
+}
+
 function addOutcome(result: SyncResult, name: string, outcome: FileOutcome | undefined): void {
   if (outcome === undefined) return;
   if (outcome.kind === "placed") {
@@ -536,6 +570,7 @@ function logFinished(result: SyncResult): void {
   };
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
+    "{unchanged_content} unchanged content, {held_empty} empty held, {arrived} arrived, " +
     "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms, " +
     "{graph_requests} Graph requests ({graph_resource_units} resource units, {listing})";
   if (result.failed.length > 0) log.warn(message, properties);

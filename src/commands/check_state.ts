@@ -7,6 +7,7 @@
 import type { Settings } from "../config/settings.ts";
 import { stateStoreFor } from "../state/job_state.ts";
 import type { JobState } from "../state/state_wire.ts";
+import { describeLedger } from "./check_ledger.ts";
 
 /** A ✓ line of `ingest check`. */
 export interface StateLine {
@@ -26,7 +27,7 @@ export function formatAge(ms: number): string {
 /** Describes `state` for an operator (pure). */
 export function describeState(
   state: JobState,
-  settings: Pick<Settings, "listing">,
+  settings: Pick<Settings, "listing"> & Partial<Pick<Settings, "max_catch_up_hours">>,
   now: number,
   folderId?: string,
 ): string {
@@ -56,6 +57,8 @@ export function describeState(
     const more = retry.length > 5 ? ` and ${retry.length - 5} more` : "";
     parts.push(`${retry.length} file(s) pending retry: ${shown}${more}`);
   }
+  const maxCatchUp = { max_catch_up_hours: settings.max_catch_up_hours ?? 168 };
+  parts.push(...describeLedger(state, maxCatchUp, now, formatAge));
   if (state.malformed !== undefined && state.malformed.length > 0) {
     parts.push(`${state.malformed.length} listed item(s) skipped as malformed, looked at again`);
   }

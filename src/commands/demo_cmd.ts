@@ -1,7 +1,9 @@
 /**
  * `ingest demo`: the README's first command. Starts the simulator with sample files, runs one
  * sync into `./demo/incoming`, lets a pretend file watcher record some files as ingested, adds a
- * new file, then runs again to show that nothing is downloaded twice. Needs no settings file.
+ * new file and a back-dated one (synced in with dates two years old, real-sharepoint-quirks.md
+ * §1), then runs again to show that nothing is downloaded twice and the back-dated arrival is
+ * placed. Needs no settings file.
  * @module
  */
 import { join, resolve } from "node:path";
@@ -14,6 +16,9 @@ import { startSimulator } from "../sim/simulator.ts";
 import type { Simulator } from "../sim/types.ts";
 import type { CliContext } from "./context.ts";
 import { summaryLines } from "./summary.ts";
+
+/** The demo's back-dated arrival: synced in with dates two years old. */
+const BACK_DATED = "synced_from_laptop.csv";
 
 /** Marks a folder the demo created, so a later demo may empty it (and only such a folder). */
 const MARKER = ".ingest-demo";
@@ -111,9 +116,18 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
     path: "Reports/late_arrival.csv",
     content: new TextEncoder().encode("id,value\n1,42\n"),
   });
+  const twoYearsAgo = new Date(ctx.deps.clock.now() - 730 * 86_400_000);
+  sim.addFile({
+    path: `Reports/${BACK_DATED}`,
+    content: new TextEncoder().encode("id,value\n1,2024\n"),
+    lastModified: twoYearsAgo,
+    created: twoYearsAgo,
+  });
   ctx.print(
     `\nMeanwhile the file watcher recorded ${consumed.length} of the ${placed.length} files as ingested in the ` +
-      `DB service, the others still wait in ${dir}, and a new file "late_arrival.csv" appeared in SharePoint.`,
+      `DB service, the others still wait in ${dir}, a new file "late_arrival.csv" appeared in SharePoint, ` +
+      `and "${BACK_DATED}" was synced in keeping its dates of ${twoYearsAgo.getUTCFullYear()} ` +
+      "(outside any time window: it is placed because delta reports it as arrived).",
   );
 
   const second = await scheduler.trigger({});

@@ -25,6 +25,8 @@ export interface WindowFlags {
   force?: boolean;
   /** `--full`: ignore the saved delta link for this run. */
   full?: boolean;
+  /** `--ignore-ledger`: ignore the ledger of content this job placed, for this run. */
+  ignoreLedger?: boolean;
   /** `--job NAME` (repeatable); empty: every job. */
   job?: string[];
 }
@@ -42,6 +44,7 @@ export function windowRequest(flags: WindowFlags): TriggerRequest {
   if (flags.full || flags.since !== undefined || flags.lookback !== undefined) {
     request.fullListing = true;
   }
+  if (flags.ignoreLedger) request.ignoreLedger = true;
   return request;
 }
 

@@ -44,6 +44,8 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     `Graph: ${result.graph_requests} request(s), ${result.graph_resource_units} resource unit(s) ` +
     `(${result.listing}), ${result.graph_download_requests} download request(s)`,
   ];
+  const selection = selectionLine(result);
+  if (selection !== undefined) lines.push(selection);
   if (result.window !== undefined) lines.push(`Window: ${result.window.description}`);
   if (result.window?.uncovered !== undefined) {
     const { since, until, command } = result.window.uncovered;
@@ -76,6 +78,21 @@ export function summaryLines(result: SyncResult, ingestionDir: string): string[]
     );
   }
   return lines;
+}
+
+/** The "what counts as new" counts, when any is non-zero. */
+function selectionLine(result: SyncResult): string | undefined {
+  const parts: string[] = [];
+  if (result.arrived > 0) {
+    parts.push(`${result.arrived} arrived with old dates (reported by delta)`);
+  }
+  if (result.unchanged_content > 0) {
+    parts.push(`${result.unchanged_content} unchanged content already placed by this job`);
+  }
+  if (result.held_empty > 0) {
+    parts.push(`${result.held_empty} empty file(s) held for empty_file_grace_minutes`);
+  }
+  return parts.length === 0 ? undefined : `Selection: ${parts.join(", ")}`;
 }
 
 /** JSON document for `--json`: the result, or why there is none. */

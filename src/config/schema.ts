@@ -236,6 +236,9 @@ export const settingsSchema = z.strictObject({
       error: 'must be an http(s) URL like "http://otel-collector:4318"',
     },
   ).optional(),
+  // --- what counts as new (#21) ---
+  /** A 0-byte file waits this long after its arrival for its content before it is placed empty. */
+  empty_file_grace_minutes: nonNegative().max(10_080).default(10),
 });
 
 /** Settings as validated, before paths are resolved. */
@@ -286,6 +289,7 @@ export function keyKind(key: keyof RawSettings): KeyKind {
     "max_catch_up_hours",
     "initial_lookback_hours",
     "max_parallel_jobs",
+    "empty_file_grace_minutes",
   ];
   if (listKeys.includes(key)) return "list";
   if (boolKeys.includes(key)) return "boolean";

@@ -35,6 +35,7 @@ import type { GraphApi } from "./graph_api.ts";
 import { QuickXorHash } from "./quickxorhash.ts";
 import type { DownloadOptions, DownloadResult, RemoteFile } from "./sharepoint_client.ts";
 import { announcedLength, continuesPrefix } from "./range_response.ts";
+import { currentVersion, rangeHeaders } from "./same_version.ts";
 import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
 import { verifyDownload } from "./verification.ts";
 import { checkBody, readHead } from "./body_check.ts";
@@ -74,15 +75,17 @@ interface Prefix {
  */
 export async function downloadFile(
   deps: DownloadDeps,
-  file: RemoteFile,
+  listed: RemoteFile,
   destination: string,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
+  let file = listed;
   const what = `"${file.name}"`;
   let prefix: Prefix = { offset: 0, hash: new QuickXorHash() };
   if (options.resume) prefix.offset = await hashPrefix(destination, prefix.hash);
   let source: Source | undefined = file.downloadUrl ? { url: file.downloadUrl } : undefined;
   let renewed = false;
+  let versionChecked = false;
   for (;;) {
     throwIfAborted(options.signal, what);
     // One controller per attempt: aborted by the body's idle watchdog or by the run's signal
@@ -90,6 +93,20 @@ export async function downloadFile(
     const idle = followingController(options.signal);
     try {
       const signal = idle.signal;
+      if (prefix.offset > 0 && !versionChecked) {
+        versionChecked = true;
+        const now = await currentVersion(deps.api, file, what, signal);
+        if (now.changed) {
+          deps.logger.info("Starting {name} over: it changed since its partial download began", {
+            name: file.name,
+            offset: prefix.offset,
+            etag: now.file.eTag,
+          });
+          prefix = { offset: 0, hash: new QuickXorHash() };
+          source = now.file.downloadUrl ? { url: now.file.downloadUrl } : undefined;
+          file = now.file;
+        }
+      }
       if (source === undefined) {
         source = await freshSource(deps.api, file, what, signal);
         if ("url" in source) options.onFreshUrl?.(source.url);
@@ -112,7 +129,7 @@ export async function downloadFile(
             // The file's own bytes: Deno's fetch otherwise asks for gzip/br and decodes them.
             headers: {
               "accept-encoding": "identity",
-              ...(ranged ? { range: `bytes=${prefix.offset}-` } : {}),
+              ...(ranged ? rangeHeaders(file, prefix.offset) : {}),
             },
             // A 403 is read here: malware (§13) is told apart from an expired URL (§6).
             passStatuses: ranged ? [403, 416] : [403],
@@ -155,13 +172,17 @@ export async function downloadFile(
             quickXorHash: prefix.hash.digestBase64(),
           };
           const announced = { length: 0, total: prefix.offset };
-          return await conclude(file, destination, options, {
-            streamed,
-            announced,
-            url,
-            prefix,
-            contentType: undefined,
-          });
+          return withVersion(
+            await conclude(file, destination, options, {
+              streamed,
+              announced,
+              url,
+              prefix,
+              contentType: undefined,
+            }),
+            listed,
+            file,
+          );
         }
         if (kept === "full") {
           deps.logger.info("The server ignored the Range request for {name}; starting over", {
@@ -176,17 +197,24 @@ export async function downloadFile(
           });
         }
       }
-      return await stream(deps, file, destination, options, {
-        response,
-        url,
-        idle,
-        what,
-        prefix,
-      });
+      return withVersion(
+        await stream(deps, file, destination, options, { response, url, idle, what, prefix }),
+        listed,
+        file,
+      );
     } finally {
       idle.release();
     }
   }
+}
+
+/** `result`, naming the version downloaded when it is not the listed one. */
+function withVersion(
+  result: DownloadResult,
+  listed: RemoteFile,
+  downloaded: RemoteFile,
+): DownloadResult {
+  return downloaded === listed ? result : { ...result, current: downloaded };
 }
 
 /** An `AbortController` that also aborts when `outer` does, until {@link release}. */

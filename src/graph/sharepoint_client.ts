@@ -37,7 +37,10 @@ export interface RemoteFile {
    */
   path?: string;
   size: number;
-  /** Server-side modification time (not the client-set `fileSystemInfo`). */
+  /**
+   * `lastModifiedDateTime`. On SharePoint it is the same field as `fileSystemInfo`'s, which sync
+   * clients and uploads may back-date; moves and copies keep it (real-sharepoint-quirks.md §1).
+   */
   lastModified: Date;
   created: Date;
   /** Base64 QuickXorHash, when Graph announced one. */
@@ -151,6 +154,11 @@ export interface DownloadResult {
   verification: Exclude<Verification, { kind: "mismatch" }>;
   /** Bytes kept from an earlier attempt and continued with a Range request (0 = from scratch). */
   resumedFrom: number;
+  /**
+   * The version downloaded, when a Range continuation found the item changed since the listing
+   * and started over (see `same_version.ts`); undefined when it is the listed one.
+   */
+  current?: RemoteFile;
 }
 
 /** Reads one SharePoint folder through Microsoft Graph. */

@@ -66,6 +66,7 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
     trigger,
     ...(request.progress ? { progress: request.progress } : {}),
     ...(request.fullListing ? { fullListing: true } : {}),
+    ...(request.ignoreLedger ? { ignoreLedger: true } : {}),
   };
 }
 

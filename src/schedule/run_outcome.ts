@@ -35,6 +35,8 @@ export interface RunRequest {
   progress?: SyncProgress;
   /** Ignore the saved delta link for this run (`--full`, `--since`, `--lookback`). */
   fullListing?: boolean;
+  /** Ignore the ledger of content this job placed, for this run (`--ignore-ledger`). */
+  ignoreLedger?: boolean;
 }
 
 /** Options of a manual trigger. */

@@ -3,7 +3,8 @@
  * `GET {sitePath}/_layouts/15/download.aspx?UniqueId=…&Translate=false&tempauth=…&ApiVersion=2.0`.
  * It refuses requests that carry `Authorization` (401; unless `acceptAuthorization`, as real
  * SharePoint usually ignores the header), reordered or forged URLs (401) and expired ones (403);
- * honours a single `Range` (206, or 416); and streams bodies chunk by chunk from what the item
+ * honours a single `Range` (206, or 416) unless an `If-Range` names another eTag (then 200 with
+ * the whole current file, RFC 9110 §13.1.5); and streams bodies chunk by chunk from what the item
  * serves (its rewritten bytes when SharePoint rewrote it). It counts how many bodies stream at
  * the same time.
  * @module
@@ -122,14 +123,17 @@ export class DownloadEndpoint implements Endpoint {
     if (file.quirks?.malware) return malwareAnswer(context);
     const source = file.served ?? file.source;
     const size = sourceSize(source);
+    const etag = `"{${item.uniqueId.toUpperCase()}},${item.version}"`;
     const headers = graphHeaders(context.ids, {
       "content-type": "application/octet-stream",
       "accept-ranges": "bytes",
       "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(item.name)}`,
-      etag: `"{${item.uniqueId.toUpperCase()}},${item.version}"`,
+      etag,
       "last-modified": new Date(item.modified).toUTCString(),
     });
-    const range = parseRange(request.headers.get("range"), size);
+    const ifRange = request.headers.get("if-range");
+    const changed = ifRange !== null && ifRange !== etag;
+    const range = changed ? undefined : parseRange(request.headers.get("range"), size);
     if (range === "unsatisfiable") {
       return graphError(416, context.ids, {
         code: "invalidRange",

@@ -86,7 +86,7 @@ const ITEM_PROPERTIES: [string, (view: ItemView) => unknown][] = [
   ["lastModifiedDateTime", (v) => isoSeconds(v.item.modified)],
   ["name", (v) => v.item.file?.quirks?.omit === "name" ? undefined : v.item.name],
   ["webUrl", (v) => `${driveWebUrl(v.context.state, v.drive)}${encodePath(v.names)}`],
-  ["cTag", (v) => v.item.file && `"c:{${v.item.uniqueId}},${v.item.version}"`],
+  ["cTag", (v) => v.item.file && `"c:{${v.item.uniqueId}},${v.item.contentVersion}"`],
   [
     "size",
     (v) => v.item.file?.quirks?.omit === "size" ? undefined : v.context.state.sizeOf(v.item),

@@ -135,6 +135,14 @@ class RunningSimulator implements Simulator {
     this.#parts.state.movesReportDescendants = report;
   }
 
+  copyItem(from: string, to: string, library?: string): string {
+    return this.#parts.state.copyItem(from, to, library);
+  }
+
+  editMetadata(path: string, library?: string): string {
+    return this.#parts.state.editMetadata(path, library);
+  }
+
   expireDeltaLinks(): void {
     this.#parts.delta.expireLinks();
   }

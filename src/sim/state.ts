@@ -56,6 +56,11 @@ export interface SimItem {
   /** SharePoint's UniqueId (GUID), used in eTag/cTag and download URLs. */
   readonly uniqueId: string;
   version: number;
+  /**
+   * Version of the content, used in the cTag: a column (metadata) edit, a move or a rename bumps
+   * `version` (eTag) but not this (real-sharepoint-quirks.md §9).
+   */
+  contentVersion: number;
   /** Sequence number of the item's last change (see {@link SimState.changes}). */
   changed: number;
   /** Milliseconds since the epoch, whole seconds. */
@@ -242,9 +247,46 @@ export class SimState {
     item.name = name;
     item.key = nameKey(name);
     item.version++;
-    item.modified = wholeSeconds(this.#now());
+    // A native move keeps createdDateTime and lastModifiedDateTime (quirks §1, pnp/pnpjs#2382).
     this.#attach(parent, item);
     this.touch(item, this.movesReportDescendants);
+    return item.id;
+  }
+
+  /**
+   * Copies the file at `from` to `to` ("Copy to"): a new item with the same content that keeps the
+   * source's `createdDateTime` and `lastModifiedDateTime` (quirks §1, pnp/pnpcore#959).
+   */
+  copyItem(from: string, to: string, library?: string): string {
+    const drive = this.driveBySegment(library);
+    const item = this.resolve(drive.root, splitPath(from));
+    if (item?.file === undefined) throw new RangeError(`Cannot copy "${from}": it is not a file`);
+    const segments = splitPath(to);
+    const name = segments.pop();
+    if (name === undefined) throw new RangeError(`Cannot copy "${from}": the target path is empty`);
+    const parent = this.#ensureFolder(drive, segments);
+    if (parent.folder!.children.has(nameKey(name))) {
+      throw new RangeError(`Cannot copy "${from}" to "${to}": that name is taken`);
+    }
+    const copy = this.#newItem({ driveId: drive.id, name, parent, time: item.created });
+    copy.modified = item.modified;
+    copy.file = { ...item.file };
+    this.#attach(parent, copy);
+    return copy.id;
+  }
+
+  /**
+   * Edits a column (metadata) of the item at `path`: a new eTag and Modified time, the same cTag,
+   * size, hash and bytes (quirks §9).
+   */
+  editMetadata(path: string, library?: string): string {
+    const item = this.resolve(this.driveBySegment(library).root, splitPath(path));
+    if (item?.parent === undefined) {
+      throw new RangeError(`Cannot edit "${path}": it does not exist`);
+    }
+    item.version++;
+    item.modified = wholeSeconds(this.#now());
+    this.touch(item);
     return item.id;
   }
 
@@ -353,6 +395,7 @@ export class SimState {
     if (existing) {
       existing.file = file;
       existing.version++;
+      existing.contentVersion++;
       existing.modified = modified;
       if (spec.created) existing.created = wholeSeconds(spec.created.getTime());
       this.touch(existing);
@@ -429,6 +472,7 @@ export class SimState {
       parent: init.parent,
       uniqueId: this.#random.guid(),
       version: 1,
+      contentVersion: 1,
       changed: 0,
       created: init.time,
       modified: init.time,

@@ -252,13 +252,20 @@ export interface Simulator extends AsyncDisposable {
   addFolder(path: string, library?: string): string;
   /** Deletes a file or folder by path; false when it does not exist. */
   removeItem(path: string, library?: string): boolean;
-  /** Moves and/or renames a file or folder (paths in the library); returns its id. */
+  /**
+   * Moves and/or renames a file or folder (paths in the library); returns its id. Like a native
+   * SharePoint move it keeps `createdDateTime` and `lastModifiedDateTime` and the cTag.
+   */
   moveItem(from: string, to: string, library?: string): string;
   /**
    * Whether moving or renaming a folder reports the items below it in delta (default true). False
    * models a service that reports only the folder (unconfirmed on SharePoint, graph-delta.md).
    */
   setMovesReportDescendants(report: boolean): void;
+  /** Copies a file ("Copy to"): a new id, the same content and both dates kept; returns the id. */
+  copyItem(from: string, to: string, library?: string): string;
+  /** Edits a column of an item: new eTag and Modified time, same cTag and content; returns the id. */
+  editMetadata(path: string, library?: string): string;
   /** Makes every delta link issued so far answer 410 `resyncRequired`. */
   expireDeltaLinks(): void;
   /** Turns folder-scoped delta on or off (off: 501 `notSupported`, root delta still works). */

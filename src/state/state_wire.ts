@@ -52,10 +52,11 @@ export const retryEntrySchema = z.object({
   id: z.string().min(1),
   name: z.string().min(1),
   /**
-   * Why it is kept: it failed, it was too young, it was still waiting in `ingestion_dir`, or its
-   * modification time was at or after the window's end (a server clock ahead of ours).
+   * Why it is kept: it failed, it was too young, it was still waiting in `ingestion_dir`, its
+   * modification time was at or after the window's end (a server clock ahead of ours), or it was
+   * an empty placeholder inside `empty_file_grace_minutes` (`empty`).
    */
-  reason: z.enum(["failed", "min_age", "pending", "future"]),
+  reason: z.enum(["failed", "min_age", "pending", "future", "empty"]),
   /** The item's server `lastModifiedDateTime` when it was kept. */
   last_modified: isoInstant(),
   /** What the listing said of the file, so it can be fetched without listing it again. */
@@ -67,6 +68,11 @@ export const retryEntrySchema = z.object({
   etag: z.string().optional(),
   /** With `include_subfolders`: the path below the folder (`2026/12/x.csv`), for the filters. */
   path: z.string().min(1).optional(),
+  /**
+   * The file's arrival time when it was held (see `sync/arrival.ts`): the minimum age and the
+   * empty-file grace count from it, not from a back-dated modification time.
+   */
+  arrived_at: isoInstant().optional(),
 });
 
 /** The last run that finished with exit 0 or 3. */
@@ -131,6 +137,17 @@ export const listingFailureSchema = z.object({
   message: z.string().min(1),
 });
 
+/**
+ * The content-identity ledger: what this job itself placed, so a later version of an item with
+ * the same content (a column edit: new eTag and Modified, same cTag and bytes) is not downloaded
+ * again. Binary, base64: per entry 20 bytes (an 8-byte hash of the item id, a 4-byte hash of the
+ * cTag, a 4-byte hash of QuickXorHash and size, 0 when absent, and the placed time in whole
+ * seconds), sorted by id hash; see `sync/placed_ledger.ts`.
+ */
+export const ledgerSchema = z.object({
+  entries: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -147,6 +164,7 @@ export const jobStateSchema = z.object({
   malformed: z.array(malformedEntrySchema).optional(),
   malware: z.array(malwareEntrySchema).optional(),
   listing_failure: listingFailureSchema.optional(),
+  ledger: ledgerSchema.optional(),
 });
 
 /** What a job remembers between runs. */
@@ -159,3 +177,4 @@ export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;
 export type PartialEntry = z.infer<typeof partialEntrySchema>;
 export type MalformedEntry = z.infer<typeof malformedEntrySchema>;
 export type MalwareEntry = z.infer<typeof malwareEntrySchema>;
+export type LedgerState = z.infer<typeof ledgerSchema>;

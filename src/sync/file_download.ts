@@ -24,7 +24,14 @@ export type PlacedVerification = DownloadResult["verification"];
 
 /** How one file ended. */
 export type FileOutcome =
-  | { kind: "placed"; bytes: number; verification?: PlacedVerification; resumedFrom?: number }
+  | {
+    kind: "placed";
+    bytes: number;
+    verification?: PlacedVerification;
+    resumedFrom?: number;
+    /** The version placed, when the item changed since the listing (see `same_version.ts`). */
+    current?: RemoteFile;
+  }
   /** A file of that name appeared in `ingestion_dir` meanwhile (a racing run): nothing replaced. */
   | { kind: "exists" }
   /** SharePoint flagged the file as malware: not downloaded, not retried (logged as ERROR). */
@@ -189,6 +196,7 @@ async function attemptOnce(
         bytes: result.bytes,
         verification: result.verification,
         resumedFrom: result.resumedFrom,
+        ...(result.current ? { current: result.current } : {}),
       }
       : { kind: "exists" };
   } finally {

@@ -105,3 +105,8 @@ function hash(id: string): [number, number] {
   high >>>= 0;
   return high === EMPTY && low === EMPTY ? [0, 1] : [high, low];
 }
+
+/** The 64-bit hash {@link IdHashSet} keeps of `id`, as two unsigned 32-bit words; never (0, 0). */
+export function idHash(id: string): [number, number] {
+  return hash(id);
+}

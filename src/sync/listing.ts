@@ -4,7 +4,9 @@
  * the next run: the resolved ids, the delta link and the files to offer again.
  *
  * Correctness does not depend on the link: every file a run yields goes through the same window,
- * filter, DB and pending rules. A delta run yields what changed since the link plus the files the
+ * filter, DB, ledger and pending rules (`arrival.ts`). The one difference: a file an incremental
+ * delta page reports is an arrival whatever its dates (a native move or copy, a back-dated
+ * upload; real-sharepoint-quirks.md §1), which children paging cannot tell. A delta run yields what changed since the link plus the files the
  * last run could not place ({@link RetryEntry}); whenever the link cannot stand for "every file
  * that could be a candidate was already seen" (no link, `--full`, catch-up, other globs, a window
  * starting before the last one, a dead link) the folder is enumerated in full.
@@ -24,6 +26,7 @@ import type {
 } from "../graph/sharepoint_client.ts";
 import type { JobState, JobStateStore } from "../state/job_state.ts";
 import type { ListingState, MalformedEntry, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
+import { arrivalTime, latestTime, type Reported } from "./arrival.ts";
 import { IdHashSet } from "./id_hash_set.ts";
 import { MalformedItems } from "./malformed_items.ts";
 import { subfolderNaming } from "./relative_path.ts";
@@ -75,6 +78,8 @@ export interface ListingOutcome {
   /** Files skipped because a file of that name still waits in `ingestion_dir`. */
   pending: RemoteFile[];
   held: HeldFile[];
+  /** Arrival times of the files above, by item id (see `arrival.ts`), kept in the retry list. */
+  arrivals?: ReadonlyMap<string, number>;
 }
 
 /** The files of one run and how to remember the run. */
@@ -94,6 +99,11 @@ export interface Listing {
    * has recorded its outcome, never for a dry run or an aborted run.
    */
   commit(outcome: ListingOutcome): Promise<void>;
+  /**
+   * Set for a file an incremental delta page reported, or the retry list offered again: such a
+   * file is a candidate whatever its dates (see `arrival.ts`). Undefined for a first enumeration.
+   */
+  reported(file: RemoteFile): Reported | undefined;
 }
 
 /** Why a delta run lists in full, or undefined when the saved link can be used. */
@@ -157,16 +167,22 @@ export class FolderLister {
     const session = { folder };
     const malformed = new MalformedItems(request.runId);
     const files = this.#childrenFiles(session, cached !== undefined, request, malformed);
+    const waiting = heldEmpty(request.saved.retry);
     return {
       mode: "children",
       files,
       counted: () => ({ before: 0, ingested: 0 }),
       skippedMalformed: () => malformed.count,
-      commit: () =>
+      reported: (file) => waiting.get(file.id),
+      commit: (outcome) =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(session.folder, state.resolved, this.#now());
           state.listing = { mode: keepMode ?? "children" };
-          delete state.retry;
+          // Children mode lists every file each run; only held placeholders are kept, so one
+          // whose dates leave the window is still offered again.
+          const retry = retryEntries(outcome).filter((entry) => entry.reason === "empty");
+          if (retry.length > 0) state.retry = retry;
+          else delete state.retry;
           // Every children listing pages the whole folder: nothing to look at apart.
           delete state.malformed;
           delete state.listing_failure;
@@ -232,6 +248,7 @@ export class FolderLister {
     let deltaLink: string;
     for (let attempt = 0;; attempt++) {
       try {
+        feed.incremental = link !== undefined;
         deltaLink = await this.#readFeed(feed, folder, mode, link, request, malformed);
         break;
       } catch (error) {
@@ -307,6 +324,7 @@ export class FolderLister {
       files: feed.files(),
       counted: () => feed.counted(),
       skippedMalformed: () => malformed.count,
+      reported: (file) => feed.reported(file),
       commit: (outcome) =>
         this.#commit((state) => {
           state.resolved = resolvedFrom(resolved, state.resolved, this.#now());
@@ -417,6 +435,7 @@ export class FolderLister {
         subtree?.reset();
         feed.restarted = true;
         malformed.clear();
+        feed.incremental = false;
       } else if (change.kind === "folder_gone") {
         await changes.return("");
         throw new FolderGone();
@@ -513,15 +532,21 @@ class FolderGone extends Error {
 /**
  * The files of one delta feed, deduplicated by id (the last entry wins). Whole entries are held
  * only for the files that can still be candidates: a file the `ingested` rule matches leaves a
- * marker under its id, a file modified before the window only an 8-byte hash of its id, so a full
- * enumeration holds memory in proportion to the window, not the folder.
+ * marker under its id, a file whose created and modified times both lie before the window only an
+ * 8-byte hash of its id, so a full enumeration holds memory in proportion to the window, not the
+ * folder. An incremental feed (read from a saved link) keeps every file it reports: each is an
+ * arrival, whatever its dates (a back-dated upload, a native move or copy; quirks §1).
  */
 class DeltaFeed {
   #window: TimeWindow;
   #ingested: (file: RemoteFile) => boolean;
   #entries = new Map<string, RemoteFile | Marker>();
   #before = new IdHashSet();
+  /** Files the retry list offers again, by id, with their saved arrival time. */
+  #offered = new Map<string, number | undefined>();
   restarted = false;
+  /** True while the pages come from a saved link: every file reported is an arrival. */
+  incremental = false;
 
   constructor(window: TimeWindow, ingested: (file: RemoteFile) => boolean = () => false) {
     this.#window = window;
@@ -531,6 +556,7 @@ class DeltaFeed {
   reset(): void {
     this.#entries.clear();
     this.#before.clear();
+    this.#offered.clear();
   }
 
   add(change: { kind: "file"; file: RemoteFile } | { kind: "gone"; id: string }): void {
@@ -539,7 +565,10 @@ class DeltaFeed {
     if (change.kind === "gone") {
       this.#before.delete(id);
       this.#entries.set(id, "gone");
-    } else if (change.file.lastModified.getTime() < this.#window.since.getTime()) {
+    } else if (this.incremental) {
+      this.#before.delete(id);
+      this.#entries.set(id, change.file);
+    } else if (latestTime(change.file) < this.#window.since.getTime()) {
       this.#before.add(id);
     } else {
       this.#before.delete(id);
@@ -547,10 +576,24 @@ class DeltaFeed {
     }
   }
 
+  /**
+   * Set when `file` came from an incremental feed (see {@link Listing.reported}). A file only the
+   * retry list offers again is offered until its arrival time leaves the window.
+   */
+  reported(file: RemoteFile): Reported | undefined {
+    if (!this.incremental) return undefined;
+    if (!this.#offered.has(file.id)) return {};
+    const reported = { firstSeen: this.#offered.get(file.id) };
+    const arrival = arrivalTime(file, this.#window, reported.firstSeen ?? 0, reported);
+    return arrival >= this.#window.since.getTime() ? reported : undefined;
+  }
+
   /** Adds the saved files to offer again that this feed did not mention. */
   offer(entries: readonly RetryEntry[], folder: RemoteFolder): void {
     for (const entry of entries) {
       if (this.#entries.has(entry.id) || this.#before.has(entry.id)) continue;
+      const arrived = entry.arrived_at === undefined ? undefined : Date.parse(entry.arrived_at);
+      this.#offered.set(entry.id, arrived);
       this.add({ kind: "file", file: fileFromEntry(entry, folder) });
     }
   }
@@ -573,16 +616,30 @@ class DeltaFeed {
   }
 }
 
+/** The retry list's held placeholders (children mode offers them again), by id. */
+function heldEmpty(entries: readonly RetryEntry[] | undefined): Map<string, Reported> {
+  const held = new Map<string, Reported>();
+  for (const entry of entries ?? []) {
+    if (entry.reason !== "empty") continue;
+    const firstSeen = entry.arrived_at === undefined ? undefined : Date.parse(entry.arrived_at);
+    held.set(entry.id, { firstSeen });
+  }
+  return held;
+}
+
 /** What a delta feed remembers of an id it will not hand over. */
 type Marker = "gone" | "ingested";
 
 function retryEntries(outcome: ListingOutcome): RetryEntry[] {
   const entries = new Map<string, RetryEntry>();
-  const add = (file: RemoteFile, reason: RetryEntry["reason"]) =>
-    entries.set(file.id, entryFromFile(file, reason));
-  for (const { file, reason } of outcome.held) add(file, reason);
-  for (const file of outcome.pending) add(file, "pending");
-  for (const file of outcome.failed) add(file, "failed");
+  const add = (file: RemoteFile, reason: RetryEntry["reason"], arrival?: number) => {
+    const entry = entryFromFile(file, reason);
+    if (arrival !== undefined) entry.arrived_at = new Date(arrival).toISOString();
+    entries.set(file.id, entry);
+  };
+  for (const { file, reason, arrival } of outcome.held) add(file, reason, arrival);
+  for (const file of outcome.pending) add(file, "pending", outcome.arrivals?.get(file.id));
+  for (const file of outcome.failed) add(file, "failed", outcome.arrivals?.get(file.id));
   return [...entries.values()];
 }
 

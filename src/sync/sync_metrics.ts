@@ -27,6 +27,9 @@ export const SYNC_METRICS = {
   skippedVerification: "syncjob.skipped_verification.count",
   skippedMalformed: "syncjob.skipped_malformed.count",
   malware: "syncjob.malware.count",
+  unchangedContent: "syncjob.unchanged_content.count",
+  heldEmpty: "syncjob.held_empty.count",
+  selectedArrived: "syncjob.selected_arrived.count",
 } as const;
 
 /** Records a finished run: counters grow by the run's counts, the duration gauge is replaced. */
@@ -91,6 +94,26 @@ export function recordFinishedRun(metrics: Metrics, result: SyncResult): void {
   recordHostileCounts(metrics, result);
   metrics.inc(SYNC_METRICS.runFailures, 0, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, result.duration_ms, "Duration of the last sync run in ms");
+  recordSelection(metrics, result);
+}
+
+/** The "what counts as new" counts of a finished run (see `sync/arrival.ts`). */
+function recordSelection(metrics: Metrics, result: SyncResult): void {
+  metrics.inc(
+    SYNC_METRICS.unchangedContent,
+    result.unchanged_content,
+    "Files skipped: this job already placed this content (unchanged_content)",
+  );
+  metrics.inc(
+    SYNC_METRICS.heldEmpty,
+    result.held_empty,
+    "Empty files held for empty_file_grace_minutes",
+  );
+  metrics.inc(
+    SYNC_METRICS.selectedArrived,
+    result.arrived,
+    "Files selected as arrivals a delta page reported, whatever their dates",
+  );
 }
 
 /** Items the listing skipped as malformed, and files not downloaded as malware. */

@@ -56,6 +56,11 @@ export interface SyncRunOptions {
    * and `--lookback`), then save a fresh link.
    */
   fullListing?: boolean;
+  /**
+   * Ignore the ledger of content this job placed for this run (`--ignore-ledger`): files the
+   * watcher lost are fetched again when the DB service does not list them. Implies a full listing.
+   */
+  ignoreLedger?: boolean;
 }
 
 /** A file that could not be placed, and why. */
@@ -80,6 +85,17 @@ export interface SyncResult {
   skipped_ingested: number;
   skipped_pending: number;
   skipped_filtered: number;
+  /** Skipped: this job already placed this very content (a column edit; see placed_ledger.ts). */
+  unchanged_content: number;
+  /** Held: empty files inside `empty_file_grace_minutes` of their arrival; offered again later. */
+  held_empty: number;
+  /** Candidates selected because a delta page reported them although their dates are old. */
+  arrived: number;
+  /**
+   * The names of those candidates (selection reason `arrived`; every other candidate was selected
+   * as `in_window`); absent when none.
+   */
+  arrived_files?: string[];
   /**
    * Names placed in `ingestion_dir` (in a dry run: the names that would be). With
    * `include_subfolders` these are relative paths with `/` (mirror) or flattened names.

@@ -8,7 +8,7 @@ import { VtScreen } from "../helpers/vt_screen.ts";
 const RECORD = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[?(DBG|INF|WRN|ERR)\]? ingest\./;
 const BLOCK =
   /^(Starting|Authenticating|Asking the DB service|Listing|Downloading|Placing)\b|^ {2}\S/;
-const SUMMARY = /^(Downloaded|Listed|Failed|Window:|Not covered:|Graph:) /;
+const SUMMARY = /^(Downloaded|Listed|Failed|Window:|Not covered:|Graph:|Selection:) /;
 
 /**
  * Runs the CLI with stderr and stdout on one emulated terminal, checking after every write that
@@ -41,7 +41,8 @@ async function runOnTerminal(args: string[], cwd: string, env: Record<string, st
 
 Deno.test("trigger on a terminal: 3,000 files, run-level records only, the block replaced by the summary", async () => {
   await using ws = await simWorkspace({
-    files: generatedFiles(3000, { now: new Date(), size: 200 }),
+    // At least 88 bytes each: empty files would be held for empty_file_grace_minutes.
+    files: generatedFiles(3000, { now: new Date(), size: 600 }),
   }, "download_concurrency = 8");
   const run = await runOnTerminal(["trigger"], ws.dir);
   assert.equal(run.code, 0, run.screen.join("\n"));

@@ -144,6 +144,20 @@ function file(fields: Partial<RemoteFile> = {}): RemoteFile {
   };
 }
 
+const ITEM_URL = "https://graph.example/v1.0/drives/b!d/items/item-1";
+
+/** The item's metadata as Graph answers it, for the same-version check before a Range. */
+function itemJson(fields: Record<string, unknown> = {}) {
+  return json({
+    id: "item-1",
+    name: "a.txt",
+    size: 11,
+    lastModifiedDateTime: new Date(0).toISOString(),
+    file: { hashes: { quickXorHash: HASH } },
+    ...fields,
+  });
+}
+
 function client(responder: Responder) {
   const clock = new TimerClock();
   const { fetch, calls } = scriptedFetch(clock, (call, n, signal) => {
@@ -224,25 +238,63 @@ Deno.test("downloadFile() resumes a kept prefix with Range and verifies the whol
     const dest = join(dir, "a.txt");
     await Deno.writeTextFile(dest, "hello ");
     const { sp, calls } = client((call) => {
+      if (call.url === ITEM_URL) return itemJson({ eTag: '"{E},1"' });
       assert.equal(call.headers.get("range"), "bytes=6-");
+      assert.equal(call.headers.get("if-range"), '"{E},1"');
       return new Response(bytes.slice(6), {
         status: 206,
         headers: { "content-length": "5", "content-range": "bytes 6-10/11" },
       });
     });
-    const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
+    const listed = file({ eTag: '"{E},1"' });
+    const result = await sp.downloadFile(listed, dest, { verifyHash: true, resume: true });
     assert.equal(result.resumedFrom, 6);
     assert.deepEqual(result.verification, { kind: "verified", hashChecked: true });
     assert.equal(await Deno.readTextFile(dest), "hello world");
-    assert.equal(calls.length, 1);
+    assert.equal(result.current, undefined, "the listed version");
+    const graphAndFiles = calls.filter((c) => !c.url.startsWith("https://login.example/"));
+    assert.deepEqual(
+      graphAndFiles.map((c) => c.url === ITEM_URL),
+      [true, false],
+      "checked, resumed",
+    );
+  }));
+
+Deno.test("downloadFile() starts a kept prefix over when the item changed since it began", () =>
+  withDir(async (dir) => {
+    const dest = join(dir, "a.txt");
+    await Deno.writeTextFile(dest, "HELLO ");
+    const newer = new TextEncoder().encode("hello world, again");
+    const { sp, calls } = client((call) => {
+      if (call.url === ITEM_URL) {
+        return itemJson({
+          eTag: '"{E},2"',
+          size: newer.length,
+          file: { hashes: { quickXorHash: quickXorHash(newer) } },
+          "@microsoft.graph.downloadUrl": "https://files.example/dl?tempauth=v2",
+        });
+      }
+      assert.equal(call.url, "https://files.example/dl?tempauth=v2");
+      assert.equal(call.headers.get("range"), null, "no splice: the whole new version");
+      return new Response(newer, { headers: { "content-length": String(newer.length) } });
+    });
+    const listed = file({ eTag: '"{E},1"' });
+    const result = await sp.downloadFile(listed, dest, { verifyHash: true, resume: true });
+    assert.equal(result.resumedFrom, 0);
+    assert.equal(result.current?.eTag, '"{E},2"');
+    assert.equal(result.current?.name, "a.txt");
+    assert.equal(await Deno.readTextFile(dest), "hello world, again");
+    assert.equal(calls.filter((c) => !c.url.startsWith("https://login.example/")).length, 2);
   }));
 
 Deno.test("downloadFile() takes a kept prefix that is already whole when the server answers 416", () =>
   withDir(async (dir) => {
     const dest = join(dir, "a.txt");
     await Deno.writeTextFile(dest, "hello world");
-    const { sp } = client(() =>
-      new Response(null, { status: 416, headers: { "content-range": "bytes */11" } })
+    const { sp } = client((call) =>
+      call.url === ITEM_URL
+        ? itemJson()
+        : new Response(null, { status: 416, headers: { "content-range": "bytes */11" } })
     );
     const result = await sp.downloadFile(file(), dest, { verifyHash: true, resume: true });
     assert.equal(result.bytes, 11);
@@ -254,7 +306,8 @@ Deno.test("downloadFile() keeps a resumable prefix when the body breaks, removes
   withDir(async (dir) => {
     const dest = join(dir, "a.csv");
     let n = 0;
-    const { sp } = client(() => {
+    const { sp } = client((call) => {
+      if (call.url === ITEM_URL) return itemJson({ name: "a.csv" });
       n++;
       if (n === 1) {
         return new Response(bytes.slice(0, 4), { headers: { "content-length": "11" } });

@@ -73,7 +73,8 @@ Deno.test("sim: two runs 3 h apart on an injected clock; the second catches up f
   assert.equal((await readState(settings.state_file)).last_success?.until, T0.toISOString());
 
   // Down for three hours. Meanwhile: a file modified 2.5 h before the next run; one indexed late
-  // with a time inside the overlap; one older than the last success by more than the overlap.
+  // with a time inside the overlap; one older than the last success by more than the overlap,
+  // uploaded back-dated after the first run: delta reports it, so it is an arrival (#21).
   clock.advance(3 * HOUR);
   f.sim.addFile(file("between.csv", 30 * MIN));
   f.sim.addFile(file("late.csv", -40 * MIN));
@@ -81,8 +82,9 @@ Deno.test("sim: two runs 3 h apart on an injected clock; the second catches up f
   f.sim.clearRequestLog();
   const second = await run(at(3 * HOUR));
 
-  assert.deepEqual(second.downloaded.sort(), ["between.csv", "late.csv"]);
-  assert.deepEqual(await f.incoming(), ["before.csv", "between.csv", "late.csv"]);
+  assert.deepEqual(second.downloaded.sort(), ["between.csv", "late.csv", "stale.csv"]);
+  assert.equal(second.arrived, 1);
+  assert.deepEqual(await f.incoming(), ["before.csv", "between.csv", "late.csv", "stale.csv"]);
   assert.equal(second.since, at(-1 * HOUR).toISOString());
   assert.equal(second.until, at(3 * HOUR).toISOString());
   assert.equal(second.window?.reason, "catch_up");

@@ -240,13 +240,14 @@ Deno.test("sim: a second run places nothing again while the first run's files wa
   assert.equal(first.downloaded.length, 2);
   const second = await f.run();
   assert.deepEqual(second.downloaded, []);
-  assert.equal(second.skipped_pending, 2);
+  // The ledger knows this job placed these very versions (#21).
+  assert.equal(second.unchanged_content, 2);
   f.sim.markIngested("a.csv", minutesAgo(1));
   await Deno.remove(join(f.settings.ingestion_dir, "a.csv"));
   const third = await f.run();
   assert.deepEqual(third.downloaded, []);
   assert.equal(third.skipped_ingested, 1);
-  assert.equal(third.skipped_pending, 1);
+  assert.equal(third.unchanged_content, 1);
   assert.equal(f.downloads().length, 2);
 });
 

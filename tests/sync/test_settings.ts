@@ -58,6 +58,8 @@ export function testSettings(dir: string, overrides: Partial<Settings> = {}): Se
     include_subfolders: false,
     subfolder_layout: "mirror",
     flatten_separator: "__",
+    // Not the default (10): most tests seed 0-byte files; grace tests set it.
+    empty_file_grace_minutes: 0,
     schedule: { kind: "interval", minutes: 60 },
     config_path: undefined,
     job: "default",
