@@ -10,7 +10,7 @@
  * @module
  */
 import type { GraphApi } from "./graph_api.ts";
-import { toRemoteFile } from "./graph_client.ts";
+import { toRemoteFile } from "./drive_items.ts";
 import type { RemoteFile } from "./sharepoint_client.ts";
 
 /** The item as it is now, and whether it is another version than `file`. */

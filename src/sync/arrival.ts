@@ -43,7 +43,7 @@ export interface RuleContext {
   now: number;
   /** The include/exclude/min-age filter: called with `lastModified` = the arrival time. */
   filter: (
-    file: Pick<RemoteFile, "name" | "lastModified">,
+    file: Pick<RemoteFile, "name" | "lastModified" | "path">,
     now: number,
   ) => FilterVerdict | undefined;
   /** Names the DB service reported ingested. */
@@ -96,7 +96,10 @@ export function classifyFile(
   if (reported === undefined && latest < since) return { kind: "before" };
   const arrival = arrivalTime(file, context.window, context.now, reported);
   if (latest >= context.window.until.getTime()) return { kind: "held", reason: "future", arrival };
-  const verdict = context.filter({ name: file.name, lastModified: new Date(arrival) }, context.now);
+  const verdict = context.filter(
+    { name: file.name, path: file.path, lastModified: new Date(arrival) },
+    context.now,
+  );
   if (verdict === "too_new") return { kind: "held", reason: "min_age", arrival };
   if (verdict !== undefined) return { kind: "filtered", verdict, arrival };
   if (context.ingested.has(file.name)) return { kind: "ingested", arrival };

@@ -9,6 +9,11 @@
  * The DB service stays the authority on what was ingested: the ledger only stops this job from
  * downloading again what it placed itself (so delta and children modes place the same files).
  *
+ * An entry is keyed by the item id together with the name the file was placed under (its relative
+ * path or flattened name with `include_subfolders`): a renamed file, or a file below a renamed
+ * folder, reaches the watcher under a name it has never seen, so it counts as new (docs/configuration.md,
+ * "What counts as new" and "Subfolders").
+ *
  * Business delta omits `cTag` on created and modified items (graph-delta.md §2) while children
  * lists carry it, so both identities are kept and a file matches when every identity known on both
  * sides is equal and at least one is. A file with neither (no cTag, no hash) never matches.
@@ -30,6 +35,11 @@ export const LEDGER_MIN_RETENTION_MS = 30 * 86_400_000;
 /** How long the ledger keeps an entry: the longer of 30 days and `max_catch_up_hours`. */
 export function ledgerRetentionMs(maxCatchUpHours: number): number {
   return Math.max(LEDGER_MIN_RETENTION_MS, maxCatchUpHours * 3_600_000);
+}
+
+/** The ledger key of `file`: a hash of its item id and the name it is placed under. */
+export function ledgerKey(file: Pick<RemoteFile, "id" | "name">): [number, number] {
+  return idHash(`${file.id}\u0000${file.name}`);
 }
 
 /** The content identity of `file`: hashes of its cTag and of QuickXorHash + size (0 = none). */
@@ -83,9 +93,9 @@ export class PlacedLedger {
     return this.#words.length / WORDS;
   }
 
-  /** True when this job placed `file`'s item with the same content identity. */
-  matches(file: Pick<RemoteFile, "id" | "cTag" | "quickXorHash" | "size">): boolean {
-    const index = this.#find(idHash(file.id));
+  /** True when this job placed `file`'s item under the same name with the same content identity. */
+  matches(file: Pick<RemoteFile, "id" | "name" | "cTag" | "quickXorHash" | "size">): boolean {
+    const index = this.#find(ledgerKey(file));
     if (index < 0) return false;
     const [ctag, content] = contentIdentity(file);
     const savedCtag = this.#words[index * WORDS + 2]!;
@@ -100,13 +110,13 @@ export class PlacedLedger {
   }
 
   /**
-   * A ledger with `placed` added (replacing older entries of the same items) and entries placed
+   * A ledger with `placed` added (replacing older entries of the same items and names) and entries placed
    * before `cutoff` (ms since epoch) left out.
    */
   with(placed: readonly { file: RemoteFile; at: number }[], cutoff: number): PlacedLedger {
     const fresh = new Map<string, Uint32Array>();
     for (const { file, at } of placed) {
-      const [high, low] = idHash(file.id);
+      const [high, low] = ledgerKey(file);
       const [ctag, content] = contentIdentity(file);
       fresh.set(`${high}:${low}`, Uint32Array.of(high, low, ctag, content, Math.floor(at / 1000)));
     }

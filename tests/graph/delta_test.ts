@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { hasDeltaToken, UsageMeter } from "../../src/graph/graph_api.ts";
-import { toFolderChange } from "../../src/graph/graph_client.ts";
+import { toFolderChange } from "../../src/graph/drive_items.ts";
 import type { RemoteFolder } from "../../src/graph/sharepoint_client.ts";
 import type { DriveItem } from "../../src/graph/wire_types.ts";
 import { describeState } from "../../src/commands/check_state.ts";

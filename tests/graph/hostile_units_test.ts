@@ -7,7 +7,7 @@ import { checkBody, signatureOf } from "../../src/graph/body_check.ts";
 import { fileProblem } from "../../src/graph/item_problems.ts";
 import { PagingGuard, PagingLoopError } from "../../src/graph/paging_guard.ts";
 import type { Verification } from "../../src/graph/verification.ts";
-import { toFolderChange } from "../../src/graph/graph_client.ts";
+import { toFolderChange } from "../../src/graph/drive_items.ts";
 import { deltaPageSchema, type DriveItem } from "../../src/graph/wire_types.ts";
 
 Deno.test("PagingGuard: a link followed twice is a loop", () => {

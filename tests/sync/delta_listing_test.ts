@@ -50,9 +50,9 @@ const STEPS: Step[] = [
   },
   { name: "a file is deleted", change: (f) => void f.sim.removeItem("Reports/b.csv"), placed: [] },
   {
-    name: "a file this job placed is renamed (same item, same content: unchanged_content)",
+    name: "a file this job placed is renamed (a new name for the watcher: placed again)",
     change: (f) => settle(f, f.sim.moveItem("Reports/c.csv", "Reports/c-renamed.csv")),
-    placed: [],
+    placed: ["c-renamed.csv"],
   },
   {
     name: "a file with old dates is moved into the folder (delta: arrived, held by min age)",

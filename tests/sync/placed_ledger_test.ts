@@ -33,6 +33,8 @@ Deno.test("PlacedLedger matches the same item with the same content identity onl
     ["same cTag but another hash", file("a", { quickXorHash: "other" }), false],
     ["same hash, other size", file("a", { cTag: undefined, size: 101 }), false],
     ["no identity at all", file("a", { cTag: undefined, quickXorHash: undefined }), false],
+    ["renamed (a name the watcher never saw)", file("a", { name: "a-renamed.csv" }), false],
+    ["below a renamed folder", file("a", { name: "2026-final/a.csv" }), false],
     [
       "another item with the same content",
       file("b", { cTag: `"c:{a},1"`, quickXorHash: "hash-a" }),

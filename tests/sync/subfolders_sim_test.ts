@@ -406,7 +406,7 @@ Deno.test("subfolders: turning include_subfolders on lists in full once", async 
   });
   const result = await job.run({ reference: new Date(), trigger: "manual" });
   assert.deepEqual(result.downloaded, ["2026/b.csv"]);
-  assert.equal(result.skipped_pending, 1);
+  assert.equal(result.unchanged_content, 1);
   assert.ok(messages(logs).some((m) => /in full .*include_subfolders changed/.test(m)));
 });
 
@@ -478,7 +478,7 @@ Deno.test("subfolders: a link-based feed naming files below unknown folders list
     sim.addFile(below("2026/12/y.csv", 1));
     const second = await run();
     assert.deepEqual(second.downloaded, ["2026/12/y.csv"]);
-    assert.equal(second.skipped_pending, 1, "the full listing saw x.csv again");
+    assert.equal(second.unchanged_content, 1, "the full listing saw x.csv again");
     assert.ok(
       messages(logs).some((m) => /below folders the feed did not send .* in full/.test(m)),
     );
