@@ -154,6 +154,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ route Graph",
       "✓ route downloads",
       "✓ route DB service",
+      "✓ telemetry",
       "✓ auth",
       "✓ token",
       "✓ folder",
