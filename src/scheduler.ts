@@ -12,6 +12,7 @@
  * @module
  */
 import { Cron } from "croner";
+import { dirname } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
@@ -40,6 +41,11 @@ import { SharedRunLock } from "./schedule/shared_lock.ts";
 import type { SyncRunner } from "./sync/sync_result.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
+
+/** The key that names the lock's folder: `staging_dir` unless `lock_file` moved it elsewhere. */
+function lockKey(settings: Settings): string {
+  return dirname(settings.lock_file) === settings.staging_dir ? "staging_dir" : "lock_file";
+}
 
 /** Metric: scheduled ticks (including `run-once`). */
 export const TICK_COUNT = "scheduler.tick.count";
@@ -113,6 +119,7 @@ export class Scheduler {
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
+        key: lockKey(options.settings),
         command: options.command ?? "run",
         clock: this.#clock,
       });

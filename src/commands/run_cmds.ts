@@ -152,7 +152,7 @@ async function oneRun(
   command: "run-once" | "trigger",
 ): Promise<number> {
   const request = windowRequest(flags);
-  const { jobs } = await ctx.loadJobs(flags.job);
+  const { jobs } = await ctx.loadJobsForRun(flags.job);
   const settings = jobs.map((job) => job.settings);
   return settings.length === 1
     ? await oneJob(ctx, settings[0]!, request, command)
@@ -176,7 +176,7 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
  * the next planned run and the last run's outcome.
  */
 export async function runCommand(ctx: CliContext, flags: { job?: string[] } = {}): Promise<number> {
-  const { jobs } = await ctx.loadJobs(flags.job);
+  const { jobs } = await ctx.loadJobsForRun(flags.job);
   const settings = jobs.map((job) => job.settings);
   const { jobs: jobSet, runtimes } = buildJobsRuntime(settings, ctx.deps, "run");
   const only = runtimes.length === 1 ? runtimes[0] : undefined;

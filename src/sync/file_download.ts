@@ -9,7 +9,7 @@ import type { Clock } from "../clock.ts";
 import { AbortedError, describeError, GraphError } from "../errors.ts";
 import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
 import type { ResumablePartials } from "./partials.ts";
-import type { StagingArea } from "./placement.ts";
+import { IngestionDirError, type StagingArea } from "./placement.ts";
 import type { TransferSlots } from "./transfer_slots.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -107,6 +107,8 @@ async function retrying(
           ? error
           : new AbortedError(`Cannot download ${file.name}: the run was aborted`, { cause: error });
       }
+      // A folder that cannot take files fails the whole run at once.
+      if (error instanceof IngestionDirError) throw error;
       const reason = describeError(error);
       if (attempt >= attempts || isPermanent(error)) {
         log.error("Cannot download {file}: {reason} (attempt {attempt} of {attempts})", {

@@ -107,6 +107,7 @@ Deno.test("ingest trigger exits 3 when a file keeps failing and places the other
 
 Deno.test("ingest check passes against the simulator", async () => {
   await using ws = await simWorkspace();
+  await Deno.mkdir(ws.incoming);
   const run = await runMain(["check"], { cwd: ws.dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   for (
@@ -204,11 +205,11 @@ Deno.test({
     const run = await runMain(["check"], { cwd: ws.dir });
     await Deno.chmod(ws.incoming, 0o700);
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /✗ folders: Cannot write to ingestion_dir/);
+    assert.match(run.stdout, /✗ folders: Cannot use ingestion_dir .*cannot write to it/);
   },
 });
 
-Deno.test("ingest check reports an ingestion folder that cannot be created, exit 1", async () => {
+Deno.test("ingest check reports an ingestion folder that a run could not create, exit 1", async () => {
   await using ws = await simWorkspace();
   await Deno.writeTextFile(join(ws.dir, "blocker"), "a file where a folder should be");
   await ws.writeSettings(
@@ -217,7 +218,7 @@ Deno.test("ingest check reports an ingestion folder that cannot be created, exit
   );
   const run = await runMain(["check"], { cwd: ws.dir });
   assert.equal(run.code, 1);
-  assert.match(run.stdout, /✗ folders: Cannot write to ingestion_dir .*blocker/);
+  assert.match(run.stdout, /✗ folders: Cannot use ingestion_dir .*blocker/);
 });
 
 Deno.test("ingest check with invalid settings says which key, exit 2", async () => {

@@ -1,0 +1,171 @@
+/**
+ * An operator's first week (issue #27): folders and output files that fail fast in one line
+ * naming the key, a read-only `check`, and the exit codes of each case.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runMain } from "../helpers/cli_harness.ts";
+import { simWorkspace } from "../helpers/sim_workspace.ts";
+
+const POSIX_USER = Deno.build.os !== "windows" && Deno.uid?.() !== 0;
+
+/** Every path under `dir`, relative, sorted. */
+function tree(dir: string, prefix = ""): string[] {
+  const names: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const relative = `${prefix}${entry.name}`;
+    names.push(relative);
+    if (entry.isDirectory) names.push(...tree(join(dir, entry.name), `${relative}/`));
+  }
+  return names.sort();
+}
+
+/** The last non-empty line of `text`. */
+function lastLine(text: string): string {
+  return text.trimEnd().split("\n").at(-1) ?? "";
+}
+
+Deno.test("a log_file in a missing folder: the run creates the folder; check and config never touch it", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('log_file = "logs/ingest.jsonl"');
+  const before = tree(ws.dir);
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.match(check.stdout, /output files: log_file: its folder would be created/);
+  const config = await runMain(["config"], { cwd: ws.dir });
+  assert.equal(config.code, 0, config.stderr);
+  assert.deepEqual(tree(ws.dir), before, "check and config write nothing");
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.ok((await Deno.stat(join(ws.dir, "logs", "ingest.jsonl"))).isFile);
+});
+
+Deno.test("a log_file whose folder's parent is missing: one settings error naming log_file, exit 2", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('log_file = "nowhere/logs/ingest.jsonl"');
+  const run = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(run.code, 2);
+  assert.match(
+    run.stderr,
+    /^ingest: Cannot use log_file .*logs: its parent folder .*nowhere does not exist/m,
+  );
+  assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.match(check.stdout, /✗ output files: Cannot use log_file .*nowhere does not exist/);
+});
+
+Deno.test("a metrics_file whose folder's parent is missing: exit 2 naming metrics_file, before any download", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('metrics_file = "nowhere/metrics/ingest.prom"');
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /^ingest: Cannot use metrics_file .*nowhere does not exist/m);
+  assert.equal(ws.sim.requestLog.length, 0);
+});
+
+Deno.test("check is read-only: a missing ingestion_dir is reported as would-be-created, nothing is written", async () => {
+  await using ws = await simWorkspace();
+  const before = tree(ws.dir);
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(check.code, 0, check.stdout);
+  assert.match(check.stdout, /✓ folders: ingestion_dir .*incoming would be created/);
+  assert.match(check.stdout, /lock: .* does not exist yet; the first run creates it/);
+  assert.deepEqual(tree(ws.dir), before);
+});
+
+Deno.test("a run creates ingestion_dir only when its parent exists: else one error naming the key, exit 2", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    "",
+    (s) => s.replace('ingestion_dir = "incoming"', 'ingestion_dir = "unmounted/share/incoming"'),
+  );
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 2);
+  assert.match(
+    lastLine(run.stderr),
+    /^ingest: Cannot use staging_dir .*share.\.incoming\.ingest-staging: its parent folder .*share does not exist/,
+  );
+  assert.ok(!tree(ws.dir).some((p) => p.startsWith("unmounted")), "no folder chain created");
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.match(check.stdout, /✗ folders: Cannot use ingestion_dir .*its parent folder/);
+});
+
+Deno.test("a file where a folder should be: one line naming the key, never a bare OS error", async () => {
+  await using ws = await simWorkspace();
+  await Deno.writeTextFile(join(ws.dir, "blocker"), "a file where a folder should be");
+  await ws.writeSettings(
+    "",
+    (s) => s.replace('ingestion_dir = "incoming"', 'ingestion_dir = "blocker/incoming"'),
+  );
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.notEqual(run.code, 0);
+  assert.match(lastLine(run.stderr), /^ingest: Cannot use staging_dir .*blocker/);
+  assert.doesNotMatch(run.stderr, /os error/);
+});
+
+Deno.test({
+  name: "an unwritable parent of staging_dir: the last line names the key, no bare OS error",
+  ignore: !POSIX_USER,
+  fn: async () => {
+    await using ws = await simWorkspace();
+    const parent = join(ws.dir, "ro");
+    await Deno.mkdir(parent);
+    await Deno.chmod(parent, 0o500);
+    try {
+      await ws.writeSettings(
+        "",
+        (s) => s.replace('ingestion_dir = "incoming"', 'ingestion_dir = "ro/incoming"'),
+      );
+      const run = await runMain(["trigger"], { cwd: ws.dir });
+      assert.equal(run.code, 1);
+      assert.match(
+        lastLine(run.stderr),
+        /^ingest: Cannot create staging_dir .*ro.\.incoming\.ingest-staging: permission denied/,
+      );
+      assert.doesNotMatch(run.stderr, /os error/);
+    } finally {
+      await Deno.chmod(parent, 0o700);
+    }
+  },
+});
+
+Deno.test({
+  name: "an unwritable ingestion_dir fails the run within seconds, downloading nothing, exit 1",
+  ignore: !POSIX_USER,
+  fn: async () => {
+    await using ws = await simWorkspace();
+    await ws.writeSettings(
+      "retry_delay_seconds = 60\nmax_retries = 3",
+      (s) => s.replace("retry_delay_seconds = 0.01\n", ""),
+    );
+    await Deno.mkdir(ws.incoming);
+    await Deno.chmod(ws.incoming, 0o500);
+    try {
+      const started = Date.now();
+      const run = await runMain(["trigger"], { cwd: ws.dir });
+      const seconds = (Date.now() - started) / 1000;
+      assert.equal(run.code, 1, run.stderr);
+      assert.ok(seconds < 20, `failed after ${seconds} s`);
+      assert.match(
+        lastLine(run.stderr),
+        /^ingest: Cannot write to ingestion_dir .*incoming: permission denied/,
+      );
+      assert.equal(ws.sim.requestLog.filter((r) => r.server === "download").length, 0);
+    } finally {
+      await Deno.chmod(ws.incoming, 0o700);
+    }
+  },
+});
+
+Deno.test("a path under /proc names the key and why, never Deno's permission text", {
+  ignore: Deno.build.os !== "linux",
+}, async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('staging_dir = "/proc/self/ingest-staging"');
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 2, run.stderr);
+  assert.match(
+    lastLine(run.stderr),
+    /^ingest: Cannot use staging_dir \/proc\/self\/ingest-staging: it is a special system location/,
+  );
+  assert.doesNotMatch(run.stderr, /allow-all/);
+});
