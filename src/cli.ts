@@ -120,7 +120,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
-    .option("--force", "run even while another run of this process is in progress")
+    .option(
+      "--force",
+      "run a disabled job, or alongside a run in progress (here or in another process)",
+    )
     .option("--full", FULL_HELP)
     .option("--job <name>", JOB_HELP, collect)
     .action((opts, cmd) => run((ctx) => handlers.trigger(ctx, opts), cmd));

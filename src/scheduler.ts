@@ -8,7 +8,8 @@
  * progress is skipped with a warning (`overlap_policy = "skip"`) or queued to run right after
  * (`"queue"`, at most one queued; more are skipped). `allow_overlap = true` or a forced trigger
  * runs concurrently and shares the process's lock. Across processes: a run needs the lock file;
- * when another process holds it the run is skipped (exit 4) or, with `"queue"`, waits for it.
+ * when another process holds it the run is skipped (exit 4) or, with `"queue"`, waits for it; a
+ * forced trigger runs alongside it with a warning (see `execute_run.ts`).
  * @module
  */
 import { Cron } from "croner";
@@ -16,7 +17,7 @@ import { dirname } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
-import { AbortedError, describeError } from "./errors.ts";
+import { AbortedError, describeError, IngestError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { IntervalTimer } from "./schedule/interval_timer.ts";
 import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
@@ -205,6 +206,7 @@ export class Scheduler {
   }
 
   #runOnce(request: RunRequest): Promise<RunOutcome> {
+    if (!this.#settings.enabled) return Promise.resolve(this.#disabled("run-once"));
     this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
     log.info("Run-once requested", { dry_run: request.dryRun ?? false });
     return this.#request("run-once", request, false);
@@ -219,6 +221,9 @@ export class Scheduler {
   }
 
   #trigger(request: TriggerRequest): Promise<RunOutcome> {
+    if (!this.#settings.enabled && !request.force) {
+      return Promise.resolve(this.#disabled("trigger"));
+    }
     log.info("Manual trigger", {
       force: request.force ?? false,
       dry_run: request.dryRun ?? false,
@@ -226,6 +231,17 @@ export class Scheduler {
       lookback_ms: request.lookbackMs,
     });
     return this.#request("manual", request, request.force ?? false);
+  }
+
+  /** The outcome of a run-once or an unforced trigger of a paused job: nothing runs, exit 0. */
+  #disabled(command: "run-once" | "trigger"): RunOutcome {
+    const advice = command === "trigger"
+      ? "; pass --force to run it anyway"
+      : "; set enabled = true to resume it";
+    const message = `Skipped ${command}: job "${this.#settings.job}" is disabled ` +
+      `(enabled = false), nothing ran${advice}`;
+    log.info(message, { enabled: false, command });
+    return skipped("disabled", new IngestError(message, { exitCode: 0 }));
   }
 
   /**
@@ -400,6 +416,7 @@ export class Scheduler {
         signal: run.controller.signal,
         defaultLookbackMs: (reference) =>
           this.#defaultLookbackMs ??= effectiveLookbackMs(this.#settings, reference),
+        force: kind === "manual" && (request as TriggerRequest).force === true,
         onRunning: () => run.phase = "running",
         onLocked: () => {
           if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");

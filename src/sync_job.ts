@@ -214,10 +214,10 @@ export class SyncJob implements SyncRunner {
       staging,
       now: () => this.#clock.now(),
     });
-    // Leftovers of a killed run are removed only when no other run of this process is writing
-    // to the staging folder (allow_overlap or a forced trigger run concurrently); resumable
+    // Leftovers of a killed run are removed only when no other run is writing to the staging
+    // folder (allow_overlap or a forced trigger run concurrently, here or elsewhere); resumable
     // partials the state lists are kept.
-    const alone = this.#activeRuns === 1;
+    const alone = this.#activeRuns === 1 && !options.overlapping;
     if (!dryRun) {
       await staging.prepare({ removeLeftovers: alone, keep: listedPartials(saved.state) });
       if (alone) await partials.removeStale();

@@ -107,8 +107,9 @@ export class CliContext {
   async loadJobs(
     selection: readonly string[] = [],
     extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
+    options: { readSecrets?: boolean } = {},
   ): Promise<LoadedJobs> {
-    const loaded = await this.#load(selection, extraFlags);
+    const loaded = await this.#load(selection, extraFlags, options.readSecrets ?? true);
     await this.#setupLogging(loaded.jobs[0]!.settings, false);
     return loaded;
   }
@@ -120,7 +121,7 @@ export class CliContext {
    * @throws {ConfigError} naming `log_file`/`metrics_file` when its folder cannot be used
    */
   async loadJobsForRun(selection: readonly string[] = []): Promise<LoadedJobs> {
-    const loaded = await this.#load(selection, {});
+    const loaded = await this.#load(selection, {}, true);
     const first = loaded.jobs[0]!.settings;
     if (first.log_file) await ensureFolder(dirname(first.log_file), "log_file");
     for (const { settings } of loaded.jobs) {
@@ -133,8 +134,10 @@ export class CliContext {
   #load(
     selection: readonly string[],
     extraFlags: Partial<Record<keyof RawSettings, unknown>>,
+    readSecrets: boolean,
   ): Promise<LoadedJobs> {
     return loadJobs({
+      readSecrets,
       configPath: this.flags.config,
       env: this.deps.env,
       cwd: this.deps.cwd,

@@ -45,6 +45,12 @@ export interface LoadOptions {
   jobs?: readonly string[];
   readTextFile?: (path: string) => Promise<string>;
   exists?: (path: string) => Promise<boolean>;
+  /**
+   * False: `client_secret_file`, `proxy_password_file` and `ca_file` are not read (the settings
+   * then carry no secret, password or certificates). For `schedule print`, which runs on
+   * workstations that do not hold the secrets. Default true.
+   */
+  readSecrets?: boolean;
 }
 
 /** The loaded settings of one job and the source of each key. */
@@ -378,10 +384,13 @@ async function resolveJob(
     ? { kind: "file", path, table: tableLabel(job) }
     : undefined;
   const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
-  const secret = await loadSecret(raw, sources, options);
-  checkCredentials(raw, secret, sources);
-  const proxyPassword = await loadProxyPassword(raw, sources, options);
-  const caCertificates = await loadCaCertificates(raw, options);
+  const reads = options.readSecrets !== false;
+  const secret = reads || raw.client_secret_file === undefined
+    ? await loadSecret(raw, sources, options)
+    : undefined;
+  checkCredentials(raw, reads ? secret : secret ?? raw.client_secret_file, sources);
+  const proxyPassword = reads ? await loadProxyPassword(raw, sources, options) : undefined;
+  const caCertificates = reads ? await loadCaCertificates(raw, options) : undefined;
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
   const lockFile = raw.lock_file ?? join(staging, lockFileName(job));

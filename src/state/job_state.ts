@@ -11,6 +11,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
+import { IngestError } from "../errors.ts";
 import { syncDir } from "../fs_sync.ts";
 import { type JobState, jobStateSchema, STATE_VERSION } from "./state_wire.ts";
 
@@ -64,6 +65,38 @@ export function stateStoreFor(settings: StateSettings, now: () => number): JobSt
   });
 }
 
+/** Longest wait for another process's state update (each one takes milliseconds). */
+const STATE_LOCK_TIMEOUT_MS = 30_000;
+const STATE_LOCK_POLL_MS = 15;
+
+/**
+ * Takes the lock of `<statePath>.lock` (an OS file lock: released when the holder exits or is
+ * killed, never stale), waiting for another process's update to finish. The lock file is never
+ * read, written or deleted: on Windows the lock is mandatory (windows-facts.md, LockFileEx).
+ */
+async function lockStateFile(statePath: string): Promise<AsyncDisposable> {
+  const path = `${statePath}.lock`;
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const file = await Deno.open(path, { read: true, write: true, create: true });
+  try {
+    const deadline = Date.now() + STATE_LOCK_TIMEOUT_MS;
+    while (!(await file.tryLock(true))) {
+      if (Date.now() > deadline) {
+        throw new IngestError(
+          `Cannot update the state file ${statePath}: another process has held ${path} for ` +
+            `over ${STATE_LOCK_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, STATE_LOCK_POLL_MS));
+    }
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  // Closing the handle releases the lock on every OS (see run_lock.ts on Wine's UnlockFile).
+  return { [Symbol.asyncDispose]: () => Promise.resolve(file.close()) };
+}
+
 /** Reads and writes one job's state file. */
 export class JobStateStore {
   readonly path: string;
@@ -103,13 +136,17 @@ export class JobStateStore {
   }
 
   /**
-   * Applies `change` to the current state and writes the result atomically. Calls are
-   * serialized, so concurrent updates from one process never lose each other's sections.
+   * Applies `change` to the state on disk and writes the result atomically. Calls are
+   * serialized in the process, and across processes (a forced trigger overlapping a scheduled
+   * run) they hold a short lock on `<state file>.lock` while they re-read the file, apply
+   * `change` and write: two processes' updates merge, neither overwrites the other's. So
+   * `change` must be a modification of what it is given, not a replacement computed earlier.
    * @throws the file-system error when the state cannot be written (the old file is kept)
    */
   update(change: (state: JobState) => void): Promise<JobState> {
     const next = this.#queue.then(async () => {
-      const state = await this.current();
+      await using _lock = await lockStateFile(this.path);
+      const state = (await this.#read()).state;
       change(state);
       state.version = STATE_VERSION;
       state.key = this.#key;

@@ -56,6 +56,11 @@ export interface SyncRunOptions {
    * and `--lookback`), then save a fresh link.
    */
   fullListing?: boolean;
+  /**
+   * A forced trigger running while another process holds the run lock: that run's temporary
+   * files are in the staging folder too, so this run removes no leftovers.
+   */
+  overlapping?: boolean;
 }
 
 /** A file that could not be placed, and why. */

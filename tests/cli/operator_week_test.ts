@@ -169,3 +169,86 @@ Deno.test("a path under /proc names the key and why, never Deno's permission tex
   );
   assert.doesNotMatch(run.stderr, /allow-all/);
 });
+
+Deno.test("enabled = false: run-once logs disabled and exits 0 without syncing; trigger needs --force", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("enabled = false");
+  const once = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(once.code, 0, once.stderr);
+  assert.match(once.stderr, /Skipped run-once: job "default" is disabled \(enabled = false\)/);
+  const trigger = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(trigger.code, 0);
+  assert.match(trigger.stderr, /is disabled .*pass --force to run it anyway/);
+  assert.equal(ws.sim.requestLog.length, 0, "nothing synced");
+  assert.deepEqual(ws.incomingNames(), []);
+  const forced = await runMain(["trigger", "--force"], { cwd: ws.dir });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal(ws.incomingNames().length, 6);
+});
+
+Deno.test("enabled = false: every schedule recipe is a paused entry", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("enabled = false");
+  const bin = ["--binary", "/opt/ingest/ingest"];
+  const xml = await runMain(["schedule", "print", "--task-scheduler", ...bin], { cwd: ws.dir });
+  assert.match(
+    xml.stdout,
+    /<AllowStartOnDemand>true<\/AllowStartOnDemand>\n.*\n\s*<Enabled>false<\/Enabled>/,
+  );
+  const cron = await runMain(["schedule", "print", "--cron", ...bin], { cwd: ws.dir });
+  assert.match(cron.stdout, /^# \S+ \S+ \S+ \S+ \S+ \/opt\/ingest\/ingest run-once/m);
+  assert.doesNotMatch(cron.stdout, /^[0-9*]/m, "no active crontab line");
+  const systemd = await runMain(["schedule", "print", "--systemd", ...bin], { cwd: ws.dir });
+  assert.match(systemd.stdout, /^#WantedBy=timers\.target$/m);
+  assert.doesNotMatch(systemd.stdout, /^WantedBy=timers\.target$/m);
+  const k8s = await runMain(["schedule", "print", "--kubernetes", "--image", "r/ingest:1"], {
+    cwd: ws.dir,
+  });
+  assert.match(k8s.stdout, /suspend: true/);
+});
+
+Deno.test("trigger --force runs alongside another process's run with a warning; without it, exit 4", async () => {
+  await using ws = await simWorkspace();
+  const config = await runMain(["--json", "config"], { cwd: ws.dir });
+  const lockFile = JSON.parse(config.stdout).lock_file.value;
+  await Deno.mkdir(join(lockFile, ".."), { recursive: true });
+  const { acquireRunLock } = await import("../../src/schedule/run_lock.ts");
+  const lock = await acquireRunLock({ path: lockFile, command: "run", wait: false, pid: 4242 });
+  try {
+    const plain = await runMain(["trigger"], { cwd: ws.dir });
+    assert.equal(plain.code, 4);
+    const forced = await runMain(["--log-format", "json", "trigger", "--force"], { cwd: ws.dir });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /Forced trigger overlaps another run: .*pid 4242/);
+    assert.equal(ws.incomingNames().length, 6);
+  } finally {
+    await lock.release();
+  }
+});
+
+Deno.test("schedule print reads no secret file; --kubernetes without --image warns", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    'client_secret_file = "/nonexistent/secret.txt"',
+    (s) => s.replace(/^client_secret = .*$/m, ""),
+  );
+  const cron = await runMain(["schedule", "print", "--cron", "--binary", "/opt/ingest"], {
+    cwd: ws.dir,
+  });
+  assert.equal(cron.code, 0, cron.stderr);
+  const k8s = await runMain(["schedule", "print", "--kubernetes"], { cwd: ws.dir });
+  assert.equal(k8s.code, 0, k8s.stderr);
+  assert.match(k8s.stderr, /warning: no --image given: the CronJobs use ingest:latest/);
+});
+
+Deno.test("schedule print --systemd --output NAME.service writes the service and the timer beside it", async () => {
+  await using ws = await simWorkspace();
+  const args = ["schedule", "print", "--systemd", "--binary", "/opt/ingest/ingest"];
+  const run = await runMain([...args, "--output", "ingest.service"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(await Deno.readTextFile(join(ws.dir, "ingest.service")), /^ExecStart=/m);
+  assert.match(await Deno.readTextFile(join(ws.dir, "ingest.timer")), /^\[Timer\]$/m);
+  const bad = await runMain([...args, "--output", "units.txt"], { cwd: ws.dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /name the \.service file/);
+});
