@@ -22,6 +22,8 @@ import { Metrics } from "./metrics.ts";
 import { IntervalTimer } from "./schedule/interval_timer.ts";
 import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
 import { executeRun } from "./schedule/execute_run.ts";
+import { RunMetrics } from "./schedule/run_metrics.ts";
+import type { JobStateStore } from "./state/job_state.ts";
 import {
   aborted,
   type RunOutcome,
@@ -69,6 +71,8 @@ export interface SchedulerOptions {
   abortGraceMs?: number;
   /** Process-wide run slots (`max_parallel_jobs`) shared with the other jobs' schedulers. */
   slots?: Slots;
+  /** The job's state store, where metrics counters are kept across processes. */
+  state?: JobStateStore;
 }
 
 type RequestKind = "tick" | "run-once" | "manual";
@@ -91,6 +95,7 @@ export class Scheduler {
   #clock: Clock;
   #random: () => number;
   #metrics: Metrics;
+  #runMetrics: RunMetrics;
   #lock: SharedRunLock;
   #abortGraceMs: number;
   #slots: Slots | undefined;
@@ -117,6 +122,12 @@ export class Scheduler {
     this.#metrics = options.metrics ?? new Metrics();
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
     this.#slots = options.slots;
+    this.#runMetrics = new RunMetrics({
+      metrics: this.#metrics,
+      path: options.settings.metrics_file,
+      store: options.state,
+      now: () => this.#clock.now(),
+    });
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
@@ -370,7 +381,7 @@ export class Scheduler {
       overlap_policy: this.#settings.overlap_policy,
     });
     if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
-    await this.#writeMetrics();
+    await this.#runMetrics.record(undefined);
     return skipped("overlap");
   }
 
@@ -398,6 +409,7 @@ export class Scheduler {
     if (request.signal?.aborted) forward();
     request.signal?.addEventListener("abort", forward, { once: true });
     let releaseSlot: ReleaseSlot | undefined;
+    let outcome: RunOutcome | undefined;
     try {
       if (this.#slots) {
         try {
@@ -406,7 +418,7 @@ export class Scheduler {
           return aborted(error);
         }
       }
-      const outcome = await executeRun({
+      outcome = await executeRun({
         job: this.#job,
         lock: this.#lock,
         clock: this.#clock,
@@ -427,7 +439,8 @@ export class Scheduler {
     } finally {
       releaseSlot?.();
       request.signal?.removeEventListener("abort", forward);
-      await this.#writeMetrics();
+      // A dry run writes nothing: no state, no metrics file.
+      if (!request.dryRun) await this.#runMetrics.record(outcome);
       this.#active.delete(run);
       this.#afterRun();
     }
@@ -464,15 +477,5 @@ export class Scheduler {
     const result = await Promise.race([idle, timeout]);
     timer.abort();
     return result;
-  }
-
-  async #writeMetrics(): Promise<void> {
-    const path = this.#settings.metrics_file;
-    if (!path) return;
-    try {
-      await this.#metrics.writeFile(path);
-    } catch (error) {
-      log.warn("Cannot write metrics to {path}: {error}", { path, error: describeError(error) });
-    }
   }
 }

@@ -28,7 +28,6 @@ import {
   recordFailedRun,
   recordFinishedRun,
   recordPlacedBeforeAbort,
-  writeMetricsFile,
 } from "./sync/sync_metrics.ts";
 import type {
   FailedFile,
@@ -55,7 +54,7 @@ export interface SyncJobOptions {
   sharepoint: SharePointClient;
   db: DBServiceClient;
   clock: Clock;
-  /** Process-wide metrics; written to `metrics_file` after every run that is not a dry run. */
+  /** Process-wide metrics; the scheduler writes them to `metrics_file` after each run. */
   metrics: Metrics;
   /** The schedule's default lookback (2 × its largest gap), used when nothing overrides it. */
   defaultLookbackMs: number;
@@ -169,7 +168,6 @@ export class SyncJob implements SyncRunner {
       if (!dryRun) recordFinishedRun(this.#metrics, result);
       if (!dryRun) await this.#recordSuccess(runId, result, window);
       logFinished(result);
-      if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       // The saved link advances only once the outcome is recorded.
       await commit?.();
       return result;
@@ -187,7 +185,6 @@ export class SyncJob implements SyncRunner {
         error_name: thrown instanceof Error ? thrown.name : typeof thrown,
         duration_ms: durationMs,
       });
-      if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       throw thrown;
     } finally {
       this.#activeRuns--;

@@ -100,6 +100,19 @@ export const partialEntrySchema = z.object({
   started_at: isoInstant(),
 });
 
+/**
+ * The job's metrics counters and run times, kept across processes so a `run-once` under Task
+ * Scheduler or cron exports cumulative `_total` series (see `schedule/run_metrics.ts`).
+ */
+export const metricsStateSchema = z.object({
+  /** Counter totals by seed name (`syncjob.download.success.count`). */
+  counters: z.record(z.string(), z.number().nonnegative()),
+  /** When the last run ended, whatever its outcome. */
+  last_run_at: isoInstant().optional(),
+  /** When the last run that finished with exit 0 or 3 ended. */
+  last_success_at: isoInstant().optional(),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -113,6 +126,7 @@ export const jobStateSchema = z.object({
   /** Intervals left out by capped catch-ups, until a run's window covers them. */
   uncovered: z.array(uncoveredIntervalSchema).optional(),
   partials: z.array(partialEntrySchema).optional(),
+  metrics: metricsStateSchema.optional(),
 });
 
 /** What a job remembers between runs. */
@@ -123,3 +137,4 @@ export type RetryEntry = z.infer<typeof retryEntrySchema>;
 export type LastSuccess = z.infer<typeof lastSuccessSchema>;
 export type UncoveredInterval = z.infer<typeof uncoveredIntervalSchema>;
 export type PartialEntry = z.infer<typeof partialEntrySchema>;
+export type MetricsState = z.infer<typeof metricsStateSchema>;

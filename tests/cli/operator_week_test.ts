@@ -252,3 +252,31 @@ Deno.test("schedule print --systemd --output NAME.service writes the service and
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /name the \.service file/);
 });
+
+Deno.test("metrics: counters stay cumulative across two run-once processes; last run and success timestamps", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings('metrics_file = "metrics/ingest.prom"');
+  const first = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(first.code, 0, first.stderr);
+  const path = join(ws.dir, "metrics", "ingest.prom");
+  const value = (text: string, series: string) =>
+    Number(new RegExp(`^${series} (\\d+)$`, "m").exec(text)?.[1]);
+  const one = await Deno.readTextFile(path);
+  assert.equal(value(one, 'ingest_syncjob_run_total\\{job="default"\\}'), 1);
+  assert.equal(value(one, 'ingest_syncjob_download_success_total\\{job="default"\\}'), 6);
+  assert.equal(value(one, 'ingest_scheduler_tick_total\\{job="default"\\}'), 1);
+  ws.sim.addFile({ path: "Reports/later.csv", lastModified: new Date() });
+  const second = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(second.code, 0, second.stderr);
+  const two = await Deno.readTextFile(path);
+  assert.equal(value(two, 'ingest_syncjob_run_total\\{job="default"\\}'), 2);
+  assert.equal(value(two, 'ingest_syncjob_download_success_total\\{job="default"\\}'), 7);
+  assert.equal(value(two, 'ingest_scheduler_tick_total\\{job="default"\\}'), 2);
+  assert.match(two, /^# TYPE ingest_last_success_timestamp_seconds gauge$/m);
+  const now = Date.now() / 1000;
+  for (const gauge of ["last_run", "last_success"]) {
+    const at = value(two, `ingest_${gauge}_timestamp_seconds\\{job="default"\\}`);
+    assert.ok(Math.abs(now - at) < 120, `${gauge} = ${at}`);
+  }
+  assert.equal(two.match(/Cannot write metrics_file/g), null);
+});
