@@ -166,9 +166,21 @@ export function describeError(error: unknown): string {
     // fetch's own "fetch failed" wraps the informative network error and adds nothing to it.
     const noise = text === "fetch failed" && depth > 0;
     if (text && !noise && !parts.some((p) => p.includes(text))) {
-      parts.push(text.replace(/[ \t\r]+/g, " ").trim());
+      parts.push(plainRuntimeText(text.replace(/[ \t\r]+/g, " ").trim()));
     }
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(": ");
+}
+
+/**
+ * Deno's permission text ("Requires all access to "/proc/x", run again with the --allow-all
+ * flag") in words an operator of the compiled binary can act on: no flag can be added there.
+ */
+function plainRuntimeText(text: string): string {
+  return text.replace(
+    /Requires \w+ access to "([^"]+)", run again with the --allow-[\w-]+ flag/,
+    '"$1" is a special system location (/proc, /dev, /sys) where ingest reads and writes ' +
+      "nothing; use an ordinary file or folder",
+  );
 }

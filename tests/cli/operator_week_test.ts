@@ -280,3 +280,51 @@ Deno.test("metrics: counters stay cumulative across two run-once processes; last
   }
   assert.equal(two.match(/Cannot write metrics_file/g), null);
 });
+
+Deno.test(
+  "a log_file or client_secret_file under /proc: one line naming the key, no --allow-all advice",
+  {
+    ignore: Deno.build.os !== "linux",
+  },
+  async () => {
+    await using ws = await simWorkspace();
+    await ws.writeSettings('log_file = "/proc/self/ingest/ingest.jsonl"');
+    const run = await runMain(["run-once"], { cwd: ws.dir });
+    assert.equal(run.code, 2);
+    assert.match(
+      run.stderr,
+      /^ingest: Cannot use log_file \/proc\/self\/ingest: it is a special system location/,
+    );
+    await ws.writeSettings(
+      'client_secret_file = "/proc/self/secret"',
+      (s) => s.replace(/^client_secret = .*$/m, ""),
+    );
+    const secret = await runMain(["run-once"], { cwd: ws.dir });
+    assert.equal(secret.code, 2);
+    assert.match(
+      secret.stderr,
+      /Cannot read client_secret_file \/proc\/self\/secret: .*special system location/,
+    );
+    assert.doesNotMatch(run.stderr + secret.stderr, /allow-all/);
+  },
+);
+
+Deno.test("small slips: help for an unknown command is exit 2; --log-level takes what log_level takes; sim refuses ports fetch refuses", async () => {
+  const help = await runMain(["help", "nope"]);
+  assert.equal(help.code, 2);
+  assert.match(help.stderr, /^ingest: Cannot show help for "nope": unknown command/);
+  await using ws = await simWorkspace();
+  for (const level of ["INFO", "warn", "critical", "Debug"]) {
+    const run = await runMain(["--log-level", level, "config"], { cwd: ws.dir });
+    assert.equal(run.code, 0, `${level}: ${run.stderr}`);
+  }
+  const bad = await runMain(["--log-level", "loud", "config"], { cwd: ws.dir });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ingest: Cannot use --log-level "loud": expected one of debug, info/);
+  for (const port of ["1", "5999", "80"]) {
+    const sim = await runMain(["sim", "--port", port]);
+    assert.equal(sim.code, 2, port);
+    assert.match(sim.stderr, /^ingest: Cannot use --port/);
+    assert.equal(sim.stdout, "", "no snippet printed");
+  }
+});
