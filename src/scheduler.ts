@@ -268,10 +268,16 @@ export class Scheduler {
     const timeoutMs = options.timeoutMs ?? this.#settings.shutdown_timeout_seconds * 1000;
     if (!this.#stopping) {
       this.#stopping = true;
-      log.info("Scheduler stopping: waiting up to {timeout_ms} ms for {in_flight} run(s)", {
-        timeout_ms: timeoutMs,
-        in_flight: this.#active.size,
-      });
+      log.info(
+        "Stopping: waiting up to {timeout_s} s for {in_flight} run(s) to finish; press Ctrl+C " +
+          "again (or send a second SIGTERM) to stop now: finished files stay, unfinished " +
+          "downloads are removed",
+        {
+          timeout_s: timeoutMs / 1000,
+          timeout_ms: timeoutMs,
+          in_flight: this.#active.size,
+        },
+      );
       this.#lifetime.abort();
       for (const cron of this.#crons) cron.stop();
       this.#crons = [];

@@ -172,19 +172,24 @@ export class SyncJob implements SyncRunner {
       await commit?.();
       return result;
     } catch (error) {
-      const thrown = options.signal?.aborted && !(error instanceof AbortedError)
-        ? new AbortedError("Cannot finish the sync run: the run was aborted", { cause: error })
+      const stopped = options.signal?.aborted === true;
+      // Said once: why the run stopped (the operator, a shutdown timeout), not the chain of
+      // errors the abort caused on its way out.
+      const thrown = stopped && !(error instanceof AbortedError)
+        ? new AbortedError(`Cannot finish the sync run: ${stopReason(options.signal!)}`)
         : error;
       const durationMs = this.#clock.now() - started;
       if (!dryRun) recordFailedRun(this.#metrics, durationMs);
-      log.error("Sync failed {run_id}: {error}", {
+      const properties = {
         run_id: runId,
         trigger: options.trigger,
         dry_run: dryRun,
         error: describeError(thrown),
         error_name: thrown instanceof Error ? thrown.name : typeof thrown,
         duration_ms: durationMs,
-      });
+      };
+      if (stopped) log.warn("Sync stopped {run_id}: {error}", properties);
+      else log.error("Sync failed {run_id}: {error}", properties);
       throw thrown;
     } finally {
       this.#activeRuns--;
@@ -275,6 +280,7 @@ export class SyncJob implements SyncRunner {
     };
     if (dryRun) {
       result.downloaded = plan.toDownload.map((f) => f.name);
+      result.bytes = plan.toDownload.reduce((sum, f) => sum + f.size, 0);
       countUsage();
       return { result };
     }
@@ -446,12 +452,27 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** Why `signal` stopped the run, in words: "stopped by the operator (second SIGINT)". */
+function stopReason(signal: AbortSignal): string {
+  const reason = signal.reason instanceof Error ? signal.reason.message : "";
+  return reason.replace(/^Cannot finish (the sync )?run: /, "") || "the run was stopped";
+}
+
 function logFinished(result: SyncResult): void {
   const properties = {
     ...result,
     downloaded_count: result.downloaded.length,
     failed_count: result.failed.length,
   };
+  if (result.dry_run) {
+    log.info(
+      "Dry run finished {run_id}: would download {downloaded_count} file(s), {bytes} bytes " +
+        "(listed sizes); {skipped_ingested} already ingested, {skipped_pending} pending, " +
+        "{skipped_filtered} filtered, {in_window} of {listed} listed in the window",
+      properties,
+    );
+    return;
+  }
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
     "{in_window} of {listed} listed in the window, {bytes} bytes in {duration_ms} ms, " +

@@ -25,6 +25,7 @@ import { type Layer, mergeJob, sharedLockProblems } from "./merge_jobs.ts";
 import type { Settings } from "./settings.ts";
 import { describeSource, type ValueSource } from "./source.ts";
 import { suggest } from "./suggest.ts";
+import { plainTomlError } from "./toml_wording.ts";
 import { settingsErrorMap } from "./wording.ts";
 
 export type { ValueSource };
@@ -119,12 +120,11 @@ async function readSettingsFile(path: string, options: LoadOptions): Promise<Set
     document = parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+      // No cause: the parser's own words would follow the plain ones.
       throw new ConfigError(
-        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${reason}`,
-        {
-          cause: error,
-        },
+        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${
+          plainTomlError(error.message, text, error.line)
+        }`,
       );
     }
     throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
@@ -380,9 +380,12 @@ async function resolveJob(
   const { path, multi } = file;
   const { values, sources } = layer;
   checkUnknownKeys(values, sources);
-  const missing: ValueSource | undefined = path !== undefined && multi
+  // A missing key is named with the file it is missing from (and its table, with jobs).
+  const missing: ValueSource | undefined = path === undefined
+    ? undefined
+    : multi
     ? { kind: "file", path, table: tableLabel(job) }
-    : undefined;
+    : { kind: "file", path };
   const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
   const reads = options.readSecrets !== false;
   const secret = reads || raw.client_secret_file === undefined

@@ -120,7 +120,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   try {
     const run = runOptions(options);
     const result = await options.job.run(overlapping ? { ...run, overlapping } : run);
-    log.info("Run {run_id} finished: {downloaded} downloaded, {failed} failed", {
+    const message = result.dry_run
+      ? "Run {run_id} finished (dry run): {downloaded} would be downloaded"
+      : "Run {run_id} finished: {downloaded} downloaded, {failed} failed";
+    log.info(message, {
       run_id: result.run_id,
       trigger: result.trigger,
       downloaded: result.downloaded.length,

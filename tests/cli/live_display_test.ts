@@ -159,6 +159,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ state",
       "✓ DB service",
       "✓ folders",
+      "✓ output files",
       "✓ lock",
       "✓ clock",
       "✓ window",

@@ -328,3 +328,71 @@ Deno.test("small slips: help for an unknown command is exit 2; --log-level takes
     assert.equal(sim.stdout, "", "no snippet printed");
   }
 });
+
+Deno.test("settings errors name the file, the line and what is wrong in plain words", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("", (s) => s.replace(/^db_service_url = .*$/m, ""));
+  const missing = await runMain(["config"], { cwd: ws.dir });
+  assert.equal(missing.code, 2);
+  assert.match(
+    missing.stderr,
+    /^ingest: Cannot use key "db_service_url" in .*settings\.toml: is required/m,
+  );
+  const cases: [string, RegExp][] = [
+    ['x = "abc', /at line 2, column \d+: a quoted value is not closed.*the line reads: x = "abc/],
+    [
+      "enabled = True",
+      /at line 2, column \d+: the value is not valid: .*true and false are lower case/,
+    ],
+    ['ingestion_dir = "C:\\data\\in"', /a backslash in a "double-quoted" value starts an escape/],
+  ];
+  for (const [line, expected] of cases) {
+    await Deno.writeTextFile(ws.settingsPath, `[scheduler]\n${line}\n`);
+    const run = await runMain(["config"], { cwd: ws.dir });
+    assert.equal(run.code, 2, line);
+    assert.match(run.stderr, /^ingest: Cannot parse settings file .*settings\.toml at line 2/);
+    assert.match(run.stderr, expected);
+    assert.doesNotMatch(run.stderr, /Invalid TOML document|control characters/);
+    assert.equal(run.stderr.trim().split("\n").length, 1);
+  }
+});
+
+Deno.test("a dry run says would download, with the listed bytes, in text and JSON", async () => {
+  await using ws = await simWorkspace();
+  const text = await runMain(["trigger", "--dry-run"], { cwd: ws.dir });
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Would download 6 file\(s\), [1-9][\d.]* (B|KB|MB) \(listed sizes\)/m);
+  assert.doesNotMatch(text.stdout, /download request\(s\)/, "no /content count at 0");
+  assert.doesNotMatch(text.stderr, /\d+ downloaded/);
+  const json = JSON.parse(
+    (await runMain(["--json", "trigger", "--dry-run"], { cwd: ws.dir })).stdout,
+  );
+  assert.equal(json.would_download.length, 6);
+  assert.ok(json.would_download_bytes > 0);
+  assert.equal(json.downloaded, undefined);
+});
+
+Deno.test("the DB service down: one cause, no query string", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    "",
+    (s) => s.replace(/^db_service_url = .*$/m, 'db_service_url = "http://127.0.0.1:9/ingested"'),
+  );
+  const run = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(run.code, 1);
+  const last = lastLine(run.stderr);
+  assert.match(last, /^ingest: Cannot query DB service http:\/\/127\.0\.0\.1:9\/ingested: /);
+  assert.doesNotMatch(last, /since=|until=|error sending request/);
+  assert.equal(last.match(/os error/g)?.length ?? 0, last.includes("os error") ? 1 : 0);
+});
+
+Deno.test("a nested cause that restates its parent is said once", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("interval_minutes = 45");
+  const run = await runMain(["schedule", "print", "--kubernetes", "--image", "r/i:1"], {
+    cwd: ws.dir,
+  });
+  assert.equal(run.code, 2);
+  assert.equal(run.stderr.match(/Cannot express interval_minutes = 45/g)?.length, 1, run.stderr);
+  assert.doesNotMatch(run.stderr, /in crontab/);
+});

@@ -366,7 +366,7 @@ Deno.test("SyncJob dry run plans the same work but downloads and creates nothing
   assert.deepEqual(dry.downloaded, ["a.csv"]);
   assert.equal(dry.skipped_ingested, 1);
   assert.equal(dry.failed.length, 1);
-  assert.equal(dry.bytes, 0);
+  assert.equal(dry.bytes, "content of a.csv".length, "the listed size of what would be downloaded");
   assert.deepEqual(f.sharepoint.downloads, []);
   assert.deepEqual((await Array.fromAsync(Deno.readDir(f.dir))).map((e) => e.name), []);
   assert.deepEqual(f.metrics.snapshot(), {});
