@@ -20,7 +20,8 @@ import type { ScheduleMode, Settings } from "./config/settings.ts";
 import { AbortedError, describeError, IngestError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { IntervalTimer } from "./schedule/interval_timer.ts";
-import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
+import { fileLockFactory, type LockFactory, readLockInfo } from "./schedule/run_lock.ts";
+import { lostCatchUpPoint } from "./schedule/catch_up_point.ts";
 import { executeRun } from "./schedule/execute_run.ts";
 import { RunMetrics } from "./schedule/run_metrics.ts";
 import type { JobStateStore } from "./state/job_state.ts";
@@ -96,6 +97,7 @@ export class Scheduler {
   #random: () => number;
   #metrics: Metrics;
   #runMetrics: RunMetrics;
+  #state: JobStateStore | undefined;
   #lock: SharedRunLock;
   #abortGraceMs: number;
   #slots: Slots | undefined;
@@ -122,6 +124,7 @@ export class Scheduler {
     this.#metrics = options.metrics ?? new Metrics();
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
     this.#slots = options.slots;
+    this.#state = options.state;
     this.#runMetrics = new RunMetrics({
       metrics: this.#metrics,
       path: options.settings.metrics_file,
@@ -424,6 +427,7 @@ export class Scheduler {
           return aborted(error);
         }
       }
+      const lost = await this.#lostCatchUpPoint(request);
       outcome = await executeRun({
         job: this.#job,
         lock: this.#lock,
@@ -435,7 +439,12 @@ export class Scheduler {
         defaultLookbackMs: (reference) =>
           this.#defaultLookbackMs ??= effectiveLookbackMs(this.#settings, reference),
         force: kind === "manual" && (request as TriggerRequest).force === true,
-        onRunning: () => run.phase = "running",
+        onRunning: () => {
+          run.phase = "running";
+          if (lost) {
+            log.warn("Window: {message}; if runs stopped for longer, run {command}", lost);
+          }
+        },
         onLocked: () => {
           if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
         },
@@ -450,6 +459,19 @@ export class Scheduler {
       this.#active.delete(run);
       this.#afterRun();
     }
+  }
+
+  /** See `schedule/catch_up_point.ts`; only for runs whose window the job chooses. */
+  async #lostCatchUpPoint(request: RunRequest) {
+    const store = this.#state;
+    if (!store || request.since !== undefined || request.lookbackMs !== undefined) return;
+    const previous = await readLockInfo(this.#settings.lock_file);
+    if (!previous) return;
+    return lostCatchUpPoint((await store.load()).state, previous, {
+      configPath: this.#settings.config_path,
+      job: this.#settings.job,
+      lockFile: this.#settings.lock_file,
+    });
   }
 
   #waitForSlot(kind: RequestKind, signal: AbortSignal): Promise<ReleaseSlot> {

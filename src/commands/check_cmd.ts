@@ -323,6 +323,34 @@ function printLine(ctx: CliContext, line: CheckLine): void {
   if ((!line.ok || line.warning) && line.hint) ctx.print(`    → ${line.hint}`);
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `client_id` must be a GUID and `tenant_id` a GUID or a domain before the network is tried: the
+ * example settings' placeholders ("your-app-client-id") would otherwise fail far from the cause.
+ */
+function idProblems(settings: Settings): CheckLine[] {
+  const lines: CheckLine[] = [];
+  if (!GUID.test(settings.client_id)) {
+    lines.push({
+      ok: false,
+      name: "settings",
+      detail: `client_id "${settings.client_id}" is not an application (client) ID`,
+      hint: "copy the Application (client) ID, a GUID like 0b9e7d4c-2a1f-4e3d-8c5b-7a6f5e4d3c2b, " +
+        "from Entra ID > App registrations > your app > Overview",
+    });
+  }
+  if (!GUID.test(settings.tenant_id) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(settings.tenant_id)) {
+    lines.push({
+      ok: false,
+      name: "settings",
+      detail: `tenant_id "${settings.tenant_id}" is neither a tenant ID nor a tenant domain`,
+      hint: "use the Directory (tenant) ID, a GUID, or a domain like contoso.onmicrosoft.com",
+    });
+  }
+  return lines;
+}
+
 /** Every line of a settings error as its own ✗ line; the hint follows the last one. */
 function settingsFailures(error: ConfigError, hint: string): CheckLine[] {
   const lines = error.message.split("\n").filter((line) => line.trim() !== "");
@@ -342,6 +370,16 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
       describeSchedule(settings.schedule, settings.timezone)
     }`,
   });
+  const ids = idProblems(settings);
+  if (ids.length > 0) {
+    for (const line of ids) emit(line);
+    // Placeholders would only produce a confusing answer from the identity platform.
+    emit({ ok: false, name: "token", detail: "skipped: client_id and tenant_id are not IDs yet" });
+    for (const check of [checkDirs, checkOutputFiles, checkLock]) {
+      emit(await check({ settings, ctx } as CheckState));
+    }
+    return;
+  }
   let network: Network;
   try {
     network = new Network(settings, {

@@ -396,3 +396,42 @@ Deno.test("a nested cause that restates its parent is said once", async () => {
   assert.equal(run.stderr.match(/Cannot express interval_minutes = 45/g)?.length, 1, run.stderr);
   assert.doesNotMatch(run.stderr, /in crontab/);
 });
+
+Deno.test("a deleted state file: check and the run log say the catch-up point is unknown", async () => {
+  await using ws = await simWorkspace();
+  await Deno.mkdir(ws.incoming);
+  const first = await runMain(["trigger"], { cwd: ws.dir });
+  assert.equal(first.code, 0, first.stderr);
+  const config = JSON.parse((await runMain(["--json", "config"], { cwd: ws.dir })).stdout);
+  await Deno.remove(config.state_file.value);
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.match(
+    check.stdout,
+    /^⚠ window: the catch-up point is unknown: .*was the state file deleted/m,
+  );
+  assert.match(check.stdout, /run `ingest --config .* trigger --since \d{4}-/);
+  const run = await runMain(["--log-format", "json", "run-once"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /"level":"WARN","message":"Window: .*the catch-up point is unknown/);
+});
+
+Deno.test("check with the example's placeholder IDs says they must be GUIDs, before any network call", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    "",
+    (s) =>
+      s.replace(/^client_id = .*$/m, 'client_id = "your-app-client-id"')
+        .replace(/^tenant_id = .*$/m, 'tenant_id = "your-tenant-id"'),
+  );
+  const check = await runMain(["check"], { cwd: ws.dir });
+  assert.equal(check.code, 1);
+  assert.match(
+    check.stdout,
+    /✗ settings: client_id "your-app-client-id" is not an application \(client\) ID/,
+  );
+  assert.match(
+    check.stdout,
+    /✗ settings: tenant_id "your-tenant-id" is neither a tenant ID nor a tenant domain/,
+  );
+  assert.equal(ws.sim.requestLog.length, 0, "no network call");
+});
