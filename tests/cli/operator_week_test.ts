@@ -435,3 +435,25 @@ Deno.test("check with the example's placeholder IDs says they must be GUIDs, bef
   );
   assert.equal(ws.sim.requestLog.length, 0, "no network call");
 });
+
+Deno.test("config shows the derived lookback and where it comes from", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings("interval_minutes = 30");
+  const run = await runMain(["config"], { cwd: ws.dir });
+  assert.match(run.stdout, /^lookback_minutes +=  ?60  # derived: twice the longest gap/m);
+  assert.doesNotMatch(run.stdout, /^lookback_minutes += \(not set\)/m);
+});
+
+Deno.test("the demo's story adds up: ingested files leave the folder, run 2 explains what it listed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ingest-demo-" });
+  try {
+    const run = await runMain(["demo", "--dir", join(dir, "incoming")], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /the file watcher ingested 3 of the 6 files .*the other 3 still wait/);
+    assert.match(run.stdout, /Run 2 listed only what changed since run 1/);
+    const names = [...Deno.readDirSync(join(dir, "incoming"))].map((e) => e.name);
+    assert.equal(names.filter((n) => !n.startsWith(".")).length, 4, "3 waiting + 1 new");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
