@@ -175,7 +175,7 @@ export class SyncJob implements SyncRunner {
       const stopped = options.signal?.aborted === true;
       // Said once: why the run stopped (the operator, a shutdown timeout), not the chain of
       // errors the abort caused on its way out.
-      const thrown = stopped && !(error instanceof AbortedError)
+      const thrown = stopped
         ? new AbortedError(`Cannot finish the sync run: ${stopReason(options.signal!)}`)
         : error;
       const durationMs = this.#clock.now() - started;

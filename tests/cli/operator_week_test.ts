@@ -457,3 +457,33 @@ Deno.test("the demo's story adds up: ingested files leave the folder, run 2 expl
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Ctrl+C on trigger: the first press says what a second does, in seconds; the second is said once as the operator's stop", async () => {
+  await using ws = await simWorkspace();
+  ws.sim.addFault({
+    match: { server: "download" },
+    fault: { kind: "delay", ms: 5_000 },
+    times: Infinity,
+  });
+  const { ManualSignals } = await import("../helpers/cli_harness.ts");
+  const signals = new ManualSignals();
+  const running = runMain(["--log-format", "json", "trigger"], { cwd: ws.dir, signals });
+  const deadline = Date.now() + 10_000;
+  while (
+    ws.sim.requestLog.filter((r) => r.server === "download").length === 0 && Date.now() < deadline
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.equal(signals.send("SIGINT"), 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  signals.send("SIGINT");
+  const run = await running;
+  assert.equal(run.code, 130, run.stderr);
+  assert.match(
+    run.stderr,
+    /Stopping: waiting up to 30 s for 1 run\(s\) to finish; press Ctrl\+C again/,
+  );
+  assert.match(run.stderr, /"Sync stopped .*stopped by the operator \(second SIGINT\)/);
+  assert.doesNotMatch(run.stderr, /"level":"ERROR"/);
+  assert.doesNotMatch(run.stderr, /Cannot finish run: aborted|the run was aborted: /);
+});
