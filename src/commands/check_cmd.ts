@@ -162,7 +162,7 @@ async function checkDb(state: CheckState): Promise<CheckLine> {
 }
 
 /** The folders a run needs, what is there now and what a run would do; writes nothing. */
-function checkDirs(state: CheckState): Promise<CheckLine> {
+function checkDirs(state: Pick<CheckState, "settings">): Promise<CheckLine> {
   return Promise.resolve(foldersLine(state.settings));
 }
 
@@ -212,7 +212,7 @@ function foldersLine(settings: Settings): CheckLine {
 }
 
 /** The folders of `log_file` and `metrics_file`, which a run creates when their parent exists. */
-function checkOutputFiles(state: CheckState): Promise<CheckLine> {
+function checkOutputFiles(state: Pick<CheckState, "settings">): Promise<CheckLine> {
   const { settings } = state;
   const files = (["log_file", "metrics_file"] as const).filter((key) => settings[key]);
   if (files.length === 0) {
@@ -242,7 +242,7 @@ function checkOutputFiles(state: CheckState): Promise<CheckLine> {
 }
 
 /** Whether another run holds the lock now; creates and writes nothing. */
-async function checkLock(state: CheckState): Promise<CheckLine> {
+async function checkLock(state: Pick<CheckState, "settings">): Promise<CheckLine> {
   const path = state.settings.lock_file;
   try {
     const probe = await probeRunLock(path);
@@ -376,7 +376,7 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
     // Placeholders would only produce a confusing answer from the identity platform.
     emit({ ok: false, name: "token", detail: "skipped: client_id and tenant_id are not IDs yet" });
     for (const check of [checkDirs, checkOutputFiles, checkLock]) {
-      emit(await check({ settings, ctx } as CheckState));
+      emit(await check({ settings }));
     }
     return;
   }

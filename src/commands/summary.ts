@@ -107,6 +107,9 @@ export function jobSummaryLine(job: string, outcome: RunOutcome, ingestionDir: s
         `in ${(r.duration_ms / 1000).toFixed(1)} s into ${ingestionDir}`;
     }
     case "skipped":
+      if (outcome.reason === "disabled") {
+        return `${job}: disabled (enabled = false), nothing ran`;
+      }
       return `${job}: skipped: ${
         outcome.error ? describeError(outcome.error).split("\n")[0] : outcome.reason
       }`;

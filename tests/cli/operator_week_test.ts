@@ -487,3 +487,15 @@ Deno.test("Ctrl+C on trigger: the first press says what a second does, in second
   assert.doesNotMatch(run.stderr, /"level":"ERROR"/);
   assert.doesNotMatch(run.stderr, /Cannot finish run: aborted|the run was aborted: /);
 });
+
+Deno.test("run-once over several jobs: a disabled job is one plain line, exit 0", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    '[jobs.a]\ningestion_dir = "in-a"\n\n[jobs.b]\ningestion_dir = "in-b"\nenabled = false',
+    (s) => s.replace(/^ingestion_dir = .*$/m, ""),
+  );
+  const run = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^a: downloaded 6 file\(s\)/m);
+  assert.match(run.stdout, /^b: disabled \(enabled = false\), nothing ran$/m);
+});
