@@ -499,3 +499,44 @@ Deno.test("run-once over several jobs: a disabled job is one plain line, exit 0"
   assert.match(run.stdout, /^a: downloaded 6 file\(s\)/m);
   assert.match(run.stdout, /^b: disabled \(enabled = false\), nothing ran$/m);
 });
+
+Deno.test("check hints that fit: a held lock names its holder; a Graph error without a code gets no code hint", async () => {
+  const { graphHint } = await import("../../src/commands/check_hints.ts");
+  const { GraphError } = await import("../../src/errors.ts");
+  assert.doesNotMatch(
+    graphHint(new GraphError("Cannot list: HTTP 500", { status: 500 })),
+    /error code/,
+  );
+  assert.match(
+    graphHint(new GraphError("Cannot list", { status: 500, code: "generalException" })),
+    /Graph error code "generalException"/,
+  );
+  await using ws = await simWorkspace();
+  await Deno.mkdir(ws.incoming);
+  const config = JSON.parse((await runMain(["--json", "config"], { cwd: ws.dir })).stdout);
+  const lockFile = config.lock_file.value;
+  await Deno.mkdir(join(lockFile, ".."), { recursive: true });
+  const { acquireRunLock } = await import("../../src/schedule/run_lock.ts");
+  const lock = await acquireRunLock({ path: lockFile, command: "run-once", wait: false, pid: 777 });
+  try {
+    const check = await runMain(["check"], { cwd: ws.dir });
+    assert.match(check.stdout, /^⚠ lock: a run holds .*\(pid 777 since .*, run-once\)$/m);
+    assert.match(check.stdout, /→ a run started now would be skipped \(exit 4\)/);
+    assert.doesNotMatch(check.stdout, /lock: held: Cannot start run/);
+  } finally {
+    await lock.release();
+  }
+});
+
+Deno.test("schedule print --systemd over two jobs says to run the command once per job", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    '[jobs.a]\ningestion_dir = "in-a"\n\n[jobs.b]\ningestion_dir = "in-b"',
+    (s) => s.replace(/^ingestion_dir = .*$/m, ""),
+  );
+  const run = await runMain(["schedule", "print", "--systemd", "--binary", "/opt/ingest"], {
+    cwd: ws.dir,
+  });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /run this command once per job, each time with --job NAME/);
+});
