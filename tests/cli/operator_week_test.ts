@@ -133,9 +133,11 @@ Deno.test({
   ignore: !POSIX_USER,
   fn: async () => {
     await using ws = await simWorkspace();
-    await ws.writeSettings(
-      "retry_delay_seconds = 60\nmax_retries = 3",
-      (s) => s.replace("retry_delay_seconds = 0.01\n", ""),
+    await ws.writeSettings("max_retries = 3");
+    const text = await Deno.readTextFile(ws.settingsPath);
+    await Deno.writeTextFile(
+      ws.settingsPath,
+      text.replace("retry_delay_seconds = 0.01", "retry_delay_seconds = 60"),
     );
     await Deno.mkdir(ws.incoming);
     await Deno.chmod(ws.incoming, 0o500);
