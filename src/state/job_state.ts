@@ -97,6 +97,20 @@ async function lockStateFile(statePath: string): Promise<AsyncDisposable> {
   return { [Symbol.asyncDispose]: () => Promise.resolve(file.close()) };
 }
 
+/**
+ * The file's identity and version as the file system reports it (modification time, size,
+ * inode where there is one): a write by another process (a rename over the file) changes it.
+ * Undefined when the file cannot be stat'ed.
+ */
+async function fileStamp(path: string): Promise<string | undefined> {
+  try {
+    const info = await Deno.stat(path);
+    return `${info.mtime?.getTime() ?? "?"} ${info.size} ${info.ino ?? "?"}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and writes one job's state file. */
 export class JobStateStore {
   readonly path: string;
@@ -104,6 +118,8 @@ export class JobStateStore {
   #now: () => number;
   #os: typeof Deno.build.os;
   #current: JobState | undefined;
+  /** What the file looked like when `#current` was read or written (see {@link fileStamp}). */
+  #stamp: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: JobStateStoreOptions) {
@@ -124,8 +140,11 @@ export class JobStateStore {
 
   /** Reads the file; never throws for what is on disk (see the module doc). */
   async load(): Promise<LoadedState> {
+    // Stamped before reading: a write in between makes the stamp stale, never the state.
+    const stamp = await fileStamp(this.path);
     const result = await this.#read();
     this.#current = result.state;
+    this.#stamp = stamp;
     return result;
   }
 
@@ -146,13 +165,19 @@ export class JobStateStore {
   update(change: (state: JobState) => void): Promise<JobState> {
     const next = this.#queue.then(async () => {
       await using _lock = await lockStateFile(this.path);
-      const state = (await this.#read()).state;
+      // Re-read only when another process wrote since this store last read or wrote the file.
+      const stamp = await fileStamp(this.path);
+      const unchanged = this.#current !== undefined && stamp !== undefined &&
+        stamp === this.#stamp;
+      const state = unchanged ? structuredClone(this.#current!) : (await this.#read()).state;
       change(state);
       state.version = STATE_VERSION;
       state.key = this.#key;
       state.updated_at = new Date(this.#now()).toISOString();
       await this.#write(state);
       this.#current = state;
+      // Under the lock no other writer can come between the write and this stamp.
+      this.#stamp = await fileStamp(this.path);
       return structuredClone(state);
     });
     this.#queue = next.catch(() => {});

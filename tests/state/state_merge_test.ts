@@ -33,8 +33,20 @@ Deno.test("two stores of one file (two processes) merge their updates instead of
     await b.load();
     await a.update((s) => void (s.retry = [...(s.retry ?? []), entry("from-a")]));
     await b.update((s) => void (s.retry = [...(s.retry ?? []), entry("from-b")]));
-    const onDisk = (await store(path).load()).state;
+    let onDisk = (await store(path).load()).state;
     assert.deepEqual(onDisk.retry?.map((e) => e.id), ["from-a", "from-b"]);
+    // Again with a file both stores have read: each sees the other's write.
+    await a.update((s) => void (s.retry = [...(s.retry ?? []), entry("again-a")]));
+    await b.update((s) => void (s.retry = [...(s.retry ?? []), entry("again-b")]));
+    await a.update((s) => void (s.retry = [...(s.retry ?? []), entry("last-a")]));
+    onDisk = (await store(path).load()).state;
+    assert.deepEqual(onDisk.retry?.map((e) => e.id), [
+      "from-a",
+      "from-b",
+      "again-a",
+      "again-b",
+      "last-a",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
