@@ -12,6 +12,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { IngestError } from "../errors.ts";
+import { ensureFolder } from "../folders.ts";
 import { syncDir } from "../fs_sync.ts";
 import { type JobState, jobStateSchema, STATE_VERSION } from "./state_wire.ts";
 
@@ -76,7 +77,8 @@ const STATE_LOCK_POLL_MS = 15;
  */
 async function lockStateFile(statePath: string): Promise<AsyncDisposable> {
   const path = `${statePath}.lock`;
-  await Deno.mkdir(dirname(path), { recursive: true });
+  // The state file lives in staging_dir: created like it, only inside an existing folder.
+  await ensureFolder(dirname(path), "staging_dir");
   const file = await Deno.open(path, { read: true, write: true, create: true });
   try {
     const deadline = Date.now() + STATE_LOCK_TIMEOUT_MS;
@@ -223,7 +225,7 @@ export class JobStateStore {
 
   async #write(state: JobState): Promise<void> {
     const dir = dirname(this.path);
-    await Deno.mkdir(dir, { recursive: true });
+    await ensureFolder(dir, "staging_dir");
     const temp = join(dir, `${basename(this.path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
     try {
       const file = await Deno.open(temp, { write: true, createNew: true });
