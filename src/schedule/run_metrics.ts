@@ -15,6 +15,7 @@ import { getLogger } from "@logtape/logtape";
 import { describeError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { JobStateStore } from "../state/job_state.ts";
+import type { MetricsState } from "../state/state_wire.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
@@ -47,6 +48,25 @@ export class RunMetrics {
 
   constructor(options: RunMetricsOptions) {
     this.#options = options;
+    this.#prime();
+  }
+
+  /**
+   * Starts the job's counters at the totals kept in the state, before any run of this process:
+   * jobs sharing one metrics file write each other's series, so a series must never show the
+   * process's own count alone (Prometheus would read that as a counter reset).
+   */
+  #prime(): void {
+    const { store, path, metrics } = this.#options;
+    if (!store || !path) return;
+    const kept = store.loadSync().state.metrics;
+    if (!kept) return;
+    const own = metrics.counters();
+    for (const [name, total] of Object.entries(kept.counters)) {
+      metrics.restore(name, total + (own.get(name) ?? 0));
+      this.#merged.set(name, total);
+    }
+    this.#setGauges(kept);
   }
 
   /**
@@ -80,10 +100,17 @@ export class RunMetrics {
       s.metrics = kept;
     });
     const kept = state.metrics!;
+    // Increments made while the update was written (another run of this job) stay counted.
+    const after = metrics.counters();
     for (const [name, total] of Object.entries(kept.counters)) {
-      metrics.restore(name, total);
+      metrics.restore(name, total + (after.get(name) ?? 0) - (counters.get(name) ?? 0));
       this.#merged.set(name, total);
     }
+    this.#setGauges(kept);
+  }
+
+  #setGauges(kept: MetricsState): void {
+    const { metrics } = this.#options;
     const seconds = (iso: string | undefined) =>
       iso === undefined ? undefined : Math.floor(Date.parse(iso) / 1000);
     const lastRun = seconds(kept.last_run_at);

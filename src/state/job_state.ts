@@ -186,14 +186,41 @@ export class JobStateStore {
     return next;
   }
 
+  /**
+   * {@link load} without awaiting, for what a process sets up before its first run (the
+   * metrics counters kept here). Never throws for what is on disk.
+   */
+  loadSync(): LoadedState {
+    let stamp: string | undefined;
+    let result: LoadedState;
+    try {
+      const info = Deno.statSync(this.path);
+      stamp = `${info.mtime?.getTime() ?? "?"} ${info.size} ${info.ino ?? "?"}`;
+      result = this.#parse(Deno.readTextFileSync(this.path));
+    } catch (error) {
+      result = this.#unreadable(error);
+    }
+    this.#current = result.state;
+    this.#stamp = stamp;
+    return result;
+  }
+
   async #read(): Promise<LoadedState> {
     let text: string;
     try {
       text = await Deno.readTextFile(this.path);
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return { state: this.empty(), fresh: true };
-      return this.#fresh(`it cannot be read (${(error as Error).message})`);
+      return this.#unreadable(error);
     }
+    return this.#parse(text);
+  }
+
+  #unreadable(error: unknown): LoadedState {
+    if (error instanceof Deno.errors.NotFound) return { state: this.empty(), fresh: true };
+    return this.#fresh(`it cannot be read (${(error as Error).message})`);
+  }
+
+  #parse(text: string): LoadedState {
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -542,3 +542,24 @@ Deno.test("schedule print --systemd over two jobs says to run the command once p
   assert.equal(run.code, 2);
   assert.match(run.stderr, /run this command once per job, each time with --job NAME/);
 });
+
+Deno.test("metrics: jobs sharing one metrics file each show their kept totals, even in a run where one does not sync", async () => {
+  await using ws = await simWorkspace();
+  await ws.writeSettings(
+    'metrics_file = "m.prom"\n[jobs.a]\ningestion_dir = "in-a"\n\n[jobs.b]\ningestion_dir = "in-b"',
+    (s) => s.replace(/^ingestion_dir = .*$/m, ""),
+  );
+  const first = await runMain(["run-once"], { cwd: ws.dir });
+  assert.equal(first.code, 0, first.stderr);
+  const runs = (text: string, job: string) =>
+    Number(new RegExp(`^ingest_syncjob_run_total\\{job="${job}"\\} (\\d+)$`, "m").exec(text)?.[1]);
+  const one = await Deno.readTextFile(join(ws.dir, "m.prom"));
+  assert.deepEqual([runs(one, "a"), runs(one, "b")], [1, 1]);
+  const second = await runMain(["run-once"], {
+    cwd: ws.dir,
+    env: { INGEST_JOBS__B__ENABLED: "false" },
+  });
+  assert.equal(second.code, 0, second.stderr);
+  const two = await Deno.readTextFile(join(ws.dir, "m.prom"));
+  assert.deepEqual([runs(two, "a"), runs(two, "b")], [2, 1], "b keeps its total, never drops");
+});
