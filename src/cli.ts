@@ -3,7 +3,8 @@
  * returns its exit code; it never exits the process, so tests drive it in process.
  * @module
  */
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { LOG_LEVEL_CHOICES, normaliseLogLevel } from "./config/log_level.ts";
 import { CliContext, type CliDeps, type GlobalFlags } from "./commands/context.ts";
 import { houseStyleCommanderError } from "./cli_errors.ts";
 import { commandHandlers } from "./commands/handlers.ts";
@@ -53,6 +54,13 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** `--log-level`: the parser `log_level` uses in the settings file and the environment. */
+function logLevelArg(text: string): string {
+  const level = normaliseLogLevel(text);
+  if (!level) throw new InvalidArgumentError(`expected one of ${LOG_LEVEL_CHOICES}`);
+  return level;
+}
+
 function globals(command: { optsWithGlobals(): unknown }): GlobalFlags {
   return command.optsWithGlobals() as GlobalFlags;
 }
@@ -74,9 +82,8 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
       "settings file (default: $INGEST_CONFIG, ./settings.toml, beside the binary)",
     )
     .addOption(
-      new Option("--log-level <level>", "log level").choices(
-        ["debug", "info", "warning", "error"] as const,
-      ),
+      new Option("--log-level <level>", "log level: debug, info, warning, error, critical")
+        .argParser(logLevelArg),
     )
     .addOption(
       new Option("--log-format <format>", "log format on stderr").choices(
@@ -122,7 +129,10 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
     .option("--since <time>", SINCE_HELP)
     .option("--lookback <duration>", LOOKBACK_HELP)
     .option("--dry-run", DRY_RUN_HELP)
-    .option("--force", "run even while another run of this process is in progress")
+    .option(
+      "--force",
+      "run a disabled job, or alongside a run in progress (here or in another process)",
+    )
     .option("--full", FULL_HELP)
     .option("--ignore-ledger", IGNORE_LEDGER_HELP)
     .option("--job <name>", JOB_HELP, collect)
@@ -191,6 +201,19 @@ function buildProgram(deps: CliDeps, setExit: (code: number) => void) {
   return program;
 }
 
+/** `ingest help NAME` for a NAME that is no command: the error, else undefined. */
+function helpForUnknownCommand(
+  program: { commands: readonly { name(): string }[] },
+  args: readonly string[],
+): string | undefined {
+  if (args[0] !== "help" || args[1] === undefined) return undefined;
+  const names = program.commands.map((c) => c.name());
+  if (names.includes(args[1])) return undefined;
+  const hint = names.find((name) => name.startsWith(args[1]!.slice(0, 3)));
+  return `Cannot show help for "${args[1]}": unknown command (commands: ${names.join(", ")})` +
+    (hint ? ` (did you mean ${hint}?)` : "");
+}
+
 function commanderExit(error: CommanderError): number {
   if (["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) {
     return ExitCode.Ok;
@@ -208,6 +231,11 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
   const program = buildProgram(deps, (code) => (exitCode = code));
   if (args.length === 0) {
     program.outputHelp({ error: true });
+    return ExitCode.Usage;
+  }
+  const unknownHelp = helpForUnknownCommand(program, args);
+  if (unknownHelp) {
+    deps.stderr(`ingest: ${unknownHelp}\n`);
     return ExitCode.Usage;
   }
   try {

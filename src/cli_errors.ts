@@ -20,6 +20,10 @@ const REWRITES: [RegExp, (m: RegExpMatchArray) => string][] = [
     (m) => `Cannot use ${optionName(m[1]!)} "${m[2]}": allowed choices are ${m[3]}`,
   ],
   [
+    /^option '([^']+)' argument '([^']*)' is invalid\. (.*)$/,
+    (m) => `Cannot use ${optionName(m[1]!)} "${m[2]}": ${m[3]}`,
+  ],
+  [
     /^option '([^']+)' argument missing$/,
     (m) => `Cannot use ${optionName(m[1]!)}: it needs a value`,
   ],

@@ -165,8 +165,12 @@ export function describeError(error: unknown): string {
     const text = depth === 0 ? message : /[\p{L}\p{N}]/u.test(first) ? first : "";
     // fetch's own "fetch failed" wraps the informative network error and adds nothing to it.
     const noise = text === "fetch failed" && depth > 0;
-    if (text && !noise && !parts.some((p) => p.includes(text))) {
-      parts.push(text.replace(/[ \t\r]+/g, " ").trim());
+    // A cause that only re-says its parent's state under another action ("Cannot express X
+    // in crontab: <state>" below "Cannot express X in a CronJob: <state>") adds nothing.
+    const state = depth > 0 ? /^Cannot [^:]+: (.+)$/.exec(text)?.[1] : undefined;
+    const restated = state !== undefined && parts.some((p) => p.includes(state));
+    if (text && !noise && !restated && !parts.some((p) => p.includes(text))) {
+      parts.push(plainRuntimeText(text.replace(/[ \t\r]+/g, " ").trim()));
     }
     current = current instanceof Error ? current.cause : undefined;
   }
@@ -179,4 +183,16 @@ export function describeError(error: unknown): string {
  */
 export class MalwareError extends GraphError {
   override name = "MalwareError";
+}
+
+/**
+ * Deno's permission text ("Requires all access to "/proc/x", run again with the --allow-all
+ * flag") in words an operator of the compiled binary can act on: no flag can be added there.
+ */
+function plainRuntimeText(text: string): string {
+  return text.replace(
+    /Requires \w+ access to "([^"]+)", run again with the --allow-[\w-]+ flag/,
+    '"$1" is a special system location (/proc, /dev, /sys) where ingest reads and writes ' +
+      "nothing; use an ordinary file or folder",
+  );
 }

@@ -46,7 +46,8 @@ interface Family {
 }
 
 /**
- * A registry of named metrics, cumulative for the life of the process. {@link withLabels} gives
+ * A registry of named metrics, cumulative for the life of the process (and across processes
+ * once `schedule/run_metrics.ts` restores the totals kept in the job's state). {@link withLabels} gives
  * a view that shares the registry and writes its own series (`{job="reports"}`), so several jobs
  * can export into one textfile.
  */
@@ -98,6 +99,24 @@ export class Metrics {
   /** Current value of `name` in this view's series, 0 when never touched. */
   value(name: string): number {
     return this.#families.get(name)?.series.get(this.#labels) ?? 0;
+  }
+
+  /** This view's counters (seed names → values). */
+  counters(): Map<string, number> {
+    const result = new Map<string, number>();
+    for (const [name, family] of this.#families) {
+      const value = family.series.get(this.#labels);
+      if (family.kind === "counter" && value !== undefined) result.set(name, value);
+    }
+    return result;
+  }
+
+  /**
+   * Sets the counter `name` of this view to `total`: the cumulative value kept across processes
+   * (see `schedule/run_metrics.ts`). Counters otherwise only grow through {@link inc}.
+   */
+  restore(name: string, total: number, help = ""): void {
+    this.#get(name, "counter", help).series.set(this.#labels, total);
   }
 
   /** This view's metrics as a plain object, seed names as keys. */

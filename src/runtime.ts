@@ -13,6 +13,7 @@ import { Network } from "./network.ts";
 import type { Slots } from "./slots.ts";
 import { Scheduler } from "./scheduler.ts";
 import { effectiveLookbackMs } from "./schedule/schedule_math.ts";
+import { stateStoreFor } from "./state/job_state.ts";
 import { SyncJob } from "./sync_job.ts";
 import type { Telemetry } from "./telemetry/telemetry_api.ts";
 
@@ -69,8 +70,10 @@ export function buildRuntime(
     ...(shared.gate ? { gate: shared.gate } : {}),
   });
   const db = dbClientFromSettings(settings, network.fetch);
+  const state = stateStoreFor(settings, () => deps.clock.now());
   const job = new SyncJob({
     settings,
+    state,
     sharepoint,
     db,
     clock: deps.clock,
@@ -84,6 +87,7 @@ export function buildRuntime(
     random: deps.random,
     metrics,
     command,
+    state,
     ...(shared.slots ? { slots: shared.slots } : {}),
     tracer: deps.telemetry?.forJob(settings.job, metrics),
   });

@@ -8,18 +8,23 @@
  * progress is skipped with a warning (`overlap_policy = "skip"`) or queued to run right after
  * (`"queue"`, at most one queued; more are skipped). `allow_overlap = true` or a forced trigger
  * runs concurrently and shares the process's lock. Across processes: a run needs the lock file;
- * when another process holds it the run is skipped (exit 4) or, with `"queue"`, waits for it.
+ * when another process holds it the run is skipped (exit 4) or, with `"queue"`, waits for it; a
+ * forced trigger runs alongside it with a warning (see `execute_run.ts`).
  * @module
  */
 import { Cron } from "croner";
+import { dirname } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
-import { AbortedError, describeError } from "./errors.ts";
+import { AbortedError, describeError, IngestError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
 import { IntervalTimer } from "./schedule/interval_timer.ts";
-import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
+import { fileLockFactory, type LockFactory, readLockInfo } from "./schedule/run_lock.ts";
+import { lostCatchUpPoint } from "./schedule/catch_up_point.ts";
 import { executeRun } from "./schedule/execute_run.ts";
+import { RunMetrics } from "./schedule/run_metrics.ts";
+import type { JobStateStore } from "./state/job_state.ts";
 import {
   aborted,
   type RunOutcome,
@@ -41,6 +46,11 @@ import type { SyncRunner } from "./sync/sync_result.ts";
 import type { RunTracer } from "./telemetry/span_scope.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
+
+/** The key that names the lock's folder: `staging_dir` unless `lock_file` moved it elsewhere. */
+function lockKey(settings: Settings): string {
+  return dirname(settings.lock_file) === settings.staging_dir ? "staging_dir" : "lock_file";
+}
 
 /** Metric: scheduled ticks (including `run-once`). */
 export const TICK_COUNT = "scheduler.tick.count";
@@ -65,6 +75,8 @@ export interface SchedulerOptions {
   slots?: Slots;
   /** Traces every run (OpenTelemetry); default none. */
   tracer?: RunTracer | undefined;
+  /** The job's state store, where metrics counters are kept across processes. */
+  state?: JobStateStore;
 }
 
 type RequestKind = "tick" | "run-once" | "manual";
@@ -87,6 +99,8 @@ export class Scheduler {
   #clock: Clock;
   #random: () => number;
   #metrics: Metrics;
+  #runMetrics: RunMetrics;
+  #state: JobStateStore | undefined;
   #lock: SharedRunLock;
   #abortGraceMs: number;
   #slots: Slots | undefined;
@@ -115,9 +129,17 @@ export class Scheduler {
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
     this.#slots = options.slots;
     this.#tracer = options.tracer;
+    this.#state = options.state;
+    this.#runMetrics = new RunMetrics({
+      metrics: this.#metrics,
+      path: options.settings.metrics_file,
+      store: options.state,
+      now: () => this.#clock.now(),
+    });
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
+        key: lockKey(options.settings),
         command: options.command ?? "run",
         clock: this.#clock,
       });
@@ -203,6 +225,7 @@ export class Scheduler {
   }
 
   #runOnce(request: RunRequest): Promise<RunOutcome> {
+    if (!this.#settings.enabled) return Promise.resolve(this.#disabled("run-once"));
     this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
     log.info("Run-once requested", { dry_run: request.dryRun ?? false });
     return this.#request("run-once", request, false);
@@ -217,6 +240,9 @@ export class Scheduler {
   }
 
   #trigger(request: TriggerRequest): Promise<RunOutcome> {
+    if (!this.#settings.enabled && !request.force) {
+      return Promise.resolve(this.#disabled("trigger"));
+    }
     log.info("Manual trigger", {
       force: request.force ?? false,
       dry_run: request.dryRun ?? false,
@@ -224,6 +250,17 @@ export class Scheduler {
       lookback_ms: request.lookbackMs,
     });
     return this.#request("manual", request, request.force ?? false);
+  }
+
+  /** The outcome of a run-once or an unforced trigger of a paused job: nothing runs, exit 0. */
+  #disabled(command: "run-once" | "trigger"): RunOutcome {
+    const advice = command === "trigger"
+      ? "; pass --force to run it anyway"
+      : "; set enabled = true to resume it";
+    const message = `Skipped ${command}: job "${this.#settings.job}" is disabled ` +
+      `(enabled = false), nothing ran${advice}`;
+    log.info(message, { enabled: false, command });
+    return skipped("disabled", new IngestError(message, { exitCode: 0 }));
   }
 
   /**
@@ -239,10 +276,16 @@ export class Scheduler {
     const timeoutMs = options.timeoutMs ?? this.#settings.shutdown_timeout_seconds * 1000;
     if (!this.#stopping) {
       this.#stopping = true;
-      log.info("Scheduler stopping: waiting up to {timeout_ms} ms for {in_flight} run(s)", {
-        timeout_ms: timeoutMs,
-        in_flight: this.#active.size,
-      });
+      log.info(
+        "Stopping: waiting up to {timeout_s} s for {in_flight} run(s) to finish; press Ctrl+C " +
+          "again (or send a second SIGTERM) to stop now: finished files stay, unfinished " +
+          "downloads are removed",
+        {
+          timeout_s: timeoutMs / 1000,
+          timeout_ms: timeoutMs,
+          in_flight: this.#active.size,
+        },
+      );
       this.#lifetime.abort();
       for (const cron of this.#crons) cron.stop();
       this.#crons = [];
@@ -352,7 +395,7 @@ export class Scheduler {
       overlap_policy: this.#settings.overlap_policy,
     });
     if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
-    await this.#writeMetrics();
+    await this.#runMetrics.record(undefined);
     return skipped("overlap");
   }
 
@@ -380,6 +423,7 @@ export class Scheduler {
     if (request.signal?.aborted) forward();
     request.signal?.addEventListener("abort", forward, { once: true });
     let releaseSlot: ReleaseSlot | undefined;
+    let outcome: RunOutcome | undefined;
     try {
       if (this.#slots) {
         try {
@@ -388,7 +432,8 @@ export class Scheduler {
           return aborted(error);
         }
       }
-      const outcome = await executeRun({
+      const lost = await this.#lostCatchUpPoint(request);
+      outcome = await executeRun({
         job: this.#job,
         lock: this.#lock,
         clock: this.#clock,
@@ -399,7 +444,13 @@ export class Scheduler {
         signal: run.controller.signal,
         defaultLookbackMs: (reference) =>
           this.#defaultLookbackMs ??= effectiveLookbackMs(this.#settings, reference),
-        onRunning: () => run.phase = "running",
+        force: kind === "manual" && (request as TriggerRequest).force === true,
+        onRunning: () => {
+          run.phase = "running";
+          if (lost) {
+            log.warn("Window: {message}; if runs stopped for longer, run {command}", lost);
+          }
+        },
         onLocked: () => {
           if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
         },
@@ -409,10 +460,24 @@ export class Scheduler {
     } finally {
       releaseSlot?.();
       request.signal?.removeEventListener("abort", forward);
-      await this.#writeMetrics();
+      // A dry run writes nothing: no state, no metrics file.
+      if (!request.dryRun) await this.#runMetrics.record(outcome);
       this.#active.delete(run);
       this.#afterRun();
     }
+  }
+
+  /** See `schedule/catch_up_point.ts`; only for runs whose window the job chooses. */
+  async #lostCatchUpPoint(request: RunRequest) {
+    const store = this.#state;
+    if (!store || request.since !== undefined || request.lookbackMs !== undefined) return;
+    const previous = await readLockInfo(this.#settings.lock_file);
+    if (!previous) return;
+    return lostCatchUpPoint((await store.load()).state, previous, {
+      configPath: this.#settings.config_path,
+      job: this.#settings.job,
+      lockFile: this.#settings.lock_file,
+    });
   }
 
   #waitForSlot(kind: RequestKind, signal: AbortSignal): Promise<ReleaseSlot> {
@@ -446,15 +511,5 @@ export class Scheduler {
     const result = await Promise.race([idle, timeout]);
     timer.abort();
     return result;
-  }
-
-  async #writeMetrics(): Promise<void> {
-    const path = this.#settings.metrics_file;
-    if (!path) return;
-    try {
-      await this.#metrics.writeFile(path);
-    } catch (error) {
-      log.warn("Cannot write metrics to {path}: {error}", { path, error: describeError(error) });
-    }
   }
 }

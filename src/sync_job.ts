@@ -38,7 +38,6 @@ import {
   recordFailedRun,
   recordFinishedRun,
   recordPlacedBeforeAbort,
-  writeMetricsFile,
 } from "./sync/sync_metrics.ts";
 import type {
   FailedFile,
@@ -73,7 +72,7 @@ export interface SyncJobOptions {
   sharepoint: SharePointClient;
   db: DBServiceClient;
   clock: Clock;
-  /** Process-wide metrics; written to `metrics_file` after every run that is not a dry run. */
+  /** Process-wide metrics; the scheduler writes them to `metrics_file` after each run. */
   metrics: Metrics;
   /** The schedule's default lookback (2 × its largest gap), used when nothing overrides it. */
   defaultLookbackMs: number;
@@ -191,25 +190,28 @@ export class SyncJob implements SyncRunner {
       if (!dryRun) recordFinishedRun(this.#metrics, result);
       if (!dryRun) await this.#recordSuccess(runId, result, window);
       logFinished(result);
-      if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
       // The saved link advances only once the outcome is recorded.
       await commit?.();
       return result;
     } catch (error) {
-      const thrown = options.signal?.aborted && !(error instanceof AbortedError)
-        ? new AbortedError("Cannot finish the sync run: the run was aborted", { cause: error })
+      const stopped = options.signal?.aborted === true;
+      // Said once: why the run stopped (the operator, a shutdown timeout), not the chain of
+      // errors the abort caused on its way out.
+      const thrown = stopped
+        ? new AbortedError(`Cannot finish the sync run: ${stopReason(options.signal!)}`)
         : error;
       const durationMs = this.#clock.now() - started;
       if (!dryRun) recordFailedRun(this.#metrics, durationMs);
-      log.error("Sync failed {run_id}: {error}", {
+      const properties = {
         run_id: runId,
         trigger: options.trigger,
         dry_run: dryRun,
         error: describeError(thrown),
         error_name: thrown instanceof Error ? thrown.name : typeof thrown,
         duration_ms: durationMs,
-      });
-      if (!dryRun) await writeMetricsFile(this.#metrics, this.#settings.metrics_file);
+      };
+      if (stopped) log.warn("Sync stopped {run_id}: {error}", properties);
+      else log.error("Sync failed {run_id}: {error}", properties);
       throw thrown;
     } finally {
       this.#activeRuns--;
@@ -237,10 +239,10 @@ export class SyncJob implements SyncRunner {
       staging,
       now: () => this.#clock.now(),
     });
-    // Leftovers of a killed run are removed only when no other run of this process is writing
-    // to the staging folder (allow_overlap or a forced trigger run concurrently); resumable
+    // Leftovers of a killed run are removed only when no other run is writing to the staging
+    // folder (allow_overlap or a forced trigger run concurrently, here or elsewhere); resumable
     // partials the state lists are kept.
-    const alone = this.#activeRuns === 1;
+    const alone = this.#activeRuns === 1 && !options.overlapping;
     if (!dryRun) {
       await staging.prepare({ removeLeftovers: alone, keep: listedPartials(saved.state) });
       if (alone) await partials.removeStale();
@@ -327,7 +329,9 @@ export class SyncJob implements SyncRunner {
       result.graph_download_requests = used.downloads;
     };
     if (dryRun) {
-      result.downloaded = plan.toDownload.filter((f) => !f.malware).map((f) => f.name);
+      const would = plan.toDownload.filter((f) => !f.malware);
+      result.downloaded = would.map((f) => f.name);
+      result.bytes = would.reduce((sum, f) => sum + f.size, 0);
       result.malware += plan.toDownload.length - result.downloaded.length;
       addRelativePaths(result, plan.toDownload);
       countUsage();
@@ -562,12 +566,27 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** Why `signal` stopped the run, in words: "stopped by the operator (second SIGINT)". */
+function stopReason(signal: AbortSignal): string {
+  const reason = signal.reason instanceof Error ? signal.reason.message : "";
+  return reason.replace(/^Cannot finish (the sync )?run: /, "") || "the run was stopped";
+}
+
 function logFinished(result: SyncResult): void {
   const properties = {
     ...result,
     downloaded_count: result.downloaded.length,
     failed_count: result.failed.length,
   };
+  if (result.dry_run) {
+    log.info(
+      "Dry run finished {run_id}: would download {downloaded_count} file(s), {bytes} bytes " +
+        "(listed sizes); {skipped_ingested} already ingested, {skipped_pending} pending, " +
+        "{skipped_filtered} filtered, {in_window} of {listed} listed in the window",
+      properties,
+    );
+    return;
+  }
   const message = "Sync finished {run_id}: {downloaded_count} downloaded, {failed_count} failed, " +
     "{skipped_ingested} already ingested, {skipped_pending} pending, {skipped_filtered} filtered, " +
     "{unchanged_content} unchanged content, {held_empty} empty held, {arrived} arrived, " +

@@ -11,17 +11,12 @@ import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
 import { describeSubfolders } from "../sync/relative_path.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
-import {
-  AuthError,
-  ConfigError,
-  describeError,
-  ExitCode,
-  GraphError,
-  LockedError,
-} from "../errors.ts";
+import { AuthError, ConfigError, describeError, ExitCode, GraphError } from "../errors.ts";
 import { GraphSharePointClient } from "../graph/graph_client.ts";
 import type { RemoteFolder } from "../graph/sharepoint_client.ts";
-import { acquireRunLock } from "../schedule/run_lock.ts";
+import { describeHolder, probeRunLock } from "../schedule/run_lock.ts";
+import { describeFolderState, folderState } from "../folders.ts";
+import { dirname } from "node:path";
 import { describeSchedule } from "../schedule/schedule_math.ts";
 import { networkAdvice } from "../http/network_diagnosis.ts";
 import { Network } from "../network.ts";
@@ -158,30 +153,32 @@ async function checkDb(state: CheckState): Promise<CheckLine> {
   }
 }
 
-async function probeDir(dir: string): Promise<Deno.FileInfo> {
-  await Deno.mkdir(dir, { recursive: true });
-  const probe = join(dir, `.ingest-check-${crypto.randomUUID()}`);
-  await Deno.writeTextFile(probe, "probe");
-  await Deno.remove(probe);
-  return await Deno.stat(dir);
+/** The folders a run needs, what is there now and what a run would do; writes nothing. */
+function checkDirs(state: Pick<CheckState, "settings">): Promise<CheckLine> {
+  return Promise.resolve(foldersLine(state.settings));
 }
 
-async function checkDirs(state: CheckState): Promise<CheckLine> {
-  const { settings } = state;
+function foldersLine(settings: Settings): CheckLine {
+  const notes: string[] = [];
   const stats: Deno.FileInfo[] = [];
   for (const key of ["ingestion_dir", "staging_dir"] as const) {
-    try {
-      stats.push(await probeDir(settings[key]));
-    } catch (error) {
-      return failure(
-        "folders",
-        new Error(`Cannot write to ${key} ${settings[key]}`, { cause: error }),
-        "create the folder or give the account running ingest write access to it",
-      );
+    const folder = folderState(settings[key]);
+    const usable = folder.kind === "folder" && folder.writable !== false;
+    if (!usable && folder.kind !== "would-create") {
+      return {
+        ok: false,
+        name: "folders",
+        detail: `Cannot use ${key} ${settings[key]}: ${describeFolderState(folder)}`,
+        hint: folder.kind === "folder"
+          ? "give the account running ingest write access to the folder"
+          : `correct ${key}, or create the folder (or mount the share) it lies in`,
+      };
     }
+    if (folder.kind === "would-create") notes.push(`${key} ${settings[key]} would be created`);
+    else stats.push(Deno.statSync(settings[key]));
   }
-  const [ingestion, staging] = stats as [Deno.FileInfo, Deno.FileInfo];
-  if (ingestion.dev !== null && staging.dev !== null && ingestion.dev !== staging.dev) {
+  const [ingestion, staging] = stats;
+  if (ingestion?.dev && staging?.dev && ingestion.dev !== staging.dev) {
     return {
       ok: false,
       name: "folders",
@@ -190,29 +187,73 @@ async function checkDirs(state: CheckState): Promise<CheckLine> {
       hint: "set staging_dir to a folder on the same drive, so files move into place atomically",
     };
   }
+  if (notes.length > 0) {
+    return {
+      ok: true,
+      name: "folders",
+      detail: `${notes.join("; ")} by the first run (check creates nothing)`,
+    };
+  }
   return {
     ok: true,
     name: "folders",
     detail:
-      `ingestion_dir ${settings.ingestion_dir} and staging_dir ${settings.staging_dir} are writable, same volume`,
+      `ingestion_dir ${settings.ingestion_dir} and staging_dir ${settings.staging_dir} exist` +
+      (ingestion?.dev && staging?.dev ? ", same volume" : ""),
   };
 }
 
-async function checkLock(state: CheckState): Promise<CheckLine> {
+/** The folders of `log_file` and `metrics_file`, which a run creates when their parent exists. */
+function checkOutputFiles(state: Pick<CheckState, "settings">): Promise<CheckLine> {
+  const { settings } = state;
+  const files = (["log_file", "metrics_file"] as const).filter((key) => settings[key]);
+  if (files.length === 0) {
+    return Promise.resolve({
+      ok: true,
+      name: "output files",
+      detail: "no log_file, no metrics_file",
+    });
+  }
+  const notes: string[] = [];
+  for (const key of files) {
+    const path = settings[key]!;
+    const folder = folderState(dirname(path));
+    if (folder.kind === "would-create") notes.push(`${key}: its folder would be created`);
+    else if (folder.kind !== "folder" || folder.writable === false) {
+      return Promise.resolve({
+        ok: false,
+        name: "output files",
+        detail: `Cannot use ${key} ${path}: its folder ${dirname(path)} ${
+          folder.kind === "folder" ? "cannot be written" : describeFolderState(folder)
+        }`,
+        hint: `correct ${key}, or create the folder it lies in`,
+      });
+    } else notes.push(`${key} ${path}`);
+  }
+  return Promise.resolve({ ok: true, name: "output files", detail: notes.join("; ") });
+}
+
+/** Whether another run holds the lock now; creates and writes nothing. */
+async function checkLock(state: Pick<CheckState, "settings">): Promise<CheckLine> {
   const path = state.settings.lock_file;
   try {
-    const lock = await acquireRunLock({
-      path,
-      command: "check",
-      wait: false,
-      clock: state.ctx.deps.clock,
-    });
-    await lock.release();
-    return { ok: true, name: "lock", detail: `${path} is free` };
-  } catch (error) {
-    if (error instanceof LockedError) {
-      return { ok: true, name: "lock", detail: `held: ${describeError(error)}` };
+    const probe = await probeRunLock(path);
+    if (probe.kind === "missing") {
+      return {
+        ok: true,
+        name: "lock",
+        detail: `${path} does not exist yet; the first run creates it`,
+      };
     }
+    if (probe.kind === "free") return { ok: true, name: "lock", detail: `${path} is free` };
+    return {
+      ok: true,
+      warning: true,
+      name: "lock",
+      detail: `a run holds ${path} now (${describeHolder(probe.holder)})`,
+      hint: "a run started now would be skipped (exit 4) until that run ends",
+    };
+  } catch (error) {
     return failure("lock", error, "lock_file must be on a local disk the account can write");
   }
 }
@@ -262,8 +303,9 @@ const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
   [checkPaths, "Checking path lengths"],
   [checkState, "Reading the job state"],
   [checkDb, "Asking the DB service"],
-  [checkDirs, "Writing to the folders"],
-  [checkLock, "Taking the lock"],
+  [checkDirs, "Looking at the folders"],
+  [checkOutputFiles, "Looking at the log and metrics folders"],
+  [checkLock, "Looking at the lock"],
   [checkClock, "Comparing the clock with Graph"],
   [checkWindow, "Reading the job state"],
 ]);
@@ -271,6 +313,35 @@ const CHECK_STEPS = new Map<(state: CheckState) => Promise<CheckLine>, string>([
 function printLine(ctx: CliContext, line: CheckLine): void {
   ctx.print(`${line.warning ? "⚠" : line.ok ? "✓" : "✗"} ${line.name}: ${line.detail}`);
   if ((!line.ok || line.warning) && line.hint) ctx.print(`    → ${line.hint}`);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `client_id` must be a GUID and `tenant_id` a GUID or a domain before the network is tried: the
+ * example settings' placeholders ("your-app-client-id") would otherwise fail far from the cause.
+ */
+function idProblems(settings: Settings): CheckLine[] {
+  const lines: CheckLine[] = [];
+  if (settings.client_id !== undefined && !GUID.test(settings.client_id)) {
+    lines.push({
+      ok: false,
+      name: "settings",
+      detail: `client_id "${settings.client_id}" is not an application (client) ID`,
+      hint: "copy the Application (client) ID, a GUID like 0b9e7d4c-2a1f-4e3d-8c5b-7a6f5e4d3c2b, " +
+        "from Entra ID > App registrations > your app > Overview",
+    });
+  }
+  const tenant = settings.tenant_id;
+  if (tenant !== undefined && !GUID.test(tenant) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(tenant)) {
+    lines.push({
+      ok: false,
+      name: "settings",
+      detail: `tenant_id "${settings.tenant_id}" is neither a tenant ID nor a tenant domain`,
+      hint: "use the Directory (tenant) ID, a GUID, or a domain like contoso.onmicrosoft.com",
+    });
+  }
+  return lines;
 }
 
 /** Every line of a settings error as its own ✗ line; the hint follows the last one. */
@@ -292,6 +363,16 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
       describeSchedule(settings.schedule, settings.timezone)
     }`,
   });
+  const ids = idProblems(settings);
+  if (ids.length > 0) {
+    for (const line of ids) emit(line);
+    // Placeholders would only produce a confusing answer from the identity platform.
+    emit({ ok: false, name: "token", detail: "skipped: client_id and tenant_id are not IDs yet" });
+    for (const check of [checkDirs, checkOutputFiles, checkLock]) {
+      emit(await check({ settings }));
+    }
+    return;
+  }
   let network: Network;
   try {
     network = new Network(settings, {
@@ -334,6 +415,7 @@ async function checkJob(ctx: CliContext, settings: Settings, emit: (line: CheckL
       checkState,
       checkDb,
       checkDirs,
+      checkOutputFiles,
       checkLock,
       checkClock,
       checkWindow,

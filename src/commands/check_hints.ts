@@ -39,5 +39,7 @@ export function graphHint(error: GraphError): string {
   if (error.status === 401) {
     return "the token was refused: check the app's permissions and admin consent";
   }
-  return "see docs/troubleshooting.md for this Graph error code";
+  return error.code
+    ? `see docs/troubleshooting.md for the Graph error code "${error.code}"`
+    : "see docs/troubleshooting.md (Graph errors)";
 }

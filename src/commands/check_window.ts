@@ -13,6 +13,8 @@ import { planRunWindow, windowReport } from "../sync/run_window.ts";
 import type { PlannedWindow } from "../sync/catch_up.ts";
 import type { CheckLine } from "./check_line.ts";
 import type { CliContext } from "./context.ts";
+import { lostCatchUpPoint } from "../schedule/catch_up_point.ts";
+import { readLockInfo } from "../schedule/run_lock.ts";
 
 /** The job's saved state and the window its next scheduled run at `now` would use. */
 export async function plannedNextWindow(
@@ -48,6 +50,20 @@ export async function checkWindow(
   let gaps = uncoveredIntervals(loaded.state);
   if (window.uncovered !== undefined) gaps = addInterval(gaps, window.uncovered);
   const first = gaps[0];
+  const lost = lostCatchUpPoint(loaded.state, await readLockInfo(settings.lock_file), {
+    configPath: settings.config_path,
+    job: settings.job,
+    lockFile: settings.lock_file,
+  });
+  if (first === undefined && lost) {
+    return {
+      ok: true,
+      warning: true,
+      name: "window",
+      detail: `${lost.message}; ${next}`,
+      hint: `if runs stopped for longer than that, run \`${lost.command}\` to cover the gap`,
+    };
+  }
   if (first === undefined) return { ok: true, name: "window", detail };
   const listed = gaps.map((g) => `${g.since.toISOString()} .. ${g.until.toISOString()}`);
   return {

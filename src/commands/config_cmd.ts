@@ -6,6 +6,7 @@ import type { LoadedSettings, ValueSource } from "../config/load.ts";
 import { SECRET_KEYS, SETTINGS_KEYS } from "../config/schema.ts";
 import { ExitCode } from "../errors.ts";
 import { REDACTED } from "../redact.ts";
+import { effectiveLookbackMs } from "../schedule/schedule_math.ts";
 import type { CliContext } from "./context.ts";
 import type { JobFlags } from "./flags.ts";
 
@@ -36,15 +37,25 @@ interface Row {
 function rowsOf({ settings, sources }: LoadedSettings): Row[] {
   const record = settings as unknown as Record<string, unknown>;
   const derived = ["schedule", "config_path", "job", "state_file"];
-  return [...SETTINGS_KEYS, ...derived].map((key) => ({
-    key,
-    value: show(key, record[key]),
-    source: derived.includes(key)
-      ? "derived"
-      : key === "auth" && sources.auth?.kind === "default"
-      ? "inferred from the keys present"
-      : sourceText(sources[key]),
-  }));
+  return [...SETTINGS_KEYS, ...derived].map((key) => {
+    if (key === "lookback_minutes" && settings.lookback_minutes === undefined) {
+      // Not set: show what runs use and where it comes from, not "(not set)".
+      return {
+        key,
+        value: Math.round(effectiveLookbackMs(settings) / 60_000),
+        source: "derived: twice the longest gap between two scheduled runs (not set)",
+      };
+    }
+    return {
+      key,
+      value: show(key, record[key]),
+      source: derived.includes(key)
+        ? "derived"
+        : key === "auth" && sources.auth?.kind === "default"
+        ? "inferred from the keys present"
+        : sourceText(sources[key]),
+    };
+  });
 }
 
 function printRows(ctx: CliContext, rows: Row[]): void {

@@ -2,10 +2,13 @@
  * What every CLI command receives: injected process facilities and the global flags.
  * @module
  */
+import { dirname } from "node:path";
 import type { Clock } from "../clock.ts";
 import { type LoadedJobs, type LoadedSettings, loadJobs, onlyJob } from "../config/load.ts";
 import type { RawSettings } from "../config/schema.ts";
 import type { Settings } from "../config/settings.ts";
+import { ConfigError } from "../errors.ts";
+import { ensureFolder, fsReason } from "../folders.ts";
 import type { LoggingOptions } from "../logging.ts";
 import type { SignalApi } from "../schedule/shutdown.ts";
 import { ingestCommand } from "./invocation.ts";
@@ -104,8 +107,37 @@ export class CliContext {
   async loadJobs(
     selection: readonly string[] = [],
     extraFlags: Partial<Record<keyof RawSettings, unknown>> = {},
+    options: { readSecrets?: boolean } = {},
   ): Promise<LoadedJobs> {
-    const loaded = await loadJobs({
+    const loaded = await this.#load(selection, extraFlags, options.readSecrets ?? true);
+    await this.#setupLogging(loaded.jobs[0]!.settings, false);
+    return loaded;
+  }
+
+  /**
+   * Like {@link loadJobs}, for the commands that sync (`run`, `run-once`, `trigger`): the folders
+   * of `log_file` and of every job's `metrics_file` are created when their parent exists, and
+   * logging goes to `log_file` too. Every other command only reads, and logs to the console.
+   * @throws {ConfigError} naming `log_file`/`metrics_file` when its folder cannot be used
+   */
+  async loadJobsForRun(selection: readonly string[] = []): Promise<LoadedJobs> {
+    const loaded = await this.#load(selection, {}, true);
+    const first = loaded.jobs[0]!.settings;
+    if (first.log_file) await ensureFolder(dirname(first.log_file), "log_file");
+    for (const { settings } of loaded.jobs) {
+      if (settings.metrics_file) await ensureFolder(dirname(settings.metrics_file), "metrics_file");
+    }
+    await this.#setupLogging(first, true);
+    return loaded;
+  }
+
+  #load(
+    selection: readonly string[],
+    extraFlags: Partial<Record<keyof RawSettings, unknown>>,
+    readSecrets: boolean,
+  ): Promise<LoadedJobs> {
+    return loadJobs({
+      readSecrets,
       configPath: this.flags.config,
       env: this.deps.env,
       cwd: this.deps.cwd,
@@ -113,23 +145,27 @@ export class CliContext {
       flags: { log_level: this.flags.logLevel, log_format: this.flags.logFormat, ...extraFlags },
       jobs: selection,
     });
-    await this.#setupLogging(loaded.jobs[0]!.settings);
-    return loaded;
   }
 
-  async #setupLogging(s: Settings): Promise<void> {
-    await this.deps.setupLogging({
-      level: s.log_level,
-      format: s.log_format,
-      write: (text) => this.stderr(text),
-      isTty: this.deps.isTty,
-      color: colorAllowed(this.deps.env),
-      // The live display shows the files; a pretty console then keeps to run-level records.
-      perFileOnConsole: !(this.live && consolePretty(s.log_format, this.deps.isTty)),
-      file: s.log_file
-        ? { path: s.log_file, maxBytes: s.log_max_bytes, maxFiles: s.log_max_files }
-        : undefined,
-    });
+  async #setupLogging(s: Settings, toFile: boolean): Promise<void> {
+    const file = toFile && s.log_file
+      ? { path: s.log_file, maxBytes: s.log_max_bytes, maxFiles: s.log_max_files }
+      : undefined;
+    try {
+      await this.deps.setupLogging({
+        level: s.log_level,
+        format: s.log_format,
+        write: (text) => this.stderr(text),
+        isTty: this.deps.isTty,
+        color: colorAllowed(this.deps.env),
+        // The live display shows the files; a pretty console then keeps to run-level records.
+        perFileOnConsole: !(this.live && consolePretty(s.log_format, this.deps.isTty)),
+        file,
+      });
+    } catch (error) {
+      if (!file) throw error;
+      throw new ConfigError(`Cannot open log_file ${file.path}: ${fsReason(error)}`);
+    }
   }
 
   /** Prints one line (or a JSON document with `--json`) on stdout. */

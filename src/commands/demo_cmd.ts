@@ -111,7 +111,11 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
   // Recorded a second ago: the DB window of the next run is [since, until), and "now" could
   // fall on its very end.
   const recordedAt = new Date(ctx.deps.clock.now() - 1000);
-  for (const name of consumed) sim.markIngested(name, recordedAt);
+  for (const name of consumed) {
+    sim.markIngested(name, recordedAt);
+    // A file watcher takes what it ingested out of the folder.
+    await Deno.remove(join(dir, name)).catch(() => {});
+  }
   sim.addFile({
     path: "Reports/late_arrival.csv",
     content: new TextEncoder().encode("id,value\n1,42\n"),
@@ -124,14 +128,28 @@ export async function demoCommand(ctx: CliContext, flags: { dir: string }): Prom
     created: twoYearsAgo,
   });
   ctx.print(
-    `\nMeanwhile the file watcher recorded ${consumed.length} of the ${placed.length} files as ingested in the ` +
-      `DB service, the others still wait in ${dir}, a new file "late_arrival.csv" appeared in SharePoint, ` +
+    `\nMeanwhile the file watcher ingested ${consumed.length} of the ${placed.length} files (recorded in the ` +
+      `DB service, taken out of the folder), the other ${
+        placed.length - consumed.length
+      } still wait in ${dir}, a new file "late_arrival.csv" appeared in SharePoint, ` +
       `and "${BACK_DATED}" was synced in keeping its dates of ${twoYearsAgo.getUTCFullYear()} ` +
       "(outside any time window: it is placed because delta reports it as arrived).",
   );
 
   const second = await scheduler.trigger({});
   code = Math.max(code, printOutcome(ctx, "Run 2: nothing is downloaded twice", second, dir));
+  if (second.status === "completed") {
+    const r = second.result;
+    ctx.print(
+      r.listing === "children"
+        ? `The ${r.skipped_ingested} ingested and ${r.skipped_pending} waiting file(s) were listed ` +
+          "again and skipped."
+        : `Run 2 listed only what changed since run 1 (${r.listed} item(s), through the saved ` +
+          "delta link): the files of run 1 were not listed again, so none could be downloaded " +
+          `twice. \`${ctx.command("trigger --full")}\` would list them all and skip them as ` +
+          "already ingested or waiting.",
+    );
+  }
   ctx.print(
     `\nFiles are in ${dir}. Settings for a real tenant: settings.toml, then \`${
       ctx.command("check")

@@ -159,7 +159,7 @@ async function oneRun(
   command: "run-once" | "trigger",
 ): Promise<number> {
   const request = windowRequest(flags);
-  const { jobs } = await ctx.loadJobs(flags.job);
+  const { jobs } = await ctx.loadJobsForRun(flags.job);
   const settings = jobs.map((job) => job.settings);
   // Disposed on every way out (exit 0/1/3/4, a signal's 130/143, a throw): flushes the trace.
   await using telemetry = await startTelemetry(settings[0]!, ctx.deps);
@@ -185,7 +185,7 @@ export function runOnceCommand(ctx: CliContext, flags: WindowFlags): Promise<num
  * the next planned run and the last run's outcome.
  */
 export async function runCommand(ctx: CliContext, flags: { job?: string[] } = {}): Promise<number> {
-  const { jobs } = await ctx.loadJobs(flags.job);
+  const { jobs } = await ctx.loadJobsForRun(flags.job);
   const settings = jobs.map((job) => job.settings);
   await using telemetry = await startTelemetry(settings[0]!, ctx.deps);
   const { jobs: jobSet, runtimes } = buildJobsRuntime(settings, { ...ctx.deps, telemetry }, "run");

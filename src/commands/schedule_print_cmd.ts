@@ -107,7 +107,8 @@ export async function schedulePrintCommand(
   if (flags.workloadIdentity && target !== "kubernetes") {
     throw new UsageError("Cannot use --workload-identity: it only applies to --kubernetes");
   }
-  const loaded = await ctx.loadJobs(flags.job);
+  // Printing manifests reads no secret file: the workstation may not hold the secrets.
+  const loaded = await ctx.loadJobs(flags.job, {}, { readSecrets: false });
   const configPath = loaded.configPath;
   if (configPath === undefined) {
     throw new UsageError(
@@ -116,6 +117,12 @@ export async function schedulePrintCommand(
   }
   const jobs = loaded.jobs.map((job) => job.settings);
   if (target === "kubernetes") {
+    if (flags.image === undefined) {
+      ctx.stderr(
+        "ingest: warning: no --image given: the CronJobs use ingest:latest; pass --image " +
+          "REGISTRY/ingest:VERSION to pin the image your cluster pulls\n",
+      );
+    }
     await emit(
       ctx,
       flags,
@@ -133,7 +140,7 @@ export async function schedulePrintCommand(
     throw new UsageError(
       `Cannot print one ${target === "systemd" ? "systemd timer" : "Task Scheduler task"} for ` +
         `${jobs.length} jobs (${jobs.map((j) => j.job).join(", ")}): each job has its own ` +
-        "schedule; pass --job NAME once per job",
+        "schedule; run this command once per job, each time with --job NAME",
     );
   }
   const binaryPath = flags.binary ?? ctx.deps.execPath;
@@ -160,6 +167,14 @@ export async function schedulePrintCommand(
     printOne(target, { ...base, settings, ...(manyJobs ? { jobs: [settings.job] } : {}) })
   );
   if (target === "cron") checkOneZone(jobs);
+  if (target === "systemd" && flags.output !== undefined) {
+    await writeSystemdPair(ctx, flags.output, {
+      ...base,
+      settings: jobs[0]!,
+      ...(manyJobs ? { jobs: [jobs[0]!.job] } : {}),
+    });
+    return ExitCode.Ok;
+  }
   if (target === "taskScheduler" && flags.output !== undefined) {
     const input = { ...base, settings: jobs[0]!, ...(manyJobs ? { jobs: [jobs[0]!.job] } : {}) };
     const xml = taskSchedulerXml(input, { utf16: true }).replaceAll("\n", "\r\n");
@@ -168,6 +183,29 @@ export async function schedulePrintCommand(
   }
   await emit(ctx, flags, target === "cron" ? mergeCrontabs(parts) : parts.join("\n"));
   return ExitCode.Ok;
+}
+
+/**
+ * `--systemd --output DIR/NAME.service`: the service to that file and the timer beside it as
+ * `NAME.timer`, the two files systemd expects.
+ */
+async function writeSystemdPair(
+  ctx: CliContext,
+  output: string,
+  input: SchedulePrintInput,
+): Promise<void> {
+  if (!output.endsWith(".service")) {
+    throw new UsageError(
+      `Cannot use --output ${output} with --systemd: name the .service file (e.g. ` +
+        `${unitName(input)}.service); the .timer is written beside it`,
+    );
+  }
+  const units = systemdUnits(input);
+  const servicePath = resolve(ctx.deps.cwd, output);
+  const timerPath = servicePath.replace(/\.service$/, ".timer");
+  await writeOutput(servicePath, new TextEncoder().encode(units.service));
+  await writeOutput(timerPath, new TextEncoder().encode(units.timer));
+  ctx.stderr(`ingest: wrote ${servicePath} and ${timerPath}\n`);
 }
 
 /** Prints `text`, or writes it as UTF-8 to `--output`. */

@@ -33,16 +33,24 @@ function withRelativePaths(result: SyncResult): string[] {
 /** A few lines an operator reads after `trigger` / `run-once`. */
 export function summaryLines(result: SyncResult, ingestionDir: string): string[] {
   const seconds = (result.duration_ms / 1000).toFixed(1);
-  const verb = result.dry_run ? "Would download" : "Downloaded";
+  const head = result.dry_run
+    ? `Would download ${result.downloaded.length} file(s), ${
+      formatBytes(result.bytes)
+    } (listed sizes), into ${ingestionDir}; dry run, nothing written`
+    : `Downloaded ${result.downloaded.length} file(s), ${
+      formatBytes(result.bytes)
+    }, in ${seconds} s into ${ingestionDir}`;
+  const fallbacks = result.graph_download_requests > 0
+    ? `, ${result.graph_download_requests} /content download fallback request(s)`
+    : "";
   const lines = [
-    `${verb} ${result.downloaded.length} file(s), ${formatBytes(result.bytes)}, in ${seconds} s ` +
-    `into ${ingestionDir}`,
+    head,
     ...list(withRelativePaths(result)),
     `Listed ${result.listed}, in window ${result.in_window} (${result.since} .. ${result.until}); skipped: ` +
     `${result.skipped_ingested} already ingested, ${result.skipped_pending} pending in the ingestion folder, ` +
     `${result.skipped_filtered} filtered`,
     `Graph: ${result.graph_requests} request(s), ${result.graph_resource_units} resource unit(s) ` +
-    `(${result.listing}), ${result.graph_download_requests} download request(s)`,
+    `(${result.listing})${fallbacks}`,
   ];
   const selection = selectionLine(result);
   if (selection !== undefined) lines.push(selection);
@@ -98,8 +106,20 @@ function selectionLine(result: SyncResult): string | undefined {
 /** JSON document for `--json`: the result, or why there is none. */
 export function outcomeJson(outcome: RunOutcome, exitCode: number): Record<string, unknown> {
   switch (outcome.status) {
-    case "completed":
-      return { status: outcome.status, exit_code: exitCode, ...outcome.result };
+    case "completed": {
+      if (!outcome.result.dry_run) {
+        return { status: outcome.status, exit_code: exitCode, ...outcome.result };
+      }
+      // A dry run downloads nothing: its plan reads "would download", with the listed sizes.
+      const { downloaded, bytes, ...rest } = outcome.result;
+      return {
+        status: outcome.status,
+        exit_code: exitCode,
+        ...rest,
+        would_download: downloaded,
+        would_download_bytes: bytes,
+      };
+    }
     case "skipped":
       return {
         status: outcome.status,
@@ -117,12 +137,21 @@ export function jobSummaryLine(job: string, outcome: RunOutcome, ingestionDir: s
   switch (outcome.status) {
     case "completed": {
       const r = outcome.result;
-      const verb = r.dry_run ? "would download" : "downloaded";
       const failed = r.failed.length > 0 ? `, ${r.failed.length} failed` : "";
-      return `${job}: ${verb} ${r.downloaded.length} file(s), ${formatBytes(r.bytes)}${failed}, ` +
+      if (r.dry_run) {
+        return `${job}: would download ${r.downloaded.length} file(s), ${
+          formatBytes(r.bytes)
+        } (listed sizes), into ${ingestionDir}`;
+      }
+      return `${job}: downloaded ${r.downloaded.length} file(s), ${
+        formatBytes(r.bytes)
+      }${failed}, ` +
         `in ${(r.duration_ms / 1000).toFixed(1)} s into ${ingestionDir}`;
     }
     case "skipped":
+      if (outcome.reason === "disabled") {
+        return `${job}: disabled (enabled = false), nothing ran`;
+      }
       return `${job}: skipped: ${
         outcome.error ? describeError(outcome.error).split("\n")[0] : outcome.reason
       }`;

@@ -52,6 +52,8 @@ export interface AuthInputs {
   env: Record<string, string | undefined>;
   cwd: string;
   read: (path: string) => Promise<string>;
+  /** False: no secret file is read (`schedule print`); default true. */
+  readSecrets?: boolean;
   /** `Deno.build.os` (the Arc agent's folder differs). */
   os?: string;
 }
@@ -202,7 +204,7 @@ function resolveWorkloadIdentity(
 
 async function readPassword(inputs: AuthInputs): Promise<string | undefined> {
   const path = inputs.raw.client_certificate_password_file;
-  if (path === undefined) return undefined;
+  if (path === undefined || inputs.readSecrets === false) return undefined;
   try {
     return (await inputs.read(path)).replace(/\r?\n$/, "");
   } catch (error) {

@@ -26,6 +26,7 @@ import { type Layer, mergeJob, sharedLockProblems } from "./merge_jobs.ts";
 import type { Settings } from "./settings.ts";
 import { describeSource, type ValueSource } from "./source.ts";
 import { suggest } from "./suggest.ts";
+import { plainTomlError } from "./toml_wording.ts";
 import { settingsErrorMap } from "./wording.ts";
 
 export type { ValueSource };
@@ -46,6 +47,12 @@ export interface LoadOptions {
   jobs?: readonly string[];
   readTextFile?: (path: string) => Promise<string>;
   exists?: (path: string) => Promise<boolean>;
+  /**
+   * False: `client_secret_file`, `proxy_password_file` and `ca_file` are not read (the settings
+   * then carry no secret, password or certificates). For `schedule print`, which runs on
+   * workstations that do not hold the secrets. Default true.
+   */
+  readSecrets?: boolean;
 }
 
 /** The loaded settings of one job and the source of each key. */
@@ -114,12 +121,11 @@ async function readSettingsFile(path: string, options: LoadOptions): Promise<Set
     document = parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
+      // No cause: the parser's own words would follow the plain ones.
       throw new ConfigError(
-        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${reason}`,
-        {
-          cause: error,
-        },
+        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${
+          plainTomlError(error.message, text, error.line)
+        }`,
       );
     }
     throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
@@ -352,21 +358,30 @@ async function resolveJob(
   const { path, multi } = file;
   const { values, sources } = layer;
   checkUnknownKeys(values, sources);
-  const missing: ValueSource | undefined = path !== undefined && multi
+  // A missing key is named with the file it is missing from (and its table, with jobs).
+  const missing: ValueSource | undefined = path === undefined
+    ? undefined
+    : multi
     ? { kind: "file", path, table: tableLabel(job) }
-    : undefined;
+    : { kind: "file", path };
   const raw = resolvePaths(validate(values, sources, missing), sources, options.cwd);
-  const secret = await loadSecret(raw, sources, options);
+  // `schedule print` reads no secret file: the workstation may not hold the secrets.
+  const reads = options.readSecrets !== false;
+  const secret = reads || raw.client_secret_file === undefined
+    ? await loadSecret(raw, sources, options)
+    : undefined;
   const credential = await resolveAuth({
     raw,
-    secret,
+    // Without reading it, a secret file still says which method the keys imply.
+    secret: reads ? secret : secret ?? raw.client_secret_file,
     sources,
     env: options.env,
     cwd: options.cwd,
     read: options.readTextFile ?? ((p: string) => Deno.readTextFile(p)),
+    readSecrets: reads,
   });
-  const proxyPassword = await loadProxyPassword(raw, sources, options);
-  const caCertificates = await loadCaCertificates(raw, options);
+  const proxyPassword = reads ? await loadProxyPassword(raw, sources, options) : undefined;
+  const caCertificates = reads ? await loadCaCertificates(raw, options) : undefined;
   for (const key of SETTINGS_KEYS) sources[key] ??= { kind: "default" };
   const staging = raw.staging_dir ?? defaultStagingDir(raw.ingestion_dir);
   const lockFile = raw.lock_file ?? join(staging, lockFileName(job));

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { normaliseLogLevel } from "./log_level.ts";
 
 /** Matches "HH:MM" with a 24-hour clock. */
 export const DAILY_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -158,7 +159,7 @@ export const settingsSchema = z.strictObject({
   // --- seed spec keys ---
   enabled: z.boolean().default(true),
   log_level: z.preprocess(
-    (v) => (typeof v === "string" ? v.toUpperCase().replace(/^WARN$/, "WARNING") : v),
+    (v) => (typeof v === "string" ? normaliseLogLevel(v) ?? v : v),
     z.enum(LOG_LEVELS),
   ).default("INFO"),
   max_retries: nonNegativeInt().max(100).default(3),

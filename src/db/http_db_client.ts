@@ -94,10 +94,12 @@ export class HttpDbServiceClient implements DBServiceClient {
         );
       }
       if (error instanceof DbServiceError) throw error;
-      const detail = networkAdvice(error) ?? oneLine(withoutQueries(messageOf(error)));
-      throw new DbServiceError(`Cannot query DB service ${where}: ${detail}`, {
-        cause: error,
-      });
+      // The detail already says what the network error says, without the query string
+      // (docs/db-service.md): the raw error as a cause would repeat it with the query.
+      const detail = networkAdvice(error) ??
+        oneLine(withoutQueries(messageOf(error)))
+          .replace(/:? ?error sending request for url \([^)]*\)/, "");
+      throw new DbServiceError(`Cannot query DB service ${where}: ${detail}`);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

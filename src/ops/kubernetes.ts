@@ -72,10 +72,10 @@ export function kubernetesSchedule(settings: Pick<Settings, "schedule" | "job">)
     lines = cronSchedules(settings.schedule);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
+    // The message is the crontab one rewritten: as a cause it would be said twice.
     throw new UsageError(
       error.message.replace(/\bin crontab\b/, `of job "${settings.job}" in a Kubernetes CronJob`)
         .replace(/or a systemd timer\b/, "or a cron"),
-      { cause: error },
     );
   }
   if (lines.length !== 1) {

@@ -8,10 +8,10 @@ import { UsageError } from "../errors.ts";
 import { cronTimesOfDay, parseCron } from "./cron_spec.ts";
 
 /** The settings the printers read. */
-export type SchedulePrintSettings = Pick<
-  Settings,
-  "schedule" | "timezone" | "jitter_seconds" | "shutdown_timeout_seconds"
->;
+export type SchedulePrintSettings =
+  & Pick<Settings, "schedule" | "timezone" | "jitter_seconds" | "shutdown_timeout_seconds">
+  /** `enabled = false` prints a paused entry (default enabled). */
+  & Partial<Pick<Settings, "enabled">>;
 
 /** Input of every printer. */
 export interface SchedulePrintInput {

@@ -91,7 +91,8 @@ function timerSchedule(settings: SchedulePrintSettings): string[] {
  * A oneshot `ingest.service` running `run-once` and an `ingest.timer` starting it on the
  * schedule: daily times as `OnCalendar=*-*-* HH:MM:00 <zone>` lines, a cron as its
  * `OnCalendar=` equivalent, an interval as `OnUnitActiveSec=` after boot and activation.
- * Exit 4 (another run holds the lock) counts as success.
+ * Exit 4 (another run holds the lock) counts as success. A disabled job's timer has no install
+ * target, so enabling it does nothing.
  * @throws {UsageError} relative paths, a cron systemd cannot express.
  */
 export function systemdUnits(input: SchedulePrintInput): SystemdUnits {
@@ -111,7 +112,14 @@ export function systemdUnits(input: SchedulePrintInput): SystemdUnits {
   const jitter = settings.jitter_seconds > 0
     ? [`RandomizedDelaySec=${Math.ceil(settings.jitter_seconds)}s`]
     : [];
+  const paused = settings.enabled === false;
   const timer = [
+    ...(paused
+      ? [
+        "# enabled = false: this job is paused. The timer has no [Install] target, so",
+        "# `systemctl enable` does not start it; restore WantedBy= below to resume.",
+      ]
+      : []),
     "[Unit]",
     "Description=ingest schedule",
     "",
@@ -122,7 +130,7 @@ export function systemdUnits(input: SchedulePrintInput): SystemdUnits {
     `Unit=${unitName(input)}.service`,
     "",
     "[Install]",
-    "WantedBy=timers.target",
+    paused ? "#WantedBy=timers.target" : "WantedBy=timers.target",
     "",
   ].join("\n");
   return { service, timer };
@@ -199,7 +207,7 @@ export function cronSchedules(mode: ScheduleMode): string[] {
  * Crontab lines (for `crontab -e`) running `run-once` on the schedule: daily times grouped by
  * minute, an interval as `*\/N` when N divides an hour or a day, a cron as itself. An IANA
  * `timezone` adds a `CRON_TZ=` line (honoured by cronie; Debian's cron ignores it).
- * `jitter_seconds` is not applied by cron.
+ * `jitter_seconds` is not applied by cron. A disabled job's lines are commented out.
  * @throws {UsageError} relative paths, an interval cron cannot repeat, a cron with seconds.
  */
 export function crontabLine(input: SchedulePrintInput): string {
@@ -209,11 +217,16 @@ export function crontabLine(input: SchedulePrintInput): string {
     .map(crontabQuoteArg).join(" ");
   const zone = settings.timezone === "local" ? [] : [`CRON_TZ=${settings.timezone}`];
   const jitter = settings.jitter_seconds > 0 ? ["# jitter_seconds is not applied by cron"] : [];
+  const paused = settings.enabled === false;
+  const pause = paused
+    ? ["# enabled = false: this job is paused; remove the leading # of the line below to resume"]
+    : [];
   return [
     "# ingest: pull new SharePoint files (install with `crontab -e`)",
+    ...pause,
     ...jitter,
     ...zone,
-    ...cronSchedules(settings.schedule).map((when) => `${when} ${command}`),
+    ...cronSchedules(settings.schedule).map((when) => `${paused ? "# " : ""}${when} ${command}`),
     "",
   ].join("\n");
 }

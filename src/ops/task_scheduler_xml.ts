@@ -166,7 +166,8 @@ export function utf16leWithBom(text: string): Uint8Array {
  * accepted when it fires at the same minutes every day. Triggers fire in the host's time zone.
  * "Do not start a new instance" (IgnoreNew); "run whether user is logged on or not" without a
  * stored password (S4U); missed runs start when possible; hard stop after
- * {@link executionTimeLimitMinutes}; Priority 5 (see the comment in the output).
+ * {@link executionTimeLimitMinutes}; Priority 5 (see the comment in the output). A disabled job
+ * (`enabled = false`) is registered as a disabled task.
  * @throws {UsageError} relative paths, an untranslatable cron, a zone the host does not use.
  */
 export function taskSchedulerXml(input: SchedulePrintInput, options: TaskXmlOptions = {}): string {
@@ -196,7 +197,14 @@ export function taskSchedulerXml(input: SchedulePrintInput, options: TaskXmlOpti
     "      <RunLevel>LeastPrivilege</RunLevel>",
     "    </Principal>",
     "  </Principals>",
-    ...TASK_SETTINGS,
+    ...(input.settings.enabled === false
+      ? TASK_SETTINGS.map((line) =>
+        line === "    <Enabled>true</Enabled>"
+          ? "    <!-- enabled = false: the task is registered disabled; enable it to resume -->\n" +
+            "    <Enabled>false</Enabled>"
+          : line
+      )
+      : TASK_SETTINGS),
     "    <!-- A hung run is stopped (TerminateProcess) before the next start; the next run cleans up -->",
     `    <ExecutionTimeLimit>${
       durationOfMinutes(executionTimeLimitMinutes(input))

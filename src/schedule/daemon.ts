@@ -8,7 +8,7 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { ExitCode } from "../errors.ts";
+import { AbortedError, ExitCode } from "../errors.ts";
 import { combinedExitCode, type JobOutcome } from "./job_set.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 import {
@@ -51,8 +51,10 @@ function watchSignals(scheduler: StoppableScheduler, options: ShutdownOptions): 
         shutdown.stopping = scheduler.stop({ timeoutMs: options.timeoutMs });
         return;
       }
-      log.warn("Second {signal}: aborting the run in progress now", { signal });
-      scheduler.abort();
+      log.warn("Second {signal}: stopping the run in progress now", { signal });
+      scheduler.abort(
+        new AbortedError(`Cannot finish run: stopped by the operator (second ${signal})`),
+      );
     },
   });
   return shutdown;

@@ -15,7 +15,7 @@ import {
   type RunRequest,
   skipped,
 } from "./run_outcome.ts";
-import type { SharedRunLock } from "./shared_lock.ts";
+import type { LockLease, SharedRunLock } from "./shared_lock.ts";
 import { runInSpan, type RunTracer } from "../telemetry/span_scope.ts";
 import { endRunSpan, runStartAttributes } from "../telemetry/run_spans.ts";
 
@@ -40,6 +40,13 @@ export interface ExecuteRunOptions {
   onLocked?: () => void;
   /** Traces the run as one span (telemetry on); default none. */
   tracer?: RunTracer | undefined;
+  /**
+   * A forced trigger: when another process holds the lock, run anyway alongside it (with a
+   * warning) and take the lock as soon as that run releases it, so no later run starts and
+   * cleans the staging folder under this one. Placement never overwrites, and the state store
+   * merges the two processes' updates, so overlapping runs stay safe.
+   */
+  force?: boolean;
 }
 
 function runOptions(options: ExecuteRunOptions): SyncRunOptions {
@@ -70,6 +77,24 @@ function runOptions(options: ExecuteRunOptions): SyncRunOptions {
   };
 }
 
+/**
+ * A lease that waits for the lock in the background while a forced run overlaps another
+ * process's run; releasing it stops the wait, or releases the lock once taken.
+ */
+function lockWhenFree(lock: SharedRunLock, signal: AbortSignal): LockLease {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  const taking = lock.acquire(stop.signal, { wait: true }).catch(() => undefined);
+  return {
+    release: async () => {
+      signal.removeEventListener("abort", onAbort);
+      stop.abort();
+      await (await taking)?.release();
+    },
+  };
+}
+
 /** Runs the job once under the run lock and reports how it ended, as one span when traced. */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
   const span = options.tracer?.startRun(runStartAttributes(options.kind, options.request));
@@ -81,23 +106,37 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
 
 async function runLocked(options: ExecuteRunOptions): Promise<RunOutcome> {
   const { kind, signal } = options;
-  let lease;
+  let lease: LockLease;
+  let overlapping = false;
   try {
     lease = await options.lock.acquire(signal);
   } catch (error) {
-    if (error instanceof LockedError) {
+    if (error instanceof LockedError && options.force) {
+      log.warn(
+        "Forced trigger overlaps another run: {reason}; it runs alongside it and takes the " +
+          "lock once that run ends",
+        { kind, reason: error.message },
+      );
+      lease = lockWhenFree(options.lock, signal);
+      overlapping = true;
+    } else if (error instanceof LockedError) {
       log.warn("Skipped {kind}: {reason}", { kind, reason: error.message });
       options.onLocked?.();
       return skipped("locked", error);
+    } else {
+      if (signal.aborted) return aborted(error);
+      log.error("Cannot take the run lock: {error}", { error: describeError(error) });
+      return failed(error);
     }
-    if (signal.aborted) return aborted(error);
-    log.error("Cannot take the run lock: {error}", { error: describeError(error) });
-    return failed(error);
   }
   options.onRunning?.();
   try {
-    const result = await options.job.run(runOptions(options));
-    log.info("Run {run_id} finished: {downloaded} downloaded, {failed} failed", {
+    const run = runOptions(options);
+    const result = await options.job.run(overlapping ? { ...run, overlapping } : run);
+    const message = result.dry_run
+      ? "Run {run_id} finished (dry run): {downloaded} would be downloaded"
+      : "Run {run_id} finished: {downloaded} downloaded, {failed} failed";
+    log.info(message, {
       run_id: result.run_id,
       trigger: result.trigger,
       downloaded: result.downloaded.length,

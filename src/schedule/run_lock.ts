@@ -16,7 +16,8 @@
 import { getLogger } from "@logtape/logtape";
 import { dirname } from "node:path";
 import { type Clock, systemClock } from "../clock.ts";
-import { AbortedError, LockedError } from "../errors.ts";
+import { AbortedError, IngestError, LockedError } from "../errors.ts";
+import { ensureFolder, fsReason } from "../folders.ts";
 import { lockInfoSchema } from "./lock_wire.ts";
 
 const log = getLogger(["ingest", "scheduler"]);
@@ -53,8 +54,10 @@ export type LockFactory = (request: LockRequest) => Promise<RunLock>;
 
 /** Options of {@link acquireRunLock} and {@link fileLockFactory}. */
 export interface RunLockOptions {
-  /** The lock file; parent folders are created. */
+  /** The lock file; its folder is created when the folder's parent exists. */
   path: string;
+  /** The settings key that names the lock's folder, for messages. Default "lock_file". */
+  key?: string;
   /** Recorded in the holder info, e.g. "run-once". */
   command: string;
   clock?: Clock;
@@ -170,8 +173,14 @@ export async function acquireRunLock(options: RunLockOptions & LockRequest): Pro
       cause: options.signal.reason,
     });
   }
-  await Deno.mkdir(dirname(options.path), { recursive: true });
-  const file = await Deno.open(options.path, { read: true, write: true, create: true });
+  const key = options.key ?? "lock_file";
+  await ensureFolder(dirname(options.path), key);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(options.path, { read: true, write: true, create: true });
+  } catch (error) {
+    throw new IngestError(`Cannot take the run lock ${options.path} (${key}): ${fsReason(error)}`);
+  }
   try {
     if (!(await file.tryLock(true))) {
       if (!options.wait) throw await lockedError(options.path);
@@ -192,6 +201,35 @@ export async function acquireRunLock(options: RunLockOptions & LockRequest): Pro
   };
   await writeInfo(options.path, info);
   return new HeldLock(options.path, info, file);
+}
+
+/** What {@link probeRunLock} found. */
+export type LockProbe =
+  | { kind: "missing" }
+  | { kind: "free" }
+  | { kind: "held"; holder: RunLockInfo | undefined };
+
+/**
+ * Whether a run holds the lock now, for `check`: opens an existing lock file read-only, tries
+ * the lock and lets it go; creates, writes and deletes nothing.
+ */
+export async function probeRunLock(path: string): Promise<LockProbe> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    // A missing folder (or a file in its place) is the folders check's to report.
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return { kind: "missing" };
+    }
+    throw new IngestError(`Cannot open the run lock ${path}: ${fsReason(error)}`);
+  }
+  try {
+    if (await file.tryLock(true)) return { kind: "free" };
+    return { kind: "held", holder: await readLockInfo(path) };
+  } finally {
+    file.close();
+  }
 }
 
 /** A {@link LockFactory} on a lock file. */

@@ -12,7 +12,9 @@ export type SkipReason =
   /** Another process holds the run lock (`overlap_policy = "skip"`). */
   | "locked"
   /** The scheduler was stopping. */
-  | "stopped";
+  | "stopped"
+  /** The job is paused (`enabled = false`) and the request was not a forced trigger: exit 0. */
+  | "disabled";
 
 /** The end of one requested run. */
 export type RunOutcome =
@@ -42,9 +44,9 @@ export interface RunRequest {
 /** Options of a manual trigger. */
 export interface TriggerRequest extends RunRequest {
   /**
-   * Run even while another run of this process is in progress. The cross-process lock still
-   * applies: the process shares the lock it already holds, and another process's lock makes the
-   * trigger fail (or wait, with `overlap_policy = "queue"`) as without `force`.
+   * Run a disabled job (`enabled = false`), and run even while another run is in progress, in
+   * this process or in another one: the forced run then overlaps it without the lock, with a
+   * warning (see `execute_run.ts`).
    */
   force?: boolean;
 }
@@ -54,11 +56,15 @@ export function completed(result: SyncResult): RunOutcome {
   return { status: "completed", result, exitCode: exitCodeForResult(result) };
 }
 
-/** A run that did not start; exit 4 (another run is in progress or holds the lock). */
+/**
+ * A run that did not start; exit 4 (another run is in progress or holds the lock), or 0 for a
+ * disabled job (nothing is wrong: the operator paused it).
+ */
 export function skipped(reason: SkipReason, error?: unknown): RunOutcome {
+  const exitCode = reason === "disabled" ? ExitCode.Ok : ExitCode.Locked;
   return error === undefined
-    ? { status: "skipped", reason, exitCode: ExitCode.Locked }
-    : { status: "skipped", reason, error, exitCode: ExitCode.Locked };
+    ? { status: "skipped", reason, exitCode }
+    : { status: "skipped", reason, error, exitCode };
 }
 
 /** A run that threw; the exit code comes from the error. */

@@ -61,10 +61,11 @@ export class SharedRunLock {
 
   /**
    * Takes a share of the lock, taking the lock itself when no run of this process holds it.
+   * `options.wait` overrides the policy's wait for this call.
    * @throws {LockedError} when another process holds it and the policy does not wait
    * @throws {AbortedError} when `signal` aborts first
    */
-  async acquire(signal?: AbortSignal): Promise<LockLease> {
+  async acquire(signal?: AbortSignal, options: { wait?: boolean } = {}): Promise<LockLease> {
     for (;;) {
       while (this.#releasing) await this.#releasing;
       if (signal?.aborted) throw abortedError(signal);
@@ -72,7 +73,7 @@ export class SharedRunLock {
         this.#users++;
         return this.#lease();
       }
-      const pending = this.#pending ?? this.#start();
+      const pending = this.#pending ?? this.#start(options.wait ?? this.#wait);
       pending.waiters++;
       try {
         await untilAborted(pending.promise, signal);
@@ -83,10 +84,10 @@ export class SharedRunLock {
     }
   }
 
-  #start(): Pending {
+  #start(wait: boolean): Pending {
     const controller = new AbortController();
     const pending: Pending = { promise: Promise.resolve() as never, controller, waiters: 0 };
-    pending.promise = this.#factory({ wait: this.#wait, signal: controller.signal }).then(
+    pending.promise = this.#factory({ wait, signal: controller.signal }).then(
       async (lock) => {
         if (pending.waiters === 0) {
           await lock.release();

@@ -148,6 +148,19 @@ export const ledgerSchema = z.object({
   entries: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64"),
 });
 
+/**
+ * The job's metrics counters and run times, kept across processes so a `run-once` under Task
+ * Scheduler or cron exports cumulative `_total` series (see `schedule/run_metrics.ts`).
+ */
+export const metricsStateSchema = z.object({
+  /** Counter totals by seed name (`syncjob.download.success.count`). */
+  counters: z.record(z.string(), z.number().nonnegative()),
+  /** When the last run ended, whatever its outcome. */
+  last_run_at: isoInstant().optional(),
+  /** When the last run that finished with exit 0 or 3 ended. */
+  last_success_at: isoInstant().optional(),
+});
+
 /** The whole state file. */
 export const jobStateSchema = z.object({
   version: z.literal(STATE_VERSION),
@@ -165,6 +178,7 @@ export const jobStateSchema = z.object({
   malware: z.array(malwareEntrySchema).optional(),
   listing_failure: listingFailureSchema.optional(),
   ledger: ledgerSchema.optional(),
+  metrics: metricsStateSchema.optional(),
 });
 
 /** What a job remembers between runs. */
@@ -178,3 +192,4 @@ export type PartialEntry = z.infer<typeof partialEntrySchema>;
 export type MalformedEntry = z.infer<typeof malformedEntrySchema>;
 export type MalwareEntry = z.infer<typeof malwareEntrySchema>;
 export type LedgerState = z.infer<typeof ledgerSchema>;
+export type MetricsState = z.infer<typeof metricsStateSchema>;

@@ -10,7 +10,7 @@ import { AbortedError, describeError, GraphError } from "../errors.ts";
 import type { DownloadResult, RemoteFile, SharePointClient } from "../graph/sharepoint_client.ts";
 import { isMalware, malwareFacetError } from "../graph/malware.ts";
 import type { ResumablePartials } from "./partials.ts";
-import type { StagingArea } from "./placement.ts";
+import { IngestionDirError, type StagingArea } from "./placement.ts";
 import type { TransferSlots } from "./transfer_slots.ts";
 import { setSpanAttributes, spanEvent } from "../telemetry/span_scope.ts";
 
@@ -126,6 +126,8 @@ async function retrying(
           ? error
           : new AbortedError(`Cannot download ${file.name}: the run was aborted`, { cause: error });
       }
+      // A folder that cannot take files fails the whole run at once.
+      if (error instanceof IngestionDirError) throw error;
       if (isMalware(error)) return flaggedAsMalware(file, context, error);
       if (isSiteLocked(error)) {
         // Every further request would meet the same lock: the run ends with this one line.

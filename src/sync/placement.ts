@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { syncDir } from "../fs_sync.ts";
 import { ConfigError, IngestError, UnsafeNameError } from "../errors.ts";
+import { ensureFolder, folderState } from "../folders.ts";
 import { exceedsPortablePath, MAX_PORTABLE_PATH, unsafeNameReason } from "./safe_names.ts";
 
 const log = getLogger(["ingest", "sync"]);
@@ -25,6 +26,18 @@ export const PARTIAL_SUFFIX = ".partial";
 
 /** The job whose files carry no prefix in older versions (`<uuid>.part`). */
 const DEFAULT_JOB = "default";
+
+/** Attempts of a move Windows denies before the folder counts as one that cannot take files. */
+const DENIED_ATTEMPTS = 5;
+const DENIED_RETRY_MS = 200;
+
+/**
+ * `ingestion_dir` (or `staging_dir`) cannot take files: a run-wide failure (exit 1), raised at
+ * the first placement or before any download, never retried per file.
+ */
+export class IngestionDirError extends IngestError {
+  override name = "IngestionDirError";
+}
 
 /** What a placement did: the file is now in `ingestion_dir`, or a file of that name already was. */
 export type PlaceOutcome = "placed" | "exists";
@@ -100,16 +113,17 @@ export class StagingArea {
   }
 
   /**
-   * Creates both folders, checks they are distinct and on one volume, and removes this job's
+   * Creates both folders (each only when its parent exists, see `folders.ts`), checks they are distinct and on one volume, and removes this job's
    * leftovers of a killed run except the resumable partials in `keep`. Returns the names removed.
    * @throws {ConfigError} when the folders are the same or on different volumes.
+   * @throws {ConfigError} naming the key when a folder's parent is missing.
    * @throws {IngestError} when a folder cannot be created.
    */
   async prepare(
     options: { removeLeftovers?: boolean; keep?: ReadonlySet<string> } = {},
   ): Promise<string[]> {
-    await ensureDir(this.ingestionDir, "ingestion_dir");
-    await ensureDir(this.stagingDir, "staging_dir");
+    await ensureFolder(this.ingestionDir, "ingestion_dir");
+    await ensureFolder(this.stagingDir, "staging_dir");
     await this.#checkLayout();
     return options.removeLeftovers === false ? [] : await this.removeLeftovers(options.keep);
   }
@@ -279,7 +293,7 @@ export class StagingArea {
     const final = this.finalPath(name);
     if (this.nested) await this.#ensureParent(name, final);
     Deno.utimeSync(temp, lastModified, lastModified);
-    const outcome = await this.#moveNoOverwrite(temp, final);
+    const outcome = await this.#moveGuarded(temp, final);
     if (outcome === "exists") this.discard(temp);
     else {
       this.#unsynced = true;
@@ -321,6 +335,38 @@ export class StagingArea {
     }
   }
 
+  /**
+   * {@link #moveNoOverwrite}, with a folder that cannot take files turned into one run-wide
+   * {@link IngestionDirError}: retrying the download cannot fix it. On Windows, antivirus and
+   * indexers briefly hold new files (windows-facts.md, "Antivirus/indexers"), so a denied move
+   * is retried a few times there before it counts as the folder's.
+   */
+  async #moveGuarded(temp: string, final: string): Promise<PlaceOutcome> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await this.#moveNoOverwrite(temp, final);
+      } catch (error) {
+        if (error instanceof Deno.errors.PermissionDenied) {
+          if (this.os === "windows" && attempt < DENIED_ATTEMPTS) {
+            await new Promise((resolve) => setTimeout(resolve, DENIED_RETRY_MS));
+            continue;
+          }
+          throw new IngestionDirError(
+            `Cannot place files in ingestion_dir ${this.ingestionDir}: permission denied ` +
+              "(give the account running ingest write access to the folder)",
+          );
+        }
+        if (error instanceof Deno.errors.NotFound && !exists(this.ingestionDir)) {
+          throw new IngestionDirError(
+            `Cannot place files in ingestion_dir ${this.ingestionDir}: the folder no longer ` +
+              "exists (removed, or its share unmounted)",
+          );
+        }
+        throw error;
+      }
+    }
+  }
+
   async #moveNoOverwrite(temp: string, final: string): Promise<PlaceOutcome> {
     try {
       await this.#link(temp, final);
@@ -338,6 +384,16 @@ export class StagingArea {
   }
 
   async #checkLayout(): Promise<void> {
+    const folders = [["ingestion_dir", this.ingestionDir], ["staging_dir", this.stagingDir]];
+    for (const [key, dir] of folders as [string, string][]) {
+      const state = folderState(dir);
+      if (state.kind === "folder" && state.writable === false) {
+        throw new IngestionDirError(
+          `Cannot write to ${key} ${dir}: permission denied ` +
+            "(give the account running ingest write access to the folder)",
+        );
+      }
+    }
     const [staging, ingestion] = await Promise.all([
       Deno.realPath(this.stagingDir),
       Deno.realPath(this.ingestionDir),
@@ -362,18 +418,6 @@ export class StagingArea {
       );
     }
   }
-}
-
-async function ensureDir(path: string, key: string): Promise<void> {
-  try {
-    await Deno.mkdir(path, { recursive: true });
-  } catch (error) {
-    throw new IngestError(`Cannot create ${key} ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  const info = await Deno.stat(path);
-  if (!info.isDirectory) throw new IngestError(`Cannot use ${key} ${path}: it is not a folder`);
 }
 
 /** Most names {@link presentNames} keeps; a larger backlog is checked name by name. */

@@ -2,11 +2,8 @@
  * The sync job's metrics (seed names), recorded once per run into the process-wide `Metrics`.
  * @module
  */
-import { getLogger } from "@logtape/logtape";
 import type { Metrics } from "../metrics.ts";
 import type { SyncResult } from "./sync_result.ts";
-
-const log = getLogger(["ingest", "sync"]);
 
 /** Metric names the sync job maintains (counters are cumulative for the process). */
 export const SYNC_METRICS = {
@@ -150,19 +147,6 @@ export function recordFailedRun(metrics: Metrics, durationMs: number): void {
   metrics.inc(SYNC_METRICS.runs, 1, "Sync runs started");
   metrics.inc(SYNC_METRICS.runFailures, 1, "Sync runs that failed as a whole");
   metrics.set(SYNC_METRICS.duration, durationMs, "Duration of the last sync run in ms");
-}
-
-/** Writes `metrics` to `path` atomically when a path is set; a failure is logged, not thrown. */
-export async function writeMetricsFile(metrics: Metrics, path: string | undefined): Promise<void> {
-  if (!path) return;
-  try {
-    await metrics.writeFile(path);
-  } catch (error) {
-    log.warn("Cannot write metrics_file {path}: {error}", {
-      path,
-      error: (error as Error).message,
-    });
-  }
 }
 
 /** Gauges of the catch-up window (`ingest_syncjob_window_*` in the metrics file). */

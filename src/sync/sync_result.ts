@@ -61,6 +61,11 @@ export interface SyncRunOptions {
    * watcher lost are fetched again when the DB service does not list them. Implies a full listing.
    */
   ignoreLedger?: boolean;
+  /**
+   * A forced trigger running while another process holds the run lock: that run's temporary
+   * files are in the staging folder too, so this run removes no leftovers.
+   */
+  overlapping?: boolean;
 }
 
 /** A file that could not be placed, and why. */

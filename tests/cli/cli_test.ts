@@ -74,7 +74,8 @@ const COMMANDER_ERRORS: [string[], string][] = [
   ],
   [
     ["--log-level", "loud", "config"],
-    'ingest: Cannot use --log-level "loud": allowed choices are debug, info, warning, error\n',
+    'ingest: Cannot use --log-level "loud": expected one of debug, info, warning (or warn), ' +
+    "error, critical (any case)\n",
   ],
   [["next", "--count"], "ingest: Cannot use --count: it needs a value\n"],
   [["trigger", "--job"], "ingest: Cannot use --job: it needs a value\n"],

@@ -37,6 +37,8 @@ async function twoJobs(extra = ""): Promise<TwoJobs> {
   });
   const dir = await Deno.makeTempDir({ prefix: "ingest-jobs-cli-" });
   const settingsPath = join(dir, "settings.toml");
+  // A run creates each ingestion_dir inside an existing folder only.
+  await Deno.mkdir(join(dir, "in"));
   const scheduler = sim.settingsSnippet().split("\n")
     .filter((line) => !/^(sharepoint_folder|ingestion_dir) =/.test(line)).join("\n");
   await Deno.writeTextFile(

@@ -162,6 +162,7 @@ Deno.test("check on a terminal: a live line while each check runs, the report li
       "✓ state",
       "✓ DB service",
       "✓ folders",
+      "✓ output files",
       "✓ lock",
       "✓ clock",
       "✓ window",

@@ -32,12 +32,12 @@ async function tempLockPath(): Promise<{ dir: string; path: string } & AsyncDisp
   const dir = await Deno.makeTempDir({ prefix: "ingest-lock-" });
   return {
     dir,
-    path: `${dir}/state/nested/ingest.lock`,
+    path: `${dir}/state/ingest.lock`,
     [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }),
   };
 }
 
-Deno.test("acquireRunLock() creates parent folders and records the holder in <lock_file>.info", async () => {
+Deno.test("acquireRunLock() creates the lock's folder (its parent exists) and records the holder in <lock_file>.info", async () => {
   await using tmp = await tempLockPath();
   const clock = pollingClock(() => {});
   await using lock = await acquireRunLock({

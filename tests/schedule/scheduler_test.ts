@@ -300,7 +300,7 @@ Deno.test("daily times fire across DST changes in America/Chicago", async (t) =>
   });
 });
 
-Deno.test("enabled = false: start() schedules nothing and trigger() still runs", async () => {
+Deno.test("enabled = false: start() schedules nothing, run-once and trigger skip with exit 0, trigger --force runs", async () => {
   using time = fakeTime(START);
   await using logs = await recordLogs();
   const { scheduler, job } = setup({ enabled: false });
@@ -309,7 +309,17 @@ Deno.test("enabled = false: start() schedules nothing and trigger() still runs",
   await time.tickAsync(3 * HOUR);
   assert.equal(job.calls.length, 0);
   assert.equal(time.countTimers(), 0);
-  assert.equal((await scheduler.trigger()).status, "completed");
+  const once = await scheduler.runOnce();
+  assert.ok(once.status === "skipped" && once.reason === "disabled");
+  assert.equal(once.exitCode, ExitCode.Ok);
+  const trigger = await scheduler.trigger();
+  assert.ok(trigger.status === "skipped" && trigger.reason === "disabled");
+  assert.match(String((trigger.error as Error).message), /disabled .*pass --force/);
+  assert.equal(job.calls.length, 0);
+  assert.ok(
+    messages(logs).some((m) => m.startsWith('Skipped run-once: job "default" is disabled')),
+  );
+  assert.equal((await scheduler.trigger({ force: true })).status, "completed");
   assert.equal(job.calls.length, 1);
 });
 

@@ -39,7 +39,7 @@ Deno.test("update writes atomically and a new store reads the sections back", as
   assert.deepEqual(loaded.state.listing?.delta_link, "https://g/delta?token=a");
   assert.deepEqual(loaded.state.last_success?.exit_code, 0);
   const names = [...Deno.readDirSync(dir)].map((e) => e.name);
-  assert.deepEqual(names, ["ingest.state.json"]);
+  assert.deepEqual(names, ["ingest.state.json", "ingest.state.json.lock"]);
 });
 
 Deno.test("concurrent updates are serialized and keep each other's sections", async () => {

@@ -3,7 +3,6 @@
  * injected clock, and with fakes for failed runs, dry runs and the cap.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
 import { DbServiceError, GraphError } from "../../src/errors.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
@@ -54,14 +53,14 @@ Deno.test("sim: two runs 3 h apart on an injected clock; the second catches up f
     { files: [file("before.csv", -30 * MIN)], now: () => clock.now() },
     { interval_minutes: 60, schedule: { kind: "interval", minutes: 60 } },
   );
-  const metricsFile = join(f.dir, "ingest.prom");
-  const settings = { ...f.settings, metrics_file: metricsFile };
+  const settings = f.settings;
+  const metrics = new Metrics();
   const job = new SyncJob({
     settings,
     sharepoint: new GraphSharePointClient({ settings, clock, backoff: { baseMs: 5, maxMs: 20 } }),
     db: dbClientFromSettings(settings),
     clock,
-    metrics: new Metrics(),
+    metrics,
     defaultLookbackMs: 2 * HOUR,
   });
   const run = (reference: Date) =>
@@ -101,11 +100,11 @@ Deno.test("sim: two runs 3 h apart on an injected clock; the second catches up f
   const state = await readState(settings.state_file);
   assert.equal(state.last_success?.until, at(3 * HOUR).toISOString());
   assert.equal(state.uncovered, undefined);
-  const metrics = await Deno.readTextFile(metricsFile);
-  assert.match(metrics, /^ingest_syncjob_window_seconds 14400$/m);
-  assert.match(metrics, /^ingest_syncjob_window_catch_up_seconds 7200$/m);
-  assert.match(metrics, /^ingest_syncjob_window_gap_seconds 10800$/m);
-  assert.match(metrics, /^ingest_syncjob_window_uncovered_seconds 0$/m);
+  const text = metrics.toPrometheus();
+  assert.match(text, /^ingest_syncjob_window_seconds 14400$/m);
+  assert.match(text, /^ingest_syncjob_window_catch_up_seconds 7200$/m);
+  assert.match(text, /^ingest_syncjob_window_gap_seconds 10800$/m);
+  assert.match(text, /^ingest_syncjob_window_uncovered_seconds 0$/m);
 });
 
 Deno.test("SyncJob: a failed run (exit 1 or thrown) keeps the last success; the next run reaches back to it", async () => {

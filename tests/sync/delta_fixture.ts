@@ -54,6 +54,8 @@ export function modeJob(
   clock: Clock,
   overrides: Partial<Settings> = {},
 ): ModeJob {
+  // A run creates ingestion_dir and staging_dir only inside an existing folder.
+  Deno.mkdirSync(dir, { recursive: true });
   const settings = simSettings(sim, dir, {
     request_timeout_seconds: 10,
     db_timeout_seconds: 10,

@@ -72,10 +72,12 @@ export async function fixture(
   };
 }
 
-/** Sorted names in `staging_dir` other than the job's state file (not a leftover). */
+/** Sorted names in `staging_dir` other than the job's state file and its lock (not leftovers). */
 export async function stagedNames(settings: Settings): Promise<string[]> {
   const state = settings.state_file.split(/[\\/]/).at(-1);
-  return (await listNames(settings.staging_dir)).filter((name) => name !== state);
+  return (await listNames(settings.staging_dir)).filter((name) =>
+    name !== state && name !== `${state}.lock`
+  );
 }
 
 /** Sorted entry names of `dir`, [] when it does not exist. */

@@ -142,5 +142,9 @@ Deno.test("ResumablePartials.removeStale(): drops entries without a file and par
   await Deno.utime(join(t.stagingDir, "default.aa.partial"), fresh, fresh);
   assert.deepEqual((await t.partials.removeStale()).sort(), ["missing.bin", "old.bin"]);
   assert.deepEqual((await t.state.current()).partials?.map((e) => e.id), ["fresh"]);
-  assert.deepEqual(await listNames(t.stagingDir), ["default.aa.partial", "ingest.state.json"]);
+  assert.deepEqual(await listNames(t.stagingDir), [
+    "default.aa.partial",
+    "ingest.state.json",
+    "ingest.state.json.lock",
+  ]);
 });

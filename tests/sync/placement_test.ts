@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { basename, dirname, join } from "node:path";
 import { ConfigError, IngestError, UnsafeNameError } from "../../src/errors.ts";
-import { StagingArea } from "../../src/sync/placement.ts";
+import { IngestionDirError, StagingArea } from "../../src/sync/placement.ts";
 import { listNames } from "./fixture.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 
@@ -158,7 +158,7 @@ Deno.test("StagingArea.place() falls back to a checked rename where hard links a
   assert.equal(await b.staging.place(await b.temp("x"), "b.csv", MTIME), "placed");
 });
 
-Deno.test("StagingArea.place() rethrows other link failures and keeps ingestion_dir clean", async () => {
+Deno.test("StagingArea.place() turns a denied link into one run-wide error and keeps ingestion_dir clean", async () => {
   const denied = Object.assign(
     new Deno.errors.PermissionDenied("Permission denied (os error 13)"),
     {
@@ -168,7 +168,7 @@ Deno.test("StagingArea.place() rethrows other link failures and keeps ingestion_
   await using a = await area({ link: () => Promise.reject(denied) });
   await a.staging.prepare();
   const temp = await a.temp("x");
-  await assert.rejects(a.staging.place(temp, "a.csv", MTIME), Deno.errors.PermissionDenied);
+  await assert.rejects(a.staging.place(temp, "a.csv", MTIME), IngestionDirError);
   assert.deepEqual(await listNames(join(a.dir, "incoming")), []);
 });
 
@@ -250,7 +250,7 @@ Deno.test("StagingArea.prepare() fails with IngestError when a folder cannot be 
     await assert.rejects(blocked.prepare(), (error: unknown) => {
       assert.ok(error instanceof IngestError);
       assert.ok(
-        error.message.startsWith(`Cannot create ingestion_dir ${join(dir, "file", "in")}: `),
+        error.message.startsWith(`Cannot use ingestion_dir ${join(dir, "file", "in")}: `),
         error.message,
       );
       return true;
