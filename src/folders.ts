@@ -49,13 +49,26 @@ export function fsReason(error: unknown): string {
 
 function ownerWritable(info: Deno.FileInfo): boolean | undefined {
   if (info.mode === null || Deno.build.os === "windows") return undefined;
-  const uid = Deno.uid?.();
+  const uid = processId(() => Deno.uid?.());
   if (uid === null || uid === undefined) return undefined;
   if (uid === 0) return true;
   if (info.uid === uid) return (info.mode & 0o200) !== 0;
   if ((info.mode & 0o002) !== 0) return true;
   // Group membership beyond the primary group is unknown here: do not guess "no".
-  return info.gid === Deno.gid?.() ? (info.mode & 0o020) !== 0 : undefined;
+  const gid = processId(() => Deno.gid?.());
+  return gid !== null && gid !== undefined && info.gid === gid
+    ? (info.mode & 0o020) !== 0
+    : undefined;
+}
+
+/** A user or group id of this process; undefined when the runtime may not read it. */
+function processId(read: () => number | null | undefined): number | null | undefined {
+  try {
+    return read();
+  } catch {
+    // Without --allow-sys=uid,gid: unknown, and the first placement tells instead.
+    return undefined;
+  }
 }
 
 /** What is at `path` and whether a run could create it; reads only. */

@@ -15,8 +15,9 @@
  *   log and metrics files are chosen in the settings at run time.
  * - `--allow-env`: `INGEST_<KEY>` overrides, `INGEST_CONFIG`, and NO_COLOR/FORCE_COLOR read by
  *   the CLI library.
- * - `--allow-sys=hostname`: the host name identifies who holds the run lock; nothing else of
- *   the system is read.
+ * - `--allow-sys=hostname,uid,gid`: the host name identifies who holds the run lock; the user and
+ *   group ids tell, before anything is downloaded, whether `ingestion_dir` can take files (POSIX
+ *   permission bits); nothing else of the system is read.
  * - `--no-prompt`: a scheduled task has no one to answer a prompt; fail instead.
  */
 export const RUNTIME_PERMISSIONS: readonly string[] = [
@@ -24,7 +25,7 @@ export const RUNTIME_PERMISSIONS: readonly string[] = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys=hostname",
+  "--allow-sys=hostname,uid,gid",
   "--no-prompt",
 ];
 

@@ -267,7 +267,8 @@ Deno.test("metrics: counters stay cumulative across two run-once processes; last
   assert.equal(value(one, 'ingest_syncjob_run_total\\{job="default"\\}'), 1);
   assert.equal(value(one, 'ingest_syncjob_download_success_total\\{job="default"\\}'), 6);
   assert.equal(value(one, 'ingest_scheduler_tick_total\\{job="default"\\}'), 1);
-  ws.sim.addFile({ path: "Reports/later.csv", lastModified: new Date() });
+  // Not empty: a 0-byte file would be held for empty_file_grace_minutes.
+  ws.sim.addFile({ path: "Reports/later.csv", lastModified: new Date(), size: 10 });
   const second = await runMain(["run-once"], { cwd: ws.dir });
   assert.equal(second.code, 0, second.stderr);
   const two = await Deno.readTextFile(path);
@@ -454,7 +455,11 @@ Deno.test("the demo's story adds up: ingested files leave the folder, run 2 expl
     assert.match(run.stdout, /the file watcher ingested 3 of the 6 files .*the other 3 still wait/);
     assert.match(run.stdout, /Run 2 listed only what changed since run 1/);
     const names = [...Deno.readDirSync(join(dir, "incoming"))].map((e) => e.name);
-    assert.equal(names.filter((n) => !n.startsWith(".")).length, 4, "3 waiting + 1 new");
+    assert.equal(
+      names.filter((n) => !n.startsWith(".")).length,
+      5,
+      "3 waiting + late_arrival.csv + the back-dated synced_from_laptop.csv",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

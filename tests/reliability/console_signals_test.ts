@@ -92,7 +92,7 @@ Deno.test("Windows: `run` stops on Ctrl+C while idle (exit 0) and on Ctrl+Break 
     busy.send("SIGINT");
     const aborted = await busyRun;
     assert.equal(aborted.code, ExitCode.Interrupted, aborted.stderr);
-    assert.match(aborted.stderr, /Second \W*SIGINT\W*: aborting the run in progress now/);
+    assert.match(aborted.stderr, /Second \W*SIGINT\W*: stopping the run in progress now/);
     assert.deepEqual(await outcome(ws), { placed: [], temp: [] });
   } finally {
     await ws.cleanup();

@@ -103,7 +103,7 @@ Deno.test("RUNTIME_PERMISSIONS stay narrow: no -A, sys limited to hostname and o
   assert.ok(!RUNTIME_PERMISSIONS.includes("-A"));
   assert.ok(RUNTIME_PERMISSIONS.includes("--no-prompt"));
   assert.deepEqual(RUNTIME_PERMISSIONS.filter((f) => f.startsWith("--allow-sys")), [
-    "--allow-sys=hostname",
+    "--allow-sys=hostname,uid,gid",
   ]);
 });
 

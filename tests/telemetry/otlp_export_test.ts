@@ -318,6 +318,8 @@ sharepoint_folder = "/Shared Documents/Reports"
 ingestion_dir = "in/second"
 `,
   );
+  // A run creates an ingestion_dir only inside a folder that exists.
+  await Deno.mkdir(`${ws.dir}/in`);
   const run = await runMain(["run-once"], { cwd: ws.dir, env: JSON_EXPORT });
   assert.equal(run.code, 0, run.stderr);
   const roots = receiver.spans().filter((s) => s.name === "ingest.run");
