@@ -94,7 +94,8 @@ async function projectGraph(): Promise<ImportGraph> {
     );
     await Deno.writeTextFile(entry, lines.join("\n") + "\n");
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["info", "--json", "--config", join(ROOT, "deno.json"), entry],
+      // A file URL: on Windows deno reads a "c:\\…" path as a URL whose scheme is "c".
+      args: ["info", "--json", "--config", join(ROOT, "deno.json"), pathToFileURL(entry).href],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
