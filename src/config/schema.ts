@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from "zod";
+import { OOXML_EXTENSIONS } from "../file_types.ts";
 import { normaliseLogLevel } from "./log_level.ts";
 
 /** Matches "HH:MM" with a 24-hour clock. */
@@ -98,20 +99,7 @@ function checkNoProxyEntry(value: string, ctx: z.RefinementCtx): void {
  * JPEG), so the bytes served differ from the listed size and hash; see docs/troubleshooting.md.
  */
 export const DEFAULT_REWRITTEN_EXTENSIONS = [
-  "docx",
-  "docm",
-  "dotx",
-  "dotm",
-  "xlsx",
-  "xlsm",
-  "xltx",
-  "xltm",
-  "pptx",
-  "pptm",
-  "potx",
-  "potm",
-  "ppsx",
-  "ppsm",
+  ...OOXML_EXTENSIONS,
   "pdf",
   "html",
   "htm",

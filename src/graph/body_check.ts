@@ -8,6 +8,7 @@
  * pure decision; the caller reads the first bytes and the answer's `Content-Type`.
  * @module
  */
+import { OOXML_EXTENSIONS as OOXML_NAMES } from "../file_types.ts";
 import { extensionOf, type Verification } from "./verification.ts";
 
 /** Bytes of the file's start that {@link checkBody} needs. */
@@ -24,21 +25,8 @@ const OLE = [0xd0, 0xcf, 0x11, 0xe0];
 
 /** Office Open XML extensions (documents, workbooks, presentations and their variants). */
 const OOXML_EXTENSIONS: ReadonlySet<string> = new Set([
-  "docx",
-  "docm",
-  "dotx",
-  "dotm",
-  "xlsx",
-  "xlsm",
-  "xltx",
-  "xltm",
+  ...OOXML_NAMES,
   "xlam",
-  "pptx",
-  "pptm",
-  "potx",
-  "potm",
-  "ppsx",
-  "ppsm",
   "vsdx",
 ]);
 

@@ -216,3 +216,13 @@ export async function createTestCertificate(
     x5t: await digest("SHA-1", certificate),
   };
 }
+
+/** One base64url part of a JWT as a JSON object; undefined when it is not one. */
+export function decodeJwtPart(part: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(fromBase64(part)));
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,7 +4,7 @@
  * `iss` = `sub` = the client id, a short `exp`, `nbf` not in the future, a unique `jti`.
  * @module
  */
-import { type CertificateInfo, fromBase64 } from "./certificate.ts";
+import { type CertificateInfo, decodeJwtPart, fromBase64 } from "./certificate.ts";
 
 /** Why an assertion was refused, as an AADSTS code and description. */
 export interface AssertionFailure {
@@ -25,15 +25,6 @@ const TIME_RANGE = 700024;
 
 function fail(aadsts: number, description: string): AssertionFailure {
   return { aadsts, description };
-}
-
-function decodeJson(part: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(fromBase64(part)));
-    return typeof value === "object" && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Checks client assertions; remembers `jti` values to refuse replays. */
@@ -58,8 +49,8 @@ export class AssertionVerifier {
     request: { clientId: string; audiences: readonly string[] },
   ): Promise<AssertionFailure | undefined> {
     const parts = jwt.split(".");
-    const header = parts.length === 3 ? decodeJson(parts[0]!) : undefined;
-    const claims = parts.length === 3 ? decodeJson(parts[1]!) : undefined;
+    const header = parts.length === 3 ? decodeJwtPart(parts[0]!) : undefined;
+    const claims = parts.length === 3 ? decodeJwtPart(parts[1]!) : undefined;
     if (header === undefined || claims === undefined) {
       return fail(SIGNATURE, "Client assertion is not a valid JWT (header.payload.signature).");
     }

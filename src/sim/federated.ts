@@ -6,7 +6,7 @@
  * a current `exp` (research/secretless-auth.md §2 "Kubernetes — Entra Workload ID").
  * @module
  */
-import { base64Url, fromBase64 } from "./certificate.ts";
+import { base64Url, decodeJwtPart, fromBase64 } from "./certificate.ts";
 import type { AssertionFailure } from "./client_assertion.ts";
 
 /** The audience the workload identity webhook projects tokens for. */
@@ -29,15 +29,6 @@ export interface ServiceAccountTokenOptions {
   lifetimeSeconds?: number;
   /** Another issuer URL in the `iss` claim (signed with the same key). */
   issuer?: string;
-}
-
-function decodeJson(part: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(fromBase64(part)));
-    return typeof value === "object" && value !== null ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The cluster's service account issuer and the app's federated credentials. */
@@ -96,7 +87,7 @@ export class FederatedIssuer {
 
   /** True when `jwt` is not a certificate assertion of `clientId` (its `iss` is not the app). */
   isFederated(jwt: string, clientId: string): boolean {
-    const claims = decodeJson(jwt.split(".")[1] ?? "");
+    const claims = decodeJwtPart(jwt.split(".")[1] ?? "");
     return claims !== undefined && typeof claims.iss === "string" &&
       claims.iss.toLowerCase() !== clientId.toLowerCase();
   }
@@ -104,7 +95,7 @@ export class FederatedIssuer {
   /** Undefined when `jwt` matches a federated credential and is valid now, else the failure. */
   async verify(jwt: string): Promise<AssertionFailure | undefined> {
     const [head, body, signature] = jwt.split(".");
-    const claims = body === undefined ? undefined : decodeJson(body);
+    const claims = body === undefined ? undefined : decodeJwtPart(body);
     if (head === undefined || signature === undefined || claims === undefined) {
       return { aadsts: 50027, description: "JWT token is invalid or malformed." };
     }

@@ -10,29 +10,10 @@ import { createTestCa, issueServerCertificate } from "../../src/sim/tls_certific
 import { runMain } from "../helpers/cli_harness.ts";
 import { type ConnectProxyOptions, startConnectProxy } from "../helpers/connect_proxy.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
+import { withoutProxyEnvironment } from "../helpers/proxy_env.ts";
 
 const USER = "svc-ingest";
 
-const PROXY_VARIABLES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"]
-  .flatMap((name) => [name, name.toLowerCase()]);
-
-/**
- * Removes the proxy variables from the real process environment until disposed. Deno's HTTP
- * clients read them underneath the settings (see docs/configuration.md), so a CI machine's
- * `NO_PROXY=127.0.0.1` would send the loopback simulator around the test proxy.
- */
-function withoutProxyEnvironment(): Disposable {
-  const saved = new Map(PROXY_VARIABLES.map((name) => [name, Deno.env.get(name)]));
-  for (const name of PROXY_VARIABLES) Deno.env.delete(name);
-  return {
-    [Symbol.dispose]() {
-      for (const [name, value] of saved) {
-        if (value === undefined) Deno.env.delete(name);
-        else Deno.env.set(name, value);
-      }
-    },
-  };
-}
 const PASSWORD = "Corp-Pr0xy-S3cret!";
 
 async function tlsSetup(

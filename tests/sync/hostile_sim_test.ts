@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { LogRecord } from "@logtape/logtape";
 import { GraphError } from "../../src/errors.ts";
-import { JobStateStore, stateKey } from "../../src/state/job_state.ts";
+import { stateStoreFor } from "../../src/state/job_state.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 import { readPlaced, report, type SimFixture, simFixture } from "./sim_fixture.ts";
 
@@ -14,16 +14,7 @@ function atLevel(records: readonly LogRecord[], level: LogRecord["level"]): stri
 }
 
 async function savedState(f: SimFixture) {
-  const store = new JobStateStore({
-    path: f.settings.state_file,
-    key: stateKey({
-      graphBaseUrl: f.settings.graph_base_url,
-      siteUrl: f.settings.sharepoint_site_url,
-      folder: f.settings.sharepoint_folder,
-    }),
-    now: Date.now,
-  });
-  return (await store.load()).state;
+  return (await stateStoreFor(f.settings, Date.now).load()).state;
 }
 
 /** Sleeps other than the request timeouts (5 s in the fixture): backoffs between attempts. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { LogRecord } from "@logtape/logtape";
 import { quickXorHash } from "../../src/graph/quickxorhash.ts";
 import { listSimFolder } from "../../bench/sim_listing.ts";
-import { JobStateStore, stateKey } from "../../src/state/job_state.ts";
+import { stateStoreFor } from "../../src/state/job_state.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 import { readPlaced, report, type SimFixture, simFixture } from "./sim_fixture.ts";
 
@@ -20,16 +20,7 @@ function warnings(records: readonly LogRecord[]): string[] {
 
 /** The job's state as on disk. */
 async function savedState(f: SimFixture) {
-  const store = new JobStateStore({
-    path: f.settings.state_file,
-    key: stateKey({
-      graphBaseUrl: f.settings.graph_base_url,
-      siteUrl: f.settings.sharepoint_site_url,
-      folder: f.settings.sharepoint_folder,
-    }),
-    now: Date.now,
-  });
-  return (await store.load()).state;
+  return (await stateStoreFor(f.settings, Date.now).load()).state;
 }
 
 /** The `Range` headers the download origin received, in order (undefined = none). */

@@ -7,22 +7,7 @@ import assert from "node:assert/strict";
 import { runMain } from "../helpers/cli_harness.ts";
 import { OtlpReceiver } from "../helpers/otlp_receiver.ts";
 import { simWorkspace } from "../helpers/sim_workspace.ts";
-
-const PROXY_VARIABLES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"]
-  .flatMap((name) => [name, name.toLowerCase()]);
-
-/** Removes the process's proxy variables (Deno applies them beneath the settings) until disposed. */
-function withoutProxyEnvironment(): Disposable {
-  const saved = new Map(PROXY_VARIABLES.map((name) => [name, Deno.env.get(name)]));
-  for (const name of PROXY_VARIABLES) Deno.env.delete(name);
-  return {
-    [Symbol.dispose]() {
-      for (const [name, value] of saved) {
-        if (value !== undefined) Deno.env.set(name, value);
-      }
-    },
-  };
-}
+import { withoutProxyEnvironment } from "../helpers/proxy_env.ts";
 
 /** A forward proxy for http:// targets: forwards each request and records its URL. */
 function forwardProxy() {
