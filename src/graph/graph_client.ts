@@ -35,19 +35,7 @@ import type {
 
 /** The settings the client reads. */
 export type GraphClientSettings =
-  & Pick<
-    Settings,
-    | "sharepoint_site_url"
-    | "sharepoint_folder"
-    | "tenant_id"
-    | "client_id"
-    | "client_secret"
-    | "client_certificate_path"
-    | "graph_base_url"
-    | "authority_host"
-    | "request_timeout_seconds"
-    | "max_throttle_wait_seconds"
-  >
+  & Pick<Settings, "sharepoint_site_url" | "sharepoint_folder" | "max_throttle_wait_seconds">
   & CredentialSettings;
 
 /** Options of {@link GraphSharePointClient}. Everything but `settings` has a real default. */

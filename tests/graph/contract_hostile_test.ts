@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { GraphError, IntegrityError, MalwareError } from "../../src/errors.ts";
-import { type GraphClientSettings, GraphSharePointClient } from "../../src/graph/graph_client.ts";
+import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
 import { PagingLoopError } from "../../src/graph/paging_guard.ts";
 import { quickXorHash } from "../../src/graph/quickxorhash.ts";
 import type {
@@ -16,6 +16,7 @@ import type {
 } from "../../src/graph/sharepoint_client.ts";
 import { startSimulator } from "../../src/sim/simulator.ts";
 import type { SimOptions, Simulator } from "../../src/sim/types.ts";
+import { clientSettingsFor } from "../helpers/graph_settings.ts";
 
 interface Harness {
   sim: Simulator;
@@ -27,18 +28,7 @@ interface Harness {
 async function withSim(options: SimOptions, fn: (h: Harness) => Promise<void>): Promise<void> {
   await using sim = await startSimulator(options);
   const dir = await Deno.makeTempDir({ prefix: "ingest-hostile-" });
-  const settings: GraphClientSettings = {
-    sharepoint_site_url: sim.siteUrl,
-    sharepoint_folder: "/Shared Documents/Reports",
-    tenant_id: sim.tenantId,
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    client_certificate_path: undefined,
-    graph_base_url: sim.graphBaseUrl,
-    authority_host: sim.authorityHost,
-    request_timeout_seconds: 5,
-    max_throttle_wait_seconds: 5,
-  };
+  const settings = clientSettingsFor(sim, { request_timeout_seconds: 5 });
   const client = new GraphSharePointClient({
     settings,
     backoff: { baseMs: 5, maxMs: 20 },

@@ -17,31 +17,13 @@ import type { RemoteFile, RemoteFolder } from "../../src/graph/sharepoint_client
 import { createTestCertificate } from "../../src/sim/certificate.ts";
 import { startSimulator } from "../../src/sim/simulator.ts";
 import type { SimOptions, Simulator } from "../../src/sim/types.ts";
+import { clientSettingsFor } from "../helpers/graph_settings.ts";
 
 const LIBRARIES = [
   { name: "Documents", urlSegment: "Shared Documents", isDefault: true },
   { name: "Archiv", urlSegment: "Archive" },
   { name: "Dokumente", urlSegment: "Freigegebene Dokumente" },
 ];
-
-function settingsFor(
-  sim: Simulator,
-  overrides: Partial<GraphClientSettings> = {},
-): GraphClientSettings {
-  return {
-    sharepoint_site_url: sim.siteUrl,
-    sharepoint_folder: "/Shared Documents/Reports",
-    tenant_id: sim.tenantId,
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    client_certificate_path: undefined,
-    graph_base_url: sim.graphBaseUrl,
-    authority_host: sim.authorityHost,
-    request_timeout_seconds: 2,
-    max_throttle_wait_seconds: 5,
-    ...overrides,
-  };
-}
 
 interface Harness {
   sim: Simulator;
@@ -67,7 +49,7 @@ async function withSim(
   };
   const clientFor = (more: Partial<GraphClientSettings>) =>
     new GraphSharePointClient({
-      settings: settingsFor(sim, { ...overrides, ...more }),
+      settings: clientSettingsFor(sim, { ...overrides, ...more }),
       fetch: recordingFetch,
       backoff: { baseMs: 5, maxMs: 20 },
       maxRetries: 2,
