@@ -19,7 +19,8 @@ Deno.test("a reader that goes away (ingest … | head) ends the output quietly, 
     }).spawn();
     const reader = child.stdout.getReader();
     const first = await reader.read();
-    assert.ok(!first.done, "the command printed something");
+    const why = first.done ? await new Response(child.stderr).text() : "";
+    assert.ok(!first.done, `the command printed something; its stderr: ${why}`);
     await reader.cancel();
     const [status, stderr] = await Promise.all([
       child.status,
