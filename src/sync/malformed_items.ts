@@ -26,12 +26,10 @@ export class MalformedItems {
     this.#items.set(item.id, item);
     if (this.#warned.has(item.id)) return;
     this.#warned.add(item.id);
-    const named = item.name === undefined ? "" : ` ("${item.name}")`;
-    log.warn(
-      "Skipped item {item_id}{named}: {reason}, so it cannot be downloaded; it is listed again " +
-        "next run",
-      { run_id: this.#runId, item_id: item.id, name: item.name, named, reason: item.reason },
-    );
+    const properties = { run_id: this.#runId, item_id: item.id, reason: item.reason };
+    const rest = ": {reason}, so it cannot be downloaded; it is listed again next run";
+    if (item.name === undefined) log.warn(`Skipped item {item_id}${rest}`, properties);
+    else log.warn(`Skipped item {item_id} ({name})${rest}`, { ...properties, name: item.name });
   }
 
   /** The id came again as a usable file, or as gone. */
