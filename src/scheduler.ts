@@ -12,14 +12,14 @@
  * forced trigger runs alongside it with a warning (see `execute_run.ts`).
  * @module
  */
-import { Cron } from "croner";
 import { dirname } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
 import { AbortedError, describeError, IngestError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
-import { IntervalTimer } from "./schedule/interval_timer.ts";
+import { OverlapQueue } from "./schedule/overlap_queue.ts";
+import { schedulePlan, TickSource } from "./schedule/tick_source.ts";
 import { fileLockFactory, type LockFactory, readLockInfo } from "./schedule/run_lock.ts";
 import { lostCatchUpPoint } from "./schedule/catch_up_point.ts";
 import { executeRun } from "./schedule/execute_run.ts";
@@ -34,8 +34,6 @@ import {
 } from "./schedule/run_outcome.ts";
 import type { ReleaseSlot, Slots } from "./slots.ts";
 import {
-  cronTimezone,
-  dailyTimePattern,
   describeSchedule,
   effectiveLookbackMs,
   jitterMs,
@@ -108,12 +106,11 @@ export class Scheduler {
   #lifetime = new AbortController();
   #started = false;
   #stopping = false;
-  #interval: IntervalTimer | undefined;
-  #crons: Cron[] = [];
+  #ticks: TickSource | undefined;
   #active = new Set<ActiveRun>();
-  #queued: { start(): void; cancel(): void } | undefined;
+  #queue = new OverlapQueue();
   #idleWaiters: (() => void)[] = [];
-  #ticks = new Set<Promise<void>>();
+  #tickTasks = new Set<Promise<void>>();
   #tickCount = 0;
   #abortedRunning = false;
   /** The settings' lookback, derived once (a cron's gap search takes some milliseconds). */
@@ -161,7 +158,7 @@ export class Scheduler {
   /** The next planned tick; undefined when not scheduling (not started, disabled, stopping). */
   get nextRun(): Date | undefined {
     if (!this.#started || this.#stopping) return undefined;
-    return this.#interval?.next ?? this.nextRuns(1)[0];
+    return this.#ticks?.next;
   }
 
   /** How the last requested run of this process ended (completed, skipped, failed), and when. */
@@ -199,23 +196,20 @@ export class Scheduler {
       overlap_policy,
       jitter_seconds: this.#settings.jitter_seconds,
     });
-    if (mode.kind === "interval") {
-      this.#interval = new IntervalTimer({
-        periodMs: mode.minutes * 60_000,
-        clock: this.#clock,
-        onTick: (planned) => this.#tick(planned),
-      });
-      this.#interval.start();
-      return true;
-    }
-    const patterns = mode.kind === "daily" ? mode.times.map(dailyTimePattern) : [mode.expression];
-    this.#crons = patterns.map((pattern) =>
-      new Cron(pattern, {
-        timezone: cronTimezone(timezone),
-        catch: (error) => log.error("Tick failed: {error}", { error: describeError(error) }),
-      }, () => this.#tick(new Date(this.#clock.now())))
-    );
-    this.#logNextRun();
+    this.#ticks = new TickSource({
+      plan: schedulePlan(mode, timezone),
+      clock: this.#clock,
+      onTick: (planned) => {
+        try {
+          this.#tick(planned);
+        } catch (error) {
+          log.error("Tick failed: {error}", { error: describeError(error) });
+        }
+      },
+    });
+    // An interval ticks at once, and that tick logs the next run.
+    this.#ticks.start();
+    if (mode.kind !== "interval") this.#logNextRun();
     return true;
   }
 
@@ -287,10 +281,8 @@ export class Scheduler {
         },
       );
       this.#lifetime.abort();
-      for (const cron of this.#crons) cron.stop();
-      this.#crons = [];
-      await this.#interval?.stop();
-      this.#queued?.cancel();
+      await this.#ticks?.stop();
+      this.#queue.cancel();
       for (const run of this.#active) {
         if (run.phase === "locking") {
           run.controller.abort(new AbortedError("Cannot start run: the scheduler is stopping"));
@@ -311,14 +303,14 @@ export class Scheduler {
         });
       }
     }
-    if (this.#active.size === 0) await Promise.allSettled([...this.#ticks]);
+    if (this.#active.size === 0) await Promise.allSettled([...this.#tickTasks]);
     log.info("Scheduler stopped", { aborted: this.#abortedRunning });
     return { aborted: this.#abortedRunning };
   }
 
   /** Aborts every run in progress at once (a second shutdown signal) and drops a queued run. */
   abort(reason: unknown = new AbortedError("Cannot finish run: aborted")): void {
-    this.#queued?.cancel();
+    this.#queue.cancel();
     for (const run of this.#active) {
       if (run.phase === "running") this.#abortedRunning = true;
       run.controller.abort(reason);
@@ -349,8 +341,8 @@ export class Scheduler {
       .catch((error) =>
         log.error("Tick {tick} failed: {error}", { tick, error: describeError(error) })
       )
-      .finally(() => this.#ticks.delete(task));
-    this.#ticks.add(task);
+      .finally(() => this.#tickTasks.delete(task));
+    this.#tickTasks.add(task);
   }
 
   async #runTick(tick: number): Promise<void> {
@@ -369,7 +361,7 @@ export class Scheduler {
   }
 
   #logNextRun(): void {
-    const next = this.#interval?.next ?? this.nextRuns(1)[0];
+    const next = this.#ticks?.next;
     if (next) log.info("Next run at {next_run}", { next_run: next.toISOString() });
   }
 
@@ -381,8 +373,8 @@ export class Scheduler {
     if (force || this.#settings.allow_overlap || this.#active.size === 0) {
       return this.#runNow(kind, request);
     }
-    if (this.#settings.overlap_policy === "queue" && !this.#queued) {
-      return this.#enqueue(kind, request);
+    if (this.#settings.overlap_policy === "queue" && !this.#queue.full) {
+      return this.#queue.enqueue(kind, () => this.#runNow(kind, request));
     }
     return this.#skipOverlap(kind);
   }
@@ -397,23 +389,6 @@ export class Scheduler {
     if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
     await this.#runMetrics.record(undefined);
     return skipped("overlap");
-  }
-
-  #enqueue(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
-    log.info("Queued {kind}: it runs when the current run ends", { kind });
-    return new Promise((resolve) => {
-      this.#queued = {
-        start: () => {
-          this.#queued = undefined;
-          resolve(this.#runNow(kind, request));
-        },
-        cancel: () => {
-          this.#queued = undefined;
-          log.info("Dropped the queued {kind}: the scheduler is stopping", { kind });
-          resolve(skipped("stopped"));
-        },
-      };
-    });
   }
 
   async #runNow(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
@@ -493,10 +468,7 @@ export class Scheduler {
 
   #afterRun(): void {
     if (this.#active.size > 0) return;
-    if (this.#queued) {
-      this.#queued.start();
-      return;
-    }
+    if (this.#queue.startNext()) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();
