@@ -1,18 +1,25 @@
 import assert from "node:assert/strict";
-import { intervalPlan, schedulePlan, TickSource } from "../../src/schedule/tick_source.ts";
+import {
+  intervalPlan,
+  schedulePlan,
+  type TickPlan,
+  TickSource,
+} from "../../src/schedule/tick_source.ts";
 import { SteppedClock } from "../helpers/clocks.ts";
 
 const START = "2026-03-08T07:00:00.000Z";
 
-Deno.test("TickSource on an interval ticks at the start and then every period", async () => {
+/** A started tick source on a stepped clock at START, recording its ticks. */
+function ticking(plan: TickPlan) {
   const time = new SteppedClock(START);
   const ticks: string[] = [];
-  const timer = new TickSource({
-    plan: intervalPlan(15 * 60_000),
-    clock: time,
-    onTick: (d) => ticks.push(d.toISOString()),
-  });
+  const timer = new TickSource({ plan, clock: time, onTick: (d) => ticks.push(d.toISOString()) });
   timer.start();
+  return { time, ticks, timer };
+}
+
+Deno.test("TickSource on an interval ticks at the start and then every period", async () => {
+  const { time, ticks, timer } = ticking(intervalPlan(15 * 60_000));
   assert.deepEqual(ticks, [START]);
   assert.equal(timer.next?.toISOString(), "2026-03-08T07:15:00.000Z");
   await time.advance(15 * 60_000 - 1);
@@ -28,14 +35,7 @@ Deno.test("TickSource on an interval ticks at the start and then every period", 
 });
 
 Deno.test("TickSource fires once for interval ticks missed while the clock jumped, then keeps its grid", async () => {
-  const time = new SteppedClock(START);
-  const ticks: string[] = [];
-  const timer = new TickSource({
-    plan: intervalPlan(10 * 60_000),
-    clock: time,
-    onTick: (d) => ticks.push(d.toISOString()),
-  });
-  timer.start();
+  const { time, ticks, timer } = ticking(intervalPlan(10 * 60_000));
   time.jump("2026-03-08T07:35:00.000Z");
   await time.advance(30_000);
   assert.deepEqual(ticks, [START, "2026-03-08T07:30:00.000Z"]);
@@ -46,14 +46,9 @@ Deno.test("TickSource fires once for interval ticks missed while the clock jumpe
 });
 
 Deno.test("TickSource on a cron waits in slices of at most 30 s and fires once after a jump", async () => {
-  const time = new SteppedClock(START);
-  const ticks: string[] = [];
-  const timer = new TickSource({
-    plan: schedulePlan({ kind: "cron", expression: "0 * * * *" }, "UTC"),
-    clock: time,
-    onTick: (d) => ticks.push(d.toISOString()),
-  });
-  timer.start();
+  const { time, ticks, timer } = ticking(
+    schedulePlan({ kind: "cron", expression: "0 * * * *" }, "UTC"),
+  );
   assert.deepEqual(ticks, []);
   assert.equal(timer.next?.toISOString(), "2026-03-08T08:00:00.000Z");
   await time.advance(60 * 60_000);
