@@ -115,14 +115,25 @@ export class SteppedClock implements Clock {
   }
 }
 
-/** Pinned fake time: `sleep()` records the delay, advances the time and resolves at once. */
+/** Options of {@link ManualClock}. */
+export interface ManualClockOptions {
+  /** Runs inside each `sleep`, with the number of sleeps so far (1 for the first). */
+  onSleep?: (count: number) => void | Promise<void>;
+}
+
+/**
+ * Pinned fake time: `sleep()` records the delay, runs `onSleep`, advances the time and resolves
+ * at once (or rejects with `AbortedError` when the signal has aborted by then).
+ */
 export class ManualClock implements Clock {
   #now: number;
+  #onSleep: ManualClockOptions["onSleep"];
   /** Every delay asked of `sleep`, in order. */
   readonly sleeps: number[] = [];
 
-  constructor(start: Instant) {
+  constructor(start: Instant, options: ManualClockOptions = {}) {
     this.#now = epochMs(start);
+    this.#onSleep = options.onSleep;
   }
 
   now(): number {
@@ -136,6 +147,7 @@ export class ManualClock implements Clock {
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     this.sleeps.push(ms);
     await Promise.resolve();
+    await this.#onSleep?.(this.sleeps.length);
     if (signal?.aborted) throw new AbortedError("Cannot wait: the run was aborted");
     this.#now += ms;
   }
