@@ -1,8 +1,9 @@
 /**
  * The Scheduler: turns one {@link SyncRunner} into a service. It fires ticks on the configured
- * schedule (interval on the injected clock; daily times and cron on croner), applies the overlap
- * policy inside the process, holds the cross-process run lock for every run, and stops
- * gracefully. Scheduled ticks, `runOnce` and `trigger` all go through the same path.
+ * schedule (one tick source on the injected clock for every kind of schedule, see
+ * `schedule/tick_source.ts`), applies the overlap policy inside the process, holds the
+ * cross-process run lock for every run, and stops gracefully. Scheduled ticks, `runOnce` and
+ * `trigger` all go through the same path (`schedule/run_requests.ts`).
  *
  * Overlap inside the process (`allow_overlap = false`): a request that arrives while a run is in
  * progress is skipped with a warning (`overlap_policy = "skip"`) or queued to run right after
@@ -12,36 +13,27 @@
  * forced trigger runs alongside it with a warning (see `execute_run.ts`).
  * @module
  */
-import { Cron } from "croner";
 import { dirname } from "node:path";
 import { getLogger, withContext } from "@logtape/logtape";
 import { type Clock, systemClock } from "./clock.ts";
 import type { ScheduleMode, Settings } from "./config/settings.ts";
 import { AbortedError, describeError, IngestError } from "./errors.ts";
 import { Metrics } from "./metrics.ts";
-import { IntervalTimer } from "./schedule/interval_timer.ts";
-import { fileLockFactory, type LockFactory, readLockInfo } from "./schedule/run_lock.ts";
-import { lostCatchUpPoint } from "./schedule/catch_up_point.ts";
-import { executeRun } from "./schedule/execute_run.ts";
+import { schedulePlan, TickSource } from "./schedule/tick_source.ts";
+import { fileLockFactory, type LockFactory } from "./schedule/run_lock.ts";
 import { RunMetrics } from "./schedule/run_metrics.ts";
+import { type LastRun, RunRequests } from "./schedule/run_requests.ts";
 import type { JobStateStore } from "./state/job_state.ts";
 import {
-  aborted,
   type RunOutcome,
   type RunRequest,
   skipped,
   type TriggerRequest,
 } from "./schedule/run_outcome.ts";
-import type { ReleaseSlot, Slots } from "./slots.ts";
-import {
-  cronTimezone,
-  dailyTimePattern,
-  describeSchedule,
-  effectiveLookbackMs,
-  jitterMs,
-  nextRuns,
-} from "./schedule/schedule_math.ts";
+import type { Slots } from "./slots.ts";
+import { describeSchedule, jitterMs, nextRuns } from "./schedule/schedule_math.ts";
 import { SharedRunLock } from "./schedule/shared_lock.ts";
+import type { ActiveRuns } from "./schedule/active_runs.ts";
 import type { SyncRunner } from "./sync/sync_result.ts";
 import type { RunTracer } from "./telemetry/span_scope.ts";
 
@@ -54,8 +46,6 @@ function lockKey(settings: Settings): string {
 
 /** Metric: scheduled ticks (including `run-once`). */
 export const TICK_COUNT = "scheduler.tick.count";
-/** Metric: ticks skipped because a run was in progress here or held the lock elsewhere. */
-export const TICK_SKIPPED_OVERLAP_COUNT = "scheduler.tick.skipped_overlap.count";
 
 /** Options of {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -79,73 +69,56 @@ export interface SchedulerOptions {
   state?: JobStateStore;
 }
 
-type RequestKind = "tick" | "run-once" | "manual";
-
-/** The end of the last run requested from a {@link Scheduler}. */
-export interface LastRun {
-  outcome: RunOutcome;
-  endedAt: Date;
-}
-
-interface ActiveRun {
-  controller: AbortController;
-  phase: "locking" | "running";
-}
-
 /** Drives the sync job on the schedule of the settings. */
 export class Scheduler {
   #settings: Settings;
-  #job: SyncRunner;
   #clock: Clock;
   #random: () => number;
   #metrics: Metrics;
-  #runMetrics: RunMetrics;
-  #state: JobStateStore | undefined;
-  #lock: SharedRunLock;
   #abortGraceMs: number;
-  #slots: Slots | undefined;
-  #tracer: RunTracer | undefined;
+  #requests: RunRequests;
   #lifetime = new AbortController();
   #started = false;
   #stopping = false;
-  #interval: IntervalTimer | undefined;
-  #crons: Cron[] = [];
-  #active = new Set<ActiveRun>();
-  #queued: { start(): void; cancel(): void } | undefined;
-  #idleWaiters: (() => void)[] = [];
-  #ticks = new Set<Promise<void>>();
+  #ticks: TickSource | undefined;
+  #tickTasks = new Set<Promise<void>>();
   #tickCount = 0;
-  #abortedRunning = false;
-  /** The settings' lookback, derived once (a cron's gap search takes some milliseconds). */
-  #defaultLookbackMs: number | undefined;
-  #lastRun: LastRun | undefined;
 
   constructor(options: SchedulerOptions) {
     this.#settings = options.settings;
-    this.#job = options.job;
-    this.#clock = options.clock ?? systemClock;
+    const clock = this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#metrics = options.metrics ?? new Metrics();
+    const metrics = this.#metrics = options.metrics ?? new Metrics();
     this.#abortGraceMs = options.abortGraceMs ?? 5_000;
-    this.#slots = options.slots;
-    this.#tracer = options.tracer;
-    this.#state = options.state;
-    this.#runMetrics = new RunMetrics({
-      metrics: this.#metrics,
-      path: options.settings.metrics_file,
-      store: options.state,
-      now: () => this.#clock.now(),
-    });
     const factory = options.lockFactory ??
       fileLockFactory({
         path: options.settings.lock_file,
         key: lockKey(options.settings),
         command: options.command ?? "run",
-        clock: this.#clock,
+        clock,
       });
-    this.#lock = new SharedRunLock(factory, {
-      wait: options.settings.overlap_policy === "queue",
+    this.#requests = new RunRequests({
+      settings: options.settings,
+      job: options.job,
+      clock,
+      metrics,
+      runMetrics: new RunMetrics({
+        metrics,
+        path: options.settings.metrics_file,
+        store: options.state,
+        now: () => clock.now(),
+      }),
+      lock: new SharedRunLock(factory, { wait: options.settings.overlap_policy === "queue" }),
+      stopping: () => this.#stopping,
+      slots: options.slots,
+      tracer: options.tracer,
+      state: options.state,
     });
+  }
+
+  /** Runs in progress and waiting in this process. */
+  get #active(): ActiveRuns {
+    return this.#requests.active;
   }
 
   /** The schedule in use. */
@@ -161,12 +134,12 @@ export class Scheduler {
   /** The next planned tick; undefined when not scheduling (not started, disabled, stopping). */
   get nextRun(): Date | undefined {
     if (!this.#started || this.#stopping) return undefined;
-    return this.#interval?.next ?? this.nextRuns(1)[0];
+    return this.#ticks?.next;
   }
 
   /** How the last requested run of this process ended (completed, skipped, failed), and when. */
   get lastRun(): LastRun | undefined {
-    return this.#lastRun;
+    return this.#requests.lastRun;
   }
 
   /** The next `count` planned run times from `from` (default: now). */
@@ -199,23 +172,20 @@ export class Scheduler {
       overlap_policy,
       jitter_seconds: this.#settings.jitter_seconds,
     });
-    if (mode.kind === "interval") {
-      this.#interval = new IntervalTimer({
-        periodMs: mode.minutes * 60_000,
-        clock: this.#clock,
-        onTick: (planned) => this.#tick(planned),
-      });
-      this.#interval.start();
-      return true;
-    }
-    const patterns = mode.kind === "daily" ? mode.times.map(dailyTimePattern) : [mode.expression];
-    this.#crons = patterns.map((pattern) =>
-      new Cron(pattern, {
-        timezone: cronTimezone(timezone),
-        catch: (error) => log.error("Tick failed: {error}", { error: describeError(error) }),
-      }, () => this.#tick(new Date(this.#clock.now())))
-    );
-    this.#logNextRun();
+    this.#ticks = new TickSource({
+      plan: schedulePlan(mode, timezone),
+      clock: this.#clock,
+      onTick: (planned) => {
+        try {
+          this.#tick(planned);
+        } catch (error) {
+          log.error("Tick failed: {error}", { error: describeError(error) });
+        }
+      },
+    });
+    // An interval ticks at once, and that tick logs the next run.
+    this.#ticks.start();
+    if (mode.kind !== "interval") this.#logNextRun();
     return true;
   }
 
@@ -228,7 +198,7 @@ export class Scheduler {
     if (!this.#settings.enabled) return Promise.resolve(this.#disabled("run-once"));
     this.#metrics.inc(TICK_COUNT, 1, "Scheduled ticks");
     log.info("Run-once requested", { dry_run: request.dryRun ?? false });
-    return this.#request("run-once", request, false);
+    return this.#requests.request("run-once", request, false);
   }
 
   /**
@@ -249,7 +219,7 @@ export class Scheduler {
       since: request.since?.toISOString(),
       lookback_ms: request.lookbackMs,
     });
-    return this.#request("manual", request, request.force ?? false);
+    return this.#requests.request("manual", request, request.force ?? false);
   }
 
   /** The outcome of a run-once or an unforced trigger of a paused job: nothing runs, exit 0. */
@@ -287,17 +257,11 @@ export class Scheduler {
         },
       );
       this.#lifetime.abort();
-      for (const cron of this.#crons) cron.stop();
-      this.#crons = [];
-      await this.#interval?.stop();
-      this.#queued?.cancel();
-      for (const run of this.#active) {
-        if (run.phase === "locking") {
-          run.controller.abort(new AbortedError("Cannot start run: the scheduler is stopping"));
-        }
-      }
+      await this.#ticks?.stop();
+      this.#requests.dropQueued();
+      this.#active.cancelLocking(new AbortedError("Cannot start run: the scheduler is stopping"));
     }
-    if (!(await this.#idleWithin(timeoutMs))) {
+    if (!(await this.#active.idleWithin(timeoutMs))) {
       log.warn("Shutdown timeout reached: aborting {in_flight} run(s)", {
         in_flight: this.#active.size,
         timeout_ms: timeoutMs,
@@ -305,24 +269,22 @@ export class Scheduler {
       this.abort(
         new AbortedError(`Cannot finish run: shutdown timeout of ${timeoutMs} ms reached`),
       );
-      if (!(await this.#idleWithin(this.#abortGraceMs))) {
+      if (!(await this.#active.idleWithin(this.#abortGraceMs))) {
         log.error("Runs still active {grace_ms} ms after the abort", {
           grace_ms: this.#abortGraceMs,
         });
       }
     }
-    if (this.#active.size === 0) await Promise.allSettled([...this.#ticks]);
-    log.info("Scheduler stopped", { aborted: this.#abortedRunning });
-    return { aborted: this.#abortedRunning };
+    if (this.#active.size === 0) await Promise.allSettled([...this.#tickTasks]);
+    const aborted = this.#active.abortedRunning;
+    log.info("Scheduler stopped", { aborted });
+    return { aborted };
   }
 
   /** Aborts every run in progress at once (a second shutdown signal) and drops a queued run. */
   abort(reason: unknown = new AbortedError("Cannot finish run: aborted")): void {
-    this.#queued?.cancel();
-    for (const run of this.#active) {
-      if (run.phase === "running") this.#abortedRunning = true;
-      run.controller.abort(reason);
-    }
+    this.#requests.dropQueued();
+    this.#active.abort(reason);
   }
 
   /** The job key this scheduler drives. */
@@ -349,8 +311,8 @@ export class Scheduler {
       .catch((error) =>
         log.error("Tick {tick} failed: {error}", { tick, error: describeError(error) })
       )
-      .finally(() => this.#ticks.delete(task));
-    this.#ticks.add(task);
+      .finally(() => this.#tickTasks.delete(task));
+    this.#tickTasks.add(task);
   }
 
   async #runTick(tick: number): Promise<void> {
@@ -365,151 +327,11 @@ export class Scheduler {
         return;
       }
     }
-    await this.#request("tick", {}, false);
+    await this.#requests.request("tick", {}, false);
   }
 
   #logNextRun(): void {
-    const next = this.#interval?.next ?? this.nextRuns(1)[0];
+    const next = this.#ticks?.next;
     if (next) log.info("Next run at {next_run}", { next_run: next.toISOString() });
-  }
-
-  #request(kind: RequestKind, request: RunRequest, force: boolean): Promise<RunOutcome> {
-    if (this.#stopping) {
-      log.info("Skipped {kind}: the scheduler is stopping", { kind });
-      return Promise.resolve(skipped("stopped"));
-    }
-    if (force || this.#settings.allow_overlap || this.#active.size === 0) {
-      return this.#runNow(kind, request);
-    }
-    if (this.#settings.overlap_policy === "queue" && !this.#queued) {
-      return this.#enqueue(kind, request);
-    }
-    return this.#skipOverlap(kind);
-  }
-
-  async #skipOverlap(kind: RequestKind): Promise<RunOutcome> {
-    const queueFull = this.#settings.overlap_policy === "queue";
-    log.warn("Skipped {kind}: a run is still in progress{detail}", {
-      kind,
-      detail: queueFull ? " and another is already queued" : " (allow_overlap = false)",
-      overlap_policy: this.#settings.overlap_policy,
-    });
-    if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
-    await this.#runMetrics.record(undefined);
-    return skipped("overlap");
-  }
-
-  #enqueue(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
-    log.info("Queued {kind}: it runs when the current run ends", { kind });
-    return new Promise((resolve) => {
-      this.#queued = {
-        start: () => {
-          this.#queued = undefined;
-          resolve(this.#runNow(kind, request));
-        },
-        cancel: () => {
-          this.#queued = undefined;
-          log.info("Dropped the queued {kind}: the scheduler is stopping", { kind });
-          resolve(skipped("stopped"));
-        },
-      };
-    });
-  }
-
-  async #runNow(kind: RequestKind, request: RunRequest): Promise<RunOutcome> {
-    const run: ActiveRun = { controller: new AbortController(), phase: "locking" };
-    this.#active.add(run);
-    const forward = () => run.controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) forward();
-    request.signal?.addEventListener("abort", forward, { once: true });
-    let releaseSlot: ReleaseSlot | undefined;
-    let outcome: RunOutcome | undefined;
-    try {
-      if (this.#slots) {
-        try {
-          releaseSlot = await this.#waitForSlot(kind, run.controller.signal);
-        } catch (error) {
-          return aborted(error);
-        }
-      }
-      const lost = await this.#lostCatchUpPoint(request);
-      outcome = await executeRun({
-        job: this.#job,
-        lock: this.#lock,
-        clock: this.#clock,
-        kind,
-        tracer: this.#tracer,
-        trigger: kind === "manual" ? "manual" : "schedule",
-        request,
-        signal: run.controller.signal,
-        defaultLookbackMs: (reference) =>
-          this.#defaultLookbackMs ??= effectiveLookbackMs(this.#settings, reference),
-        force: kind === "manual" && (request as TriggerRequest).force === true,
-        onRunning: () => {
-          run.phase = "running";
-          if (lost) {
-            log.warn("Window: {message}; if runs stopped for longer, run {command}", lost);
-          }
-        },
-        onLocked: () => {
-          if (kind !== "manual") this.#metrics.inc(TICK_SKIPPED_OVERLAP_COUNT, 1, "Ticks skipped");
-        },
-      });
-      this.#lastRun = { outcome, endedAt: new Date(this.#clock.now()) };
-      return outcome;
-    } finally {
-      releaseSlot?.();
-      request.signal?.removeEventListener("abort", forward);
-      // A dry run writes nothing: no state, no metrics file.
-      if (!request.dryRun) await this.#runMetrics.record(outcome);
-      this.#active.delete(run);
-      this.#afterRun();
-    }
-  }
-
-  /** See `schedule/catch_up_point.ts`; only for runs whose window the job chooses. */
-  async #lostCatchUpPoint(request: RunRequest) {
-    const store = this.#state;
-    if (!store || request.since !== undefined || request.lookbackMs !== undefined) return;
-    const previous = await readLockInfo(this.#settings.lock_file);
-    if (!previous) return;
-    return lostCatchUpPoint((await store.load()).state, previous, {
-      configPath: this.#settings.config_path,
-      job: this.#settings.job,
-      lockFile: this.#settings.lock_file,
-    });
-  }
-
-  #waitForSlot(kind: RequestKind, signal: AbortSignal): Promise<ReleaseSlot> {
-    const slots = this.#slots!;
-    if (slots.free === 0) {
-      log.info("The {kind} waits for a free slot (max_parallel_jobs = {max})", {
-        kind,
-        max: this.#settings.max_parallel_jobs,
-      });
-    }
-    return slots.acquire(signal);
-  }
-
-  #afterRun(): void {
-    if (this.#active.size > 0) return;
-    if (this.#queued) {
-      this.#queued.start();
-      return;
-    }
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
-
-  /** True when no run is active within `ms`. */
-  async #idleWithin(ms: number): Promise<boolean> {
-    if (this.#active.size === 0) return true;
-    const timer = new AbortController();
-    const idle = new Promise<boolean>((resolve) => this.#idleWaiters.push(() => resolve(true)));
-    const timeout = this.#clock.sleep(ms, timer.signal).then(() => false, () => false);
-    const result = await Promise.race([idle, timeout]);
-    timer.abort();
-    return result;
   }
 }

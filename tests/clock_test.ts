@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startTimer, systemClock } from "../src/clock.ts";
-import { TimerClock } from "./http/timer_clock.ts";
+import { SteppedClock } from "./helpers/clocks.ts";
 
 Deno.test("startTimer on the wall clock fires once, and not after cancel", async () => {
   let fired = 0;
@@ -13,7 +13,7 @@ Deno.test("startTimer on the wall clock fires once, and not after cancel", async
 });
 
 Deno.test("startTimer falls back to sleep on a clock without timer", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   let fired = 0;
   startTimer(clock, 100, () => fired++);
   const cancel = startTimer(clock, 100, () => fired += 10);

@@ -33,6 +33,8 @@ export interface ShutdownOptions {
   timeoutMs?: number;
   /** The signal API; default the real Deno API. */
   signals?: SignalApi;
+  /** Clock for telling a repeated delivery from a second signal; default `Date.now`. */
+  now?: () => number;
 }
 
 interface Shutdown {
@@ -45,6 +47,7 @@ function watchSignals(scheduler: StoppableScheduler, options: ShutdownOptions): 
   const shutdown: Shutdown = { watcher: undefined as never, stopping: undefined };
   shutdown.watcher = new ShutdownWatcher({
     api: options.signals,
+    ...(options.now ? { now: options.now } : {}),
     onSignal: (signal, count) => {
       if (count === 1) {
         log.info("Shutdown started ({signal})", { signal, timeout_ms: options.timeoutMs });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VERSION } from "../../src/version.ts";
 import { runMain } from "../helpers/cli_harness.ts";
+import { ManualClock } from "../helpers/clocks.ts";
 
 const SETTINGS = `[scheduler]
 sharepoint_site_url = "https://contoso.sharepoint.com/sites/Finance"
@@ -144,10 +145,9 @@ Deno.test("ingest next prints daily times across a DST change in the configured 
   const dir = await settingsDir(
     SETTINGS + 'quad_daily_times = ["09:05", "18:05"]\ntimezone = "America/Chicago"\n',
   );
-  const now = Date.parse("2026-03-07T12:00:00Z");
   const { code, stdout } = await runMain(["next", "--count", "4"], {
     cwd: dir,
-    clock: { now: () => now, sleep: () => Promise.resolve() },
+    clock: new ManualClock("2026-03-07T12:00:00Z"),
   });
   assert.equal(code, 0);
   assert.match(stdout, /2026-03-07T18:05:00-06:00/);

@@ -10,12 +10,12 @@ import { base64url, parseClientCertificate } from "../../src/graph/client_assert
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
 import { Transport } from "../../src/http/transport.ts";
 import { json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
-import { TimerClock } from "../http/timer_clock.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
 
 const SECRET = "qWgdYAmab0YSkuL1qKv5bPX~secret";
 
 function setup(responder: Responder, overrides: Partial<TokenProviderOptions> = {}) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, responder);
   const transport = new Transport({
     fetch,

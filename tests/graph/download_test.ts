@@ -6,7 +6,7 @@ import { QuickXorHash, quickXorHash } from "../../src/graph/quickxorhash.ts";
 import type { RemoteFile } from "../../src/graph/sharepoint_client.ts";
 import { hashPrefix, streamToFile } from "../../src/graph/stream_to_file.ts";
 import { graphError, json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
-import { settle, TimerClock } from "../http/timer_clock.ts";
+import { settle, SteppedClock } from "../helpers/clocks.ts";
 
 const bytes = new TextEncoder().encode("hello world");
 const HASH = "aCgDG9jwBhDc4Q1yawMZAAAAAAA=";
@@ -159,7 +159,7 @@ function itemJson(fields: Record<string, unknown> = {}) {
 }
 
 function client(responder: Responder) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, (call, n, signal) => {
     if (call.url.startsWith("https://login.example/")) {
       return json({ token_type: "Bearer", expires_in: 3600, access_token: "graph-token" });
@@ -412,7 +412,7 @@ Deno.test("downloadFile() aborts mid-download with AbortedError and no file", ()
 
 Deno.test("listFiles() pages by nextLink, keeps files only and renews an expired token", async () => {
   let tokenCalls = 0;
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const page = (n: number, next?: string) =>
     json({
       value: [
@@ -497,7 +497,7 @@ Deno.test("listFiles() pages by nextLink, keeps files only and renews an expired
 });
 
 Deno.test("listFiles() refuses a nextLink to another origin", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const { fetch } = scriptedFetch(
     clock,
     (call) =>

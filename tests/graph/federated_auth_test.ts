@@ -8,11 +8,11 @@ import { ThrottleGate } from "../../src/http/throttle_gate.ts";
 import { Transport } from "../../src/http/transport.ts";
 import { createTestCertificate } from "../../src/sim/certificate.ts";
 import { json, scriptedFetch } from "../http/fetch_script.ts";
-import { TimerClock } from "../http/timer_clock.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
 import { encryptedPemOf, pkcs12Of } from "../helpers/pkcs12.ts";
 
 function provider(tokenFile: string, answer: (n: number) => Response) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, (_call, n) => answer(n));
   const transport = new Transport({
     fetch,

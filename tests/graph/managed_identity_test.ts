@@ -1,24 +1,10 @@
 import assert from "node:assert/strict";
-import type { Clock } from "../../src/clock.ts";
 import type { ManagedIdentitySource } from "../../src/config/auth_settings.ts";
 import { AuthError } from "../../src/errors.ts";
 import { ARC_KEY_MAX_BYTES, ManagedIdentityCredential } from "../../src/graph/managed_identity.ts";
+import { ManualClock } from "../helpers/clocks.ts";
 
 const NOW = Date.parse("2026-12-01T10:00:00Z");
-
-function fakeClock(): Clock & { slept: number[] } {
-  let now = NOW;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    sleep: (ms: number) => {
-      slept.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  } as Clock & { slept: number[] };
-}
 
 interface Seen {
   url: URL;
@@ -48,7 +34,7 @@ function credential(
     source,
     resource: "https://graph.microsoft.com",
     fetch,
-    clock: extra.clock ?? fakeClock(),
+    clock: extra.clock ?? new ManualClock(NOW),
     timeoutMs: 5_000,
     ...extra,
   });
@@ -71,7 +57,7 @@ Deno.test("IMDS: api-version 2018-02-01, Metadata: true, resource, client_id of 
 });
 
 Deno.test("IMDS retries 404, 429 and 5xx with waits of 2, 4, 8 and 16 s, then gives up after 5 tries", async () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(NOW);
   const busy = () => new Response("{}", { status: 503 });
   const { fetch, seen } = scripted([
     busy(),
@@ -85,11 +71,11 @@ Deno.test("IMDS retries 404, 429 and 5xx with waits of 2, 4, 8 and 16 s, then gi
     (error: unknown) => error instanceof AuthError && /IMDS\): 503/.test(error.message),
   );
   assert.equal(seen.length, 5);
-  assert.deepEqual(clock.slept, [2_000, 4_000, 8_000, 16_000]);
+  assert.deepEqual(clock.sleeps, [2_000, 4_000, 8_000, 16_000]);
 });
 
 Deno.test("IMDS: 410 while it starts is retried for up to 70 s; a success ends the waits", async () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(NOW);
   const gone = () => new Response("", { status: 410 });
   const { fetch, seen } = scripted([
     gone(),
@@ -103,11 +89,11 @@ Deno.test("IMDS: 410 while it starts is retried for up to 70 s; a success ends t
   const token = await credential(IMDS, fetch, { clock }).request();
   assert.equal(token.accessToken, TOKEN.access_token);
   assert.equal(seen.length, 7);
-  assert.ok(clock.slept.reduce((a, b) => a + b, 0) <= 70_000, String(clock.slept));
+  assert.ok(clock.sleeps.reduce((a, b) => a + b, 0) <= 70_000, String(clock.sleeps));
 });
 
 Deno.test("IMDS: 400 Identity not found is not retried and reads as one line", async () => {
-  const clock = fakeClock();
+  const clock = new ManualClock(NOW);
   const { fetch } = scripted([
     Response.json({ error: "invalid_request", error_description: "Identity not found" }, {
       status: 400,
@@ -117,7 +103,7 @@ Deno.test("IMDS: 400 Identity not found is not retried and reads as one line", a
     message:
       "Cannot get token from the Azure VM managed identity (IMDS): 400 invalid_request Identity not found",
   });
-  assert.deepEqual(clock.slept, []);
+  assert.deepEqual(clock.sleeps, []);
 });
 
 Deno.test("App Service: X-IDENTITY-HEADER, api-version 2019-08-01, expiry from expires_on", async () => {

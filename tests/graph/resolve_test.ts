@@ -6,7 +6,7 @@ import type { Drive } from "../../src/graph/wire_types.ts";
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
 import { Transport } from "../../src/http/transport.ts";
 import { graphError, json, scriptedFetch } from "../http/fetch_script.ts";
-import { TimerClock } from "../http/timer_clock.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
 
 const SITE = "https://contoso.sharepoint.com/sites/Finance";
 const SITE_ID =
@@ -78,7 +78,7 @@ Deno.test("describeLibraries() names URL segments and their titles", () => {
 
 /** A tiny Graph for one site: items keyed by "driveId:path" (lower case). */
 function fakeGraph(options: { siteMisses?: number } = {}) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   let siteMisses = options.siteMisses ?? 0;
   const folders: Record<string, { id: string; name: string; children: string[] }> = {
     "b!docs:": { id: "root", name: "root", children: ["Reports", "Archive 2023", "notes.txt"] },

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { IdleWatchdog } from "../../src/http/idle_watchdog.ts";
-import { TimerClock } from "./timer_clock.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
 
 Deno.test("IdleWatchdog fires once after the timeout without activity", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   let fired = 0;
   const watchdog = new IdleWatchdog({ clock, timeoutMs: 1000, onIdle: () => fired++ });
   await clock.advance(999);
@@ -17,7 +17,7 @@ Deno.test("IdleWatchdog fires once after the timeout without activity", async ()
 });
 
 Deno.test("IdleWatchdog counts the timeout from the last activity", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   let fired = 0;
   const watchdog = new IdleWatchdog({ clock, timeoutMs: 1000, onIdle: () => fired++ });
   await clock.advance(600);
@@ -31,7 +31,7 @@ Deno.test("IdleWatchdog counts the timeout from the last activity", async () => 
 });
 
 Deno.test("IdleWatchdog stop releases its timer and never fires", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   let fired = 0;
   const watchdog = new IdleWatchdog({ clock, timeoutMs: 1000, onIdle: () => fired++ });
   await clock.advance(500);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { AbortedError, ThrottledError } from "../../src/errors.ts";
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
-import { settle, TimerClock } from "./timer_clock.ts";
+import { settle, SteppedClock } from "../helpers/clocks.ts";
 
 const info = { action: "list the files", status: 429 };
 
 Deno.test("ThrottleGate lets requests through while open", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 10_000 });
   await gate.pass();
   assert.equal(gate.isClosed, false);
@@ -14,7 +14,7 @@ Deno.test("ThrottleGate lets requests through while open", async () => {
 });
 
 Deno.test("ThrottleGate holds every concurrent request until Retry-After elapsed", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 10_000 });
   const start = clock.now();
   gate.close(2000, info);
@@ -28,7 +28,7 @@ Deno.test("ThrottleGate holds every concurrent request until Retry-After elapsed
 });
 
 Deno.test("ThrottleGate extends but never shortens the pause", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 10_000 });
   const start = clock.now();
   gate.close(1000, info);
@@ -46,7 +46,7 @@ Deno.test("ThrottleGate extends but never shortens the pause", async () => {
 });
 
 Deno.test("ThrottleGate throws ThrottledError when an episode would exceed the budget", () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 3000 });
   gate.close(2000, info);
   assert.throws(
@@ -65,7 +65,7 @@ Deno.test("ThrottleGate throws ThrottledError when an episode would exceed the b
 });
 
 Deno.test("ThrottleGate starts a new budget after a success once it is open", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 3000 });
   gate.close(2500, info);
   gate.recordSuccess();
@@ -78,7 +78,7 @@ Deno.test("ThrottleGate starts a new budget after a success once it is open", as
 });
 
 Deno.test("ThrottleGate.pass() rejects with AbortedError when the signal aborts", async () => {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const gate = new ThrottleGate({ clock, maxWaitMs: 10_000 });
   gate.close(5000, info);
   const controller = new AbortController();

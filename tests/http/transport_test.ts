@@ -5,10 +5,10 @@ import { ThrottleGate } from "../../src/http/throttle_gate.ts";
 import { type AuthProvider, Transport } from "../../src/http/transport.ts";
 import { USER_AGENT } from "../../src/version.ts";
 import { graphError, hang, json, type Responder, scriptedFetch } from "./fetch_script.ts";
-import { settle, TimerClock } from "./timer_clock.ts";
+import { settle, SteppedClock } from "../helpers/clocks.ts";
 
 function setup(responder: Responder, options: { maxWaitMs?: number; maxRetries?: number } = {}) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, responder);
   const gate = new ThrottleGate({ clock, maxWaitMs: options.maxWaitMs ?? 60_000 });
   const transport = new Transport({

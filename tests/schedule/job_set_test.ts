@@ -9,14 +9,13 @@ import { systemClock } from "../../src/clock.ts";
 import { testSettings } from "../sync/test_settings.ts";
 import { Scheduler } from "../../src/scheduler.ts";
 import { scriptedFetch } from "../http/fetch_script.ts";
-import { settle as timerSettle, TimerClock } from "../http/timer_clock.ts";
+import { settle, SteppedClock } from "../helpers/clocks.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import {
   FakeJob,
   MemoryLock,
   messages,
   recordLogs,
-  settle,
   testSettings as schedulerTestSettings,
 } from "./scheduler_fakes.ts";
 
@@ -227,7 +226,7 @@ Deno.test("stopping while a job waits for a slot ends that job without running i
 
 /** Two jobs' Graph clients over a scripted token endpoint whose first answer is a 429. */
 async function throttledPair(clientIdOfB: string) {
-  const clock = new TimerClock();
+  const clock = new SteppedClock();
   const dir = "/tmp/ingest-gate-pair";
   const a = testSettings(dir, { job: "a", lock_file: `${dir}/a.lock` });
   const b = testSettings(dir, { job: "b", lock_file: `${dir}/b.lock`, client_id: clientIdOfB });
@@ -240,10 +239,10 @@ async function throttledPair(clientIdOfB: string) {
   );
   const { runtimes } = buildJobsRuntime([a, b], { fetch, clock, random: () => 0 }, "trigger");
   const first = runtimes[0]!.sharepoint.authenticate();
-  await timerSettle();
+  await settle();
   assert.equal(calls.length, 1, "job a was throttled");
   const second = runtimes[1]!.sharepoint.authenticate();
-  await timerSettle();
+  await settle();
   return { clock, calls, done: Promise.all([first, second]) };
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import type { Clock } from "../../src/clock.ts";
 import { AbortedError, ExitCode, LockedError } from "../../src/errors.ts";
+import { ManualClock } from "../helpers/clocks.ts";
 import { fixtureArgs, spawnFixture } from "./fixtures/spawn.ts";
 import {
   acquireRunLock,
@@ -14,20 +14,6 @@ import {
 const FIXTURE = fromFileUrl(new URL("./fixtures/hold_lock.ts", import.meta.url));
 const NOW = Date.parse("2026-11-26T10:00:00.123Z");
 
-/** A clock pinned at NOW whose sleeps resolve at once, running `onSleep` first. */
-function pollingClock(onSleep: (polls: number) => void | Promise<void>): Clock & { polls: number } {
-  const clock = {
-    polls: 0,
-    now: () => NOW,
-    async sleep(_ms: number, signal?: AbortSignal) {
-      clock.polls++;
-      await onSleep(clock.polls);
-      if (signal?.aborted) throw new AbortedError("Cannot wait: aborted", { cause: signal.reason });
-    },
-  };
-  return clock;
-}
-
 async function tempLockPath(): Promise<{ dir: string; path: string } & AsyncDisposable> {
   const dir = await Deno.makeTempDir({ prefix: "ingest-lock-" });
   return {
@@ -39,7 +25,7 @@ async function tempLockPath(): Promise<{ dir: string; path: string } & AsyncDisp
 
 Deno.test("acquireRunLock() creates the lock's folder (its parent exists) and records the holder in <lock_file>.info", async () => {
   await using tmp = await tempLockPath();
-  const clock = pollingClock(() => {});
+  const clock = new ManualClock(NOW);
   await using lock = await acquireRunLock({
     path: tmp.path,
     command: "run-once",
@@ -59,7 +45,7 @@ Deno.test("acquireRunLock() creates the lock's folder (its parent exists) and re
 
 Deno.test("acquireRunLock() without wait throws LockedError naming the holder", async () => {
   await using tmp = await tempLockPath();
-  const clock = pollingClock(() => {});
+  const clock = new ManualClock(NOW);
   await using _first = await acquireRunLock({
     path: tmp.path,
     command: "run-once",
@@ -95,8 +81,10 @@ Deno.test("release() frees the lock without deleting or truncating the lock file
 Deno.test("acquireRunLock() with wait polls until the holder releases", async () => {
   await using tmp = await tempLockPath();
   const first = await acquireRunLock({ path: tmp.path, command: "run", wait: false });
-  const clock = pollingClock(async (polls) => {
-    if (polls === 3) await first.release();
+  const clock = new ManualClock(NOW, {
+    onSleep: async (polls) => {
+      if (polls === 3) await first.release();
+    },
   });
   await using second = await acquireRunLock({
     path: tmp.path,
@@ -104,7 +92,7 @@ Deno.test("acquireRunLock() with wait polls until the holder releases", async ()
     wait: true,
     clock,
   });
-  assert.equal(clock.polls, 3);
+  assert.equal(clock.sleeps.length, 3);
   assert.equal((await readLockInfo(tmp.path))?.command, "run-once");
   assert.equal(second.info.command, "run-once");
 });
@@ -113,8 +101,10 @@ Deno.test("acquireRunLock() with wait stops with AbortedError when the signal ab
   await using tmp = await tempLockPath();
   await using _first = await acquireRunLock({ path: tmp.path, command: "run", wait: false });
   const controller = new AbortController();
-  const clock = pollingClock((polls) => {
-    if (polls === 2) controller.abort();
+  const clock = new ManualClock(NOW, {
+    onSleep: (polls) => {
+      if (polls === 2) controller.abort();
+    },
   });
   await assert.rejects(
     acquireRunLock({
@@ -126,7 +116,7 @@ Deno.test("acquireRunLock() with wait stops with AbortedError when the signal ab
     }),
     AbortedError,
   );
-  assert.equal(clock.polls, 2);
+  assert.equal(clock.sleeps.length, 2);
   await assert.rejects(
     acquireRunLock({ path: tmp.path, command: "run-once", wait: true, signal: controller.signal }),
     AbortedError,

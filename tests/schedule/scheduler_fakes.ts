@@ -1,11 +1,10 @@
 /**
  * Test doubles for the scheduler tests: settings, a controllable sync job, an in-memory run lock
- * that can pretend another process holds it, fake time and a log recorder.
+ * that can pretend another process holds it, and a log recorder.
  * @module
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { join } from "node:path";
-import FakeTimers from "@sinonjs/fake-timers";
 import { configure, type LogRecord, reset } from "@logtape/logtape";
 import { settingsSchema } from "../../src/config/schema.ts";
 import type { Settings } from "../../src/config/settings.ts";
@@ -177,23 +176,6 @@ export class MemoryLock {
     };
     return lock;
   };
-}
-
-/** The installed fake clock. */
-export type FakeClock = ReturnType<typeof FakeTimers.install>;
-
-/** Installs fake `Date` and timers at `iso`; dispose to restore. */
-export function fakeTime(iso: string): FakeClock & Disposable {
-  const clock = FakeTimers.install({
-    now: Date.parse(iso),
-    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"],
-  });
-  return Object.assign(clock, { [Symbol.dispose]: () => clock.uninstall() });
-}
-
-/** Lets pending promise callbacks run (no timers advance). */
-export async function settle(rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) await Promise.resolve();
 }
 
 /** Records the `["ingest"]` log records until disposed. */

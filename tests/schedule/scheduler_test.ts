@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import { AbortedError, ExitCode, LockedError } from "../../src/errors.ts";
 import { Metrics } from "../../src/metrics.ts";
-import { Scheduler, TICK_COUNT, TICK_SKIPPED_OVERLAP_COUNT } from "../../src/scheduler.ts";
+import { Scheduler, TICK_COUNT } from "../../src/scheduler.ts";
+import { TICK_SKIPPED_OVERLAP_COUNT } from "../../src/schedule/run_requests.ts";
 import { acquireRunLock } from "../../src/schedule/run_lock.ts";
-import {
-  FakeJob,
-  fakeTime,
-  MemoryLock,
-  messages,
-  recordLogs,
-  testSettings,
-} from "./scheduler_fakes.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
+import { FakeJob, MemoryLock, messages, recordLogs, testSettings } from "./scheduler_fakes.ts";
 
 const START = "2026-03-08T07:00:00.000Z";
 const MIN = 60_000;
@@ -18,14 +14,16 @@ const HOUR = 60 * MIN;
 
 function setup(
   overrides: Record<string, unknown> = {},
-  options: { job?: FakeJob; random?: () => number; abortGraceMs?: number } = {},
+  options: { job?: FakeJob; random?: () => number; abortGraceMs?: number; clock?: Clock } = {},
 ) {
   const job = options.job ?? new FakeJob();
-  const lock = new MemoryLock();
+  const clock = options.clock ?? systemClock;
+  const lock = new MemoryLock(clock);
   const metrics = new Metrics();
   const scheduler = new Scheduler({
     settings: testSettings(overrides),
     job,
+    clock,
     metrics,
     lockFactory: lock.factory,
     random: options.random ?? (() => 0),
@@ -34,7 +32,7 @@ function setup(
   return { scheduler, job, lock, metrics };
 }
 
-/** Waits on real timers until `condition` holds (tests without fake time). */
+/** Waits on real timers until `condition` holds (tests on the wall clock). */
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 0));
   assert.ok(condition(), "condition not reached");
@@ -45,8 +43,8 @@ function references(job: FakeJob): string[] {
 }
 
 Deno.test("runOnce() invokes SyncJob.run once under the lock, with the scheduled window", async () => {
-  using _time = fakeTime(START);
-  const { scheduler, job, lock, metrics } = setup({ interval_minutes: 30 });
+  const time = new SteppedClock(START);
+  const { scheduler, job, lock, metrics } = setup({ interval_minutes: 30 }, { clock: time });
   const outcome = await scheduler.runOnce();
   assert.equal(outcome.status, "completed");
   assert.equal(outcome.exitCode, ExitCode.Ok);
@@ -77,15 +75,15 @@ Deno.test("trigger() invokes SyncJob.run once as a manual run with the caller's 
 });
 
 Deno.test("interval: the first tick runs at start, then one per interval, until stopped", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job, metrics } = setup({ interval_minutes: 60 });
+  const time = new SteppedClock(START);
+  const { scheduler, job, metrics } = setup({ interval_minutes: 60 }, { clock: time });
   assert.equal(scheduler.start(), true);
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.deepEqual(references(job), [START]);
-  await time.tickAsync(HOUR - 1);
+  await time.advance(HOUR - 1);
   assert.equal(job.calls.length, 1);
-  await time.tickAsync(1);
-  await time.tickAsync(HOUR);
+  await time.advance(1);
+  await time.advance(HOUR);
   assert.deepEqual(references(job), [
     START,
     "2026-03-08T08:00:00.000Z",
@@ -93,17 +91,17 @@ Deno.test("interval: the first tick runs at start, then one per interval, until 
   ]);
   assert.equal(metrics.value(TICK_COUNT), 3);
   assert.deepEqual(await scheduler.stop(), { aborted: false });
-  await time.tickAsync(3 * HOUR);
+  await time.advance(3 * HOUR);
   assert.equal(job.calls.length, 3);
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
 });
 
 Deno.test("interval: a tick during a run is skipped with a warning (overlap_policy skip)", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   await using logs = await recordLogs();
-  const { scheduler, job, metrics } = setup({}, { job: new FakeJob({ hold: true }) });
+  const { scheduler, job, metrics } = setup({}, { clock: time, job: new FakeJob({ hold: true }) });
   scheduler.start();
-  await time.tickAsync(HOUR);
+  await time.advance(HOUR);
   assert.equal(job.calls.length, 1, "the second tick did not start a run");
   assert.equal(metrics.value(TICK_COUNT), 2);
   assert.equal(metrics.value(TICK_SKIPPED_OVERLAP_COUNT), 1);
@@ -113,45 +111,47 @@ Deno.test("interval: a tick during a run is skipped with a warning (overlap_poli
     /Skipped tick: a run is still in progress/,
   );
   job.finish();
-  await time.tickAsync(HOUR);
+  await time.advance(HOUR);
   assert.deepEqual(references(job), [START, "2026-03-08T09:00:00.000Z"]);
   job.finish();
   await scheduler.stop();
 });
 
 Deno.test("interval: a tick during a run is queued and runs right after it; one queued at most", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const { scheduler, job, metrics } = setup({ overlap_policy: "queue" }, {
+    clock: time,
     job: new FakeJob({ hold: true }),
   });
   scheduler.start();
-  await time.tickAsync(2 * HOUR);
+  await time.advance(2 * HOUR);
   assert.equal(job.calls.length, 1);
   assert.equal(metrics.value(TICK_SKIPPED_OVERLAP_COUNT), 1, "the third tick found the queue full");
-  await time.tickAsync(10 * MIN);
+  await time.advance(10 * MIN);
   job.finish();
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.deepEqual(references(job), [START, "2026-03-08T09:10:00.000Z"]);
   assert.equal(job.peak, 1);
   job.finish();
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.equal(job.calls.length, 2, "nothing else was queued");
   await scheduler.stop();
 });
 
 Deno.test("interval: allow_overlap runs ticks concurrently under one process lock", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const { scheduler, job, lock } = setup({ allow_overlap: true }, {
+    clock: time,
     job: new FakeJob({ hold: true }),
   });
   scheduler.start();
-  await time.tickAsync(HOUR);
+  await time.advance(HOUR);
   assert.equal(job.calls.length, 2);
   assert.equal(job.peak, 2);
   assert.equal(lock.acquisitions, 1);
   job.finish();
   job.finish();
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.equal(lock.held, false);
   await scheduler.stop();
 });
@@ -192,30 +192,31 @@ Deno.test("trigger() while a run is in progress is queued with overlap_policy qu
 });
 
 Deno.test("stop() waits for the in-flight run within the timeout and reports a clean stop", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job } = setup({}, { job: new FakeJob({ hold: true }) });
+  const time = new SteppedClock(START);
+  const { scheduler, job } = setup({}, { clock: time, job: new FakeJob({ hold: true }) });
   const run = scheduler.trigger();
-  await time.tickAsync(0);
+  await time.advance(0);
   const stopping = scheduler.stop({ timeoutMs: 30_000 });
-  await time.tickAsync(20_000);
+  await time.advance(20_000);
   assert.equal(job.calls[0]?.signal?.aborted, false);
   job.finish();
   assert.deepEqual(await stopping, { aborted: false });
   assert.equal((await run).status, "completed");
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
 });
 
 Deno.test("stop() aborts the in-flight run when shutdown_timeout_seconds passes", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const { scheduler, job } = setup({ shutdown_timeout_seconds: 30 }, {
+    clock: time,
     job: new FakeJob({ hold: true }),
   });
   const run = scheduler.runOnce();
-  await time.tickAsync(0);
+  await time.advance(0);
   const stopping = scheduler.stop();
-  await time.tickAsync(29_999);
+  await time.advance(29_999);
   assert.equal(job.calls[0]?.signal?.aborted, false);
-  await time.tickAsync(1);
+  await time.advance(1);
   assert.equal(job.calls[0]?.signal?.aborted, true);
   assert.deepEqual(await stopping, { aborted: true });
   const outcome = await run;
@@ -224,27 +225,28 @@ Deno.test("stop() aborts the in-flight run when shutdown_timeout_seconds passes"
 });
 
 Deno.test("stop() gives up on a run that ignores the abort after the grace period", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const { scheduler, job } = setup({}, {
+    clock: time,
     job: new FakeJob({ hold: true, ignoreAbort: true }),
     abortGraceMs: 1_000,
   });
   void scheduler.trigger();
-  await time.tickAsync(0);
+  await time.advance(0);
   const stopping = scheduler.stop({ timeoutMs: 5_000 });
-  await time.tickAsync(6_000);
+  await time.advance(6_000);
   assert.deepEqual(await stopping, { aborted: true });
   job.finish();
-  await time.tickAsync(0);
+  await time.advance(0);
 });
 
 Deno.test("abort() ends the in-flight run at once (second signal)", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job } = setup({}, { job: new FakeJob({ hold: true }) });
+  const time = new SteppedClock(START);
+  const { scheduler, job } = setup({}, { clock: time, job: new FakeJob({ hold: true }) });
   const run = scheduler.trigger();
-  await time.tickAsync(0);
+  await time.advance(0);
   const stopping = scheduler.stop({ timeoutMs: 60_000 });
-  await time.tickAsync(1_000);
+  await time.advance(1_000);
   scheduler.abort();
   assert.deepEqual(await stopping, { aborted: true });
   assert.equal((await run).status, "aborted");
@@ -252,63 +254,67 @@ Deno.test("abort() ends the in-flight run at once (second signal)", async () => 
 });
 
 Deno.test("a throwing job is logged and the interval daemon runs the next tick", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   await using logs = await recordLogs();
   const job = new FakeJob();
   job.failures = [new Error("boom")];
-  const { scheduler } = setup({}, { job });
+  const { scheduler } = setup({}, { clock: time, job });
   scheduler.start();
-  await time.tickAsync(HOUR);
+  await time.advance(HOUR);
   assert.equal(job.calls.length, 2);
   assert.ok(messages(logs).includes("Run failed: boom"));
   await scheduler.stop();
 });
 
 Deno.test("a throwing job does not stop croner ticks in cron mode", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const job = new FakeJob();
   job.failures = [new Error("first"), new TypeError("second")];
-  const { scheduler } = setup({ cron: "*/5 * * * *", timezone: "UTC" }, { job });
+  const { scheduler } = setup({ cron: "*/5 * * * *", timezone: "UTC" }, { clock: time, job });
   scheduler.start();
-  await time.tickAsync(15 * MIN);
+  await time.advance(15 * MIN);
   assert.deepEqual(references(job), [
     "2026-03-08T07:05:00.000Z",
     "2026-03-08T07:10:00.000Z",
     "2026-03-08T07:15:00.000Z",
   ]);
   await scheduler.stop();
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
 });
 
 Deno.test("daily times fire across DST changes in America/Chicago", async (t) => {
   await t.step("spring forward: 02:30 does not exist and runs at 03:00 CDT", async () => {
-    using time = fakeTime("2026-03-08T06:00:00Z"); // midnight CST
-    const { scheduler, job } = setup({ quad_daily_times: ["02:30"], timezone: "America/Chicago" });
+    const time = new SteppedClock("2026-03-08T06:00:00Z"); // midnight CST
+    const { scheduler, job } = setup({ quad_daily_times: ["02:30"], timezone: "America/Chicago" }, {
+      clock: time,
+    });
     scheduler.start();
-    await time.tickAsync(26 * HOUR);
+    await time.advance(26 * HOUR);
     assert.deepEqual(references(job), ["2026-03-08T08:00:00.000Z", "2026-03-09T07:30:00.000Z"]);
     assert.equal(job.calls[0]?.lookbackMs, 48 * HOUR);
     await scheduler.stop();
   });
   await t.step("fall back: 01:30 happens twice and runs once", async () => {
-    using time = fakeTime("2026-11-01T05:00:00Z"); // midnight CDT
-    const { scheduler, job } = setup({ quad_daily_times: ["01:30"], timezone: "America/Chicago" });
+    const time = new SteppedClock("2026-11-01T05:00:00Z"); // midnight CDT
+    const { scheduler, job } = setup({ quad_daily_times: ["01:30"], timezone: "America/Chicago" }, {
+      clock: time,
+    });
     scheduler.start();
-    await time.tickAsync(27 * HOUR);
+    await time.advance(27 * HOUR);
     assert.deepEqual(references(job), ["2026-11-01T06:30:00.000Z", "2026-11-02T07:30:00.000Z"]);
     await scheduler.stop();
   });
 });
 
 Deno.test("enabled = false: start() schedules nothing, run-once and trigger skip with exit 0, trigger --force runs", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   await using logs = await recordLogs();
-  const { scheduler, job } = setup({ enabled: false });
+  const { scheduler, job } = setup({ enabled: false }, { clock: time });
   assert.equal(scheduler.start(), false);
   assert.ok(messages(logs).some((m) => m.startsWith("Scheduling is disabled")));
-  await time.tickAsync(3 * HOUR);
+  await time.advance(3 * HOUR);
   assert.equal(job.calls.length, 0);
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
   const once = await scheduler.runOnce();
   assert.ok(once.status === "skipped" && once.reason === "disabled");
   assert.equal(once.exitCode, ExitCode.Ok);
@@ -324,64 +330,66 @@ Deno.test("enabled = false: start() schedules nothing, run-once and trigger skip
 });
 
 Deno.test("a run that finds the lock held by another process is skipped with exit 4", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job, lock, metrics } = setup();
+  const time = new SteppedClock(START);
+  const { scheduler, job, lock, metrics } = setup({}, { clock: time });
   lock.heldElsewhere = true;
   const outcome = await scheduler.runOnce();
   assert.equal(outcome.exitCode, ExitCode.Locked);
   assert.ok(outcome.status === "skipped" && outcome.reason === "locked");
   assert.ok(outcome.error instanceof LockedError && outcome.error.message.includes("pid 4242"));
   scheduler.start();
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.equal(job.calls.length, 0);
   assert.equal(metrics.value(TICK_SKIPPED_OVERLAP_COUNT), 2);
   await scheduler.stop();
 });
 
 Deno.test("with overlap_policy queue a run waits for another process's lock", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job, lock } = setup({ overlap_policy: "queue" });
+  const time = new SteppedClock(START);
+  const { scheduler, job, lock } = setup({ overlap_policy: "queue" }, { clock: time });
   lock.heldElsewhere = true;
   const run = scheduler.runOnce();
-  await time.tickAsync(10_000);
+  await time.advance(10_000);
   assert.equal(job.calls.length, 0);
   lock.heldElsewhere = false;
-  await time.tickAsync(250);
+  await time.advance(250);
   assert.equal((await run).status, "completed");
   assert.equal(job.calls[0]?.reference.toISOString(), "2026-03-08T07:00:10.250Z");
 });
 
 Deno.test("stop() cancels a run still waiting for the lock without waiting for the timeout", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job, lock } = setup({ overlap_policy: "queue" });
+  const time = new SteppedClock(START);
+  const { scheduler, job, lock } = setup({ overlap_policy: "queue" }, { clock: time });
   lock.heldElsewhere = true;
   const run = scheduler.runOnce();
-  await time.tickAsync(1_000);
+  await time.advance(1_000);
   const stopping = scheduler.stop({ timeoutMs: 60_000 });
-  await time.tickAsync(0);
+  await time.advance(0);
   assert.deepEqual(await stopping, { aborted: false });
   assert.equal((await run).status, "aborted");
   assert.equal(job.calls.length, 0);
 });
 
 Deno.test("jitter delays each interval tick by a random share of jitter_seconds", async () => {
-  using time = fakeTime(START);
-  const { scheduler, job } = setup({ jitter_seconds: 10 }, { random: () => 0.5 });
+  const time = new SteppedClock(START);
+  const { scheduler, job } = setup({ jitter_seconds: 10 }, { clock: time, random: () => 0.5 });
   scheduler.start();
-  await time.tickAsync(4_999);
+  await time.advance(4_999);
   assert.equal(job.calls.length, 0);
-  await time.tickAsync(1);
-  await time.tickAsync(HOUR);
+  await time.advance(1);
+  await time.advance(HOUR);
   assert.deepEqual(references(job), ["2026-03-08T07:00:05.000Z", "2026-03-08T08:00:05.000Z"]);
   await scheduler.stop();
 });
 
 Deno.test("start() logs the mode, and the next planned run after every tick", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   await using logs = await recordLogs();
-  const { scheduler } = setup({ quad_daily_times: ["09:05", "18:05"], timezone: "Europe/Berlin" });
+  const { scheduler } = setup({ quad_daily_times: ["09:05", "18:05"], timezone: "Europe/Berlin" }, {
+    clock: time,
+  });
   scheduler.start();
-  await time.tickAsync(3 * HOUR);
+  await time.advance(3 * HOUR);
   await scheduler.stop();
   const lines = messages(logs);
   assert.ok(lines.includes("Scheduler started: daily at 09:05, 18:05 (Europe/Berlin)"));

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { AbortedError, LockedError } from "../../src/errors.ts";
 import { SharedRunLock } from "../../src/schedule/shared_lock.ts";
-import { fakeTime, MemoryLock } from "./scheduler_fakes.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
+import { MemoryLock } from "./scheduler_fakes.ts";
 
 Deno.test("SharedRunLock takes the lock once for concurrent runs and releases it with the last", async () => {
   const memory = new MemoryLock();
@@ -34,22 +35,22 @@ Deno.test("SharedRunLock fails every joiner with LockedError when another proces
 });
 
 Deno.test("SharedRunLock keeps waiting while one joiner remains, and cancels when all gave up", async () => {
-  using time = fakeTime("2026-11-26T10:00:00Z");
-  const memory = new MemoryLock();
+  const time = new SteppedClock("2026-11-26T10:00:00Z");
+  const memory = new MemoryLock(time);
   memory.heldElsewhere = true;
   const shared = new SharedRunLock(memory.factory, { wait: true });
   const first = new AbortController();
   const second = new AbortController();
   const a = shared.acquire(first.signal);
   const b = shared.acquire(second.signal);
-  await time.tickAsync(1000);
+  await time.advance(1000);
   first.abort();
   await assert.rejects(a, AbortedError);
   const request = memory.requests[0];
   assert.equal(request?.signal?.aborted, false, "the second run still waits");
 
   memory.heldElsewhere = false;
-  await time.tickAsync(250);
+  await time.advance(250);
   const lease = await b;
   assert.equal(memory.held, true);
   await lease.release();
@@ -57,10 +58,10 @@ Deno.test("SharedRunLock keeps waiting while one joiner remains, and cancels whe
   memory.heldElsewhere = true;
   const third = new AbortController();
   const c = shared.acquire(third.signal);
-  await time.tickAsync(500);
+  await time.advance(500);
   third.abort();
   await assert.rejects(c, AbortedError);
-  await time.tickAsync(250);
+  await time.advance(250);
   assert.equal(memory.requests[1]?.signal?.aborted, true, "nobody waits: acquisition cancelled");
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type Clock, systemClock } from "../../src/clock.ts";
 import { ExitCode } from "../../src/errors.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { Scheduler } from "../../src/scheduler.ts";
@@ -11,7 +12,8 @@ import {
   ShutdownWatcher,
   type SignalApi,
 } from "../../src/schedule/shutdown.ts";
-import { FakeJob, fakeTime, MemoryLock, testSettings } from "./scheduler_fakes.ts";
+import { SteppedClock } from "../helpers/clocks.ts";
+import { FakeJob, MemoryLock, testSettings } from "./scheduler_fakes.ts";
 
 const START = "2026-03-08T07:00:00.000Z";
 
@@ -48,11 +50,16 @@ class FakeSignals implements SignalApi {
   }
 }
 
-function setup(overrides: Record<string, unknown> = {}, job = new FakeJob({ hold: true })) {
-  const lock = new MemoryLock();
+function setup(
+  overrides: Record<string, unknown> = {},
+  job = new FakeJob({ hold: true }),
+  clock: Clock = systemClock,
+) {
+  const lock = new MemoryLock(clock);
   const scheduler = new Scheduler({
     settings: testSettings({ shutdown_timeout_seconds: 30, ...overrides }),
     job,
+    clock,
     metrics: new Metrics(),
     lockFactory: lock.factory,
   });
@@ -103,57 +110,57 @@ Deno.test("runDaemon() resolves 0 at once when scheduling is disabled", async ()
 });
 
 Deno.test("runDaemon() exits 0 on SIGTERM while idle and stops scheduling", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, job } = setup({}, new FakeJob());
+  const { scheduler, job } = setup({}, new FakeJob(), time);
   const daemon = runDaemon(scheduler, { signals: api, timeoutMs: 30_000 });
-  await time.tickAsync(10 * 60_000);
+  await time.advance(10 * 60_000);
   assert.equal(job.calls.length, 1);
   api.send("SIGTERM");
   assert.equal(await daemon, ExitCode.Ok);
   assert.deepEqual(api.registered, []);
-  await time.tickAsync(2 * 60 * 60_000);
+  await time.advance(2 * 60 * 60_000);
   assert.equal(job.calls.length, 1);
-  assert.equal(time.countTimers(), 0);
+  assert.equal(time.pending, 0);
 });
 
 Deno.test("runDaemon() waits for the in-flight run on SIGTERM and exits 0 when it ends in time", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, job } = setup();
+  const { scheduler, job } = setup({}, undefined, time);
   const daemon = runDaemon(scheduler, { signals: api, timeoutMs: 30_000 });
-  await time.tickAsync(0);
+  await time.advance(0);
   api.send("SIGTERM");
-  await time.tickAsync(29_000);
+  await time.advance(29_000);
   assert.equal(job.calls[0]?.signal?.aborted, false);
   job.finish();
   assert.equal(await daemon, ExitCode.Ok);
 });
 
 Deno.test("runDaemon() aborts the run after the shutdown timeout and exits 143 on SIGTERM", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, job } = setup();
+  const { scheduler, job } = setup({}, undefined, time);
   let code: number | undefined;
   const daemon = runDaemon(scheduler, { signals: api, timeoutMs: 30_000 }).then((c) => code = c);
-  await time.tickAsync(0);
+  await time.advance(0);
   api.send("SIGTERM");
-  await time.tickAsync(29_999);
+  await time.advance(29_999);
   assert.equal(code, undefined);
-  await time.tickAsync(1);
+  await time.advance(1);
   await daemon;
   assert.equal(code, ExitCode.Terminated);
   assert.equal(job.calls[0]?.signal?.aborted, true);
 });
 
 Deno.test("runDaemon() aborts at once on a second signal and exits 130 after SIGINT", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, job } = setup();
-  const daemon = runDaemon(scheduler, { signals: api, timeoutMs: 30_000 });
-  await time.tickAsync(0);
+  const { scheduler, job } = setup({}, undefined, time);
+  const daemon = runDaemon(scheduler, { signals: api, timeoutMs: 30_000, now: () => time.now() });
+  await time.advance(0);
   api.send("SIGINT");
-  await time.tickAsync(1_000);
+  await time.advance(1_000);
   api.send("SIGINT");
   assert.equal(await daemon, ExitCode.Interrupted);
   assert.equal(job.inFlight, 0);
@@ -172,16 +179,16 @@ Deno.test("runWithShutdown() returns the run's exit code when no signal arrives"
 });
 
 Deno.test("runWithShutdown() keeps the run's code when it ends within the timeout after a signal", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, job } = setup();
+  const { scheduler, job } = setup({}, undefined, time);
   const done = runWithShutdown(scheduler, () => scheduler.trigger(), {
     signals: api,
     timeoutMs: 5_000,
   });
-  await time.tickAsync(0);
+  await time.advance(0);
   api.send("SIGTERM");
-  await time.tickAsync(4_000);
+  await time.advance(4_000);
   job.finish();
   const result = await done;
   assert.equal(result.exitCode, ExitCode.Ok);
@@ -189,16 +196,16 @@ Deno.test("runWithShutdown() keeps the run's code when it ends within the timeou
 });
 
 Deno.test("runWithShutdown() exits 130 after SIGBREAK aborts a run on Windows", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals("windows");
-  const { scheduler, job } = setup();
+  const { scheduler, job } = setup({}, undefined, time);
   const done = runWithShutdown(scheduler, () => scheduler.runOnce(), {
     signals: api,
     timeoutMs: 5_000,
   });
-  await time.tickAsync(0);
+  await time.advance(0);
   api.send("SIGBREAK");
-  await time.tickAsync(5_000);
+  await time.advance(5_000);
   const result = await done;
   assert.equal(result.exitCode, ExitCode.Interrupted);
   assert.equal(result.outcome.status, "aborted");
@@ -206,17 +213,17 @@ Deno.test("runWithShutdown() exits 130 after SIGBREAK aborts a run on Windows", 
 });
 
 Deno.test("runWithShutdown() exits 143 at once when SIGTERM arrives while waiting for the lock", async () => {
-  using time = fakeTime(START);
+  const time = new SteppedClock(START);
   const api = new FakeSignals();
-  const { scheduler, lock, job } = setup({ overlap_policy: "queue" });
+  const { scheduler, lock, job } = setup({ overlap_policy: "queue" }, undefined, time);
   lock.heldElsewhere = true;
   const done = runWithShutdown(scheduler, () => scheduler.runOnce(), {
     signals: api,
     timeoutMs: 60_000,
   });
-  await time.tickAsync(2_000);
+  await time.advance(2_000);
   api.send("SIGTERM");
-  await time.tickAsync(0);
+  await time.advance(0);
   const result = await done;
   assert.equal(result.exitCode, ExitCode.Terminated);
   assert.equal(job.calls.length, 0);

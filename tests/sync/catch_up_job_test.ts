@@ -9,7 +9,7 @@ import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
 import { Metrics } from "../../src/metrics.ts";
 import type { JobState } from "../../src/state/state_wire.ts";
 import { SyncJob } from "../../src/sync_job.ts";
-import { type Clock, sleep } from "../../src/clock.ts";
+import { OffsetClock } from "../helpers/clocks.ts";
 import { fixture, REFERENCE } from "./fixture.ts";
 import { simFixture } from "./sim_fixture.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
@@ -23,32 +23,12 @@ const file = (name: string, offsetMs: number) => ({
   lastModified: at(offsetMs),
 });
 
-/**
- * An injected clock that starts at `start` and moves with real time; `advance` jumps ahead.
- * Sleeps are real, so the HTTP transport's timeouts behave as in production.
- */
-class JumpingClock implements Clock {
-  #offset: number;
-  constructor(start: Date) {
-    this.#offset = start.getTime() - Date.now();
-  }
-  now(): number {
-    return Date.now() + this.#offset;
-  }
-  advance(ms: number): void {
-    this.#offset += ms;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleep(ms, signal);
-  }
-}
-
 async function readState(path: string): Promise<JobState> {
   return JSON.parse(await Deno.readTextFile(path));
 }
 
 Deno.test("sim: two runs 3 h apart on an injected clock; the second catches up from the first", async () => {
-  const clock = new JumpingClock(T0);
+  const clock = new OffsetClock(T0);
   await using f = await simFixture(
     { files: [file("before.csv", -30 * MIN)], now: () => clock.now() },
     { interval_minutes: 60, schedule: { kind: "interval", minutes: 60 } },

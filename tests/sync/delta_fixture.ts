@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Clock, sleep } from "../../src/clock.ts";
+import type { Clock } from "../../src/clock.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
@@ -14,19 +14,9 @@ import { startSimulator } from "../../src/sim/simulator.ts";
 import type { RequestLogEntry, SimOptions, Simulator } from "../../src/sim/types.ts";
 import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
+import { OffsetClock } from "../helpers/clocks.ts";
 import { listNames } from "./fixture.ts";
 import { simSettings } from "./sim_fixture.ts";
-
-/** The real clock shifted by `offsetMs`, which tests move forward (minimum age). */
-export class ShiftedClock implements Clock {
-  offsetMs = 0;
-  now(): number {
-    return Date.now() + this.offsetMs;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return sleep(ms, signal);
-  }
-}
 
 /** One job of a {@link ModesFixture}. */
 export interface ModeJob {
@@ -38,7 +28,7 @@ export interface ModeJob {
 
 export interface ModesFixture extends AsyncDisposable {
   sim: Simulator;
-  clock: ShiftedClock;
+  clock: OffsetClock;
   children: ModeJob;
   delta: ModeJob;
   /** Graph requests logged since `mark` (token, DB and download origin aside). */
@@ -92,7 +82,7 @@ export async function modesFixture(
 ): Promise<ModesFixture> {
   const sim = await startSimulator(simOptions);
   const dir = await Deno.makeTempDir({ prefix: "ingest-delta-" });
-  const clock = new ShiftedClock();
+  const clock = new OffsetClock();
   const children = modeJob(sim, join(dir, "children"), clock, {
     ...overrides,
     listing: "children",

@@ -16,7 +16,7 @@ type Fixture = Awaited<ReturnType<typeof modesFixture>>;
 
 /** Lets `min_age_seconds` pass before the runs. */
 function settle(f: Fixture, _id: string): void {
-  f.clock.offsetMs += 120_000;
+  f.clock.advance(120_000);
 }
 
 /**
@@ -61,7 +61,7 @@ const STEPS: Step[] = [
   },
   {
     name: "time passes: the moved-in file is placed by delta; children cannot see a native move",
-    change: (f) => void (f.clock.offsetMs += 120_000),
+    change: (f) => void (f.clock.advance(120_000)),
     placed: ["moved-in.csv"],
     childrenPlaced: [],
   },
@@ -115,7 +115,7 @@ const STEPS: Step[] = [
   },
   {
     name: "time passes: the young file is offered again",
-    change: (f) => void (f.clock.offsetMs += 120_000),
+    change: (f) => void (f.clock.advance(120_000)),
     placed: ["young.csv"],
   },
   {
@@ -330,7 +330,7 @@ Deno.test("a file that keeps failing is offered again until it leaves the window
     assert.deepEqual(result.failed.map((x) => x.name), ["bad.csv"], `run ${run}`);
     assert.equal(result.in_window, 1);
   }
-  f.clock.offsetMs += 3 * 3_600_000;
+  f.clock.advance(3 * 3_600_000);
   const later = await f.delta.run();
   const children = await f.children.run();
   assert.deepEqual([later.failed, later.downloaded], [[], []]);

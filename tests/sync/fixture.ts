@@ -7,7 +7,7 @@ import type { Settings } from "../../src/config/settings.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { ManualClock } from "../helpers/clocks.ts";
 import { FakeDb } from "./fake_db.ts";
 import { type FakeFileSpec, FakeSharePoint } from "./fake_sharepoint.ts";
 import { testSettings } from "./test_settings.ts";
@@ -27,7 +27,7 @@ export interface Fixture extends AsyncDisposable {
   settings: Settings;
   sharepoint: FakeSharePoint;
   db: FakeDb;
-  clock: FakeClock;
+  clock: ManualClock;
   metrics: Metrics;
   job: SyncJob;
   run(options?: Partial<SyncRunOptions>): Promise<SyncResult>;
@@ -46,7 +46,7 @@ export async function fixture(
   const settings = testSettings(dir, overrides);
   const sharepoint = new FakeSharePoint(files);
   const db = new FakeDb(extra.ingested ?? []);
-  const clock = new FakeClock(REFERENCE);
+  const clock = new ManualClock(REFERENCE);
   const metrics = new Metrics();
   const job = new SyncJob({
     settings,

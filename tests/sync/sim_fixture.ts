@@ -4,7 +4,6 @@
  * @module
  */
 import { join } from "node:path";
-import { type Clock, sleep } from "../../src/clock.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import { dbClientFromSettings } from "../../src/db/http_db_client.ts";
 import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
@@ -13,29 +12,18 @@ import { startSimulator } from "../../src/sim/simulator.ts";
 import type { RequestLogEntry, SimFileSpec, SimOptions, Simulator } from "../../src/sim/types.ts";
 import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
+import { OffsetClock } from "../helpers/clocks.ts";
 import { listNames, stagedNames } from "./fixture.ts";
 import { testSettings } from "./test_settings.ts";
 
 /** The folder every simulator fixture syncs. */
 export const FOLDER = "/Shared Documents/Reports";
 
-/** The real clock, recording every delay asked of `sleep`. */
-export class RecordingClock implements Clock {
-  readonly sleeps: number[] = [];
-  now(): number {
-    return Date.now();
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    this.sleeps.push(ms);
-    return sleep(ms, signal);
-  }
-}
-
 export interface SimFixture extends AsyncDisposable {
   sim: Simulator;
   dir: string;
   settings: Settings;
-  clock: RecordingClock;
+  clock: OffsetClock;
   metrics: Metrics;
   job: SyncJob;
   /** Runs with the reference time "now". */
@@ -91,7 +79,7 @@ export async function simFixture(
     db_timeout_seconds: 5,
     ...overrides,
   });
-  const clock = new RecordingClock();
+  const clock = new OffsetClock();
   const metrics = new Metrics();
   const sharepoint = new GraphSharePointClient({
     settings,

@@ -15,7 +15,7 @@ import type { Settings } from "../../src/config/settings.ts";
 import { SyncJob } from "../../src/sync_job.ts";
 import { exitCodeForResult, type SyncResult } from "../../src/sync/sync_result.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
-import { ShiftedClock } from "./delta_fixture.ts";
+import { OffsetClock } from "../helpers/clocks.ts";
 import { minutesAgo, simSettings } from "./sim_fixture.ts";
 
 type Layout = "mirror" | "flatten";
@@ -77,7 +77,7 @@ async function subFixture(
 ): Promise<SubFixture> {
   const sim = await startSimulator(simOptions);
   const dir = await Deno.makeTempDir({ prefix: "ingest-subfolders-" });
-  const clock = new ShiftedClock();
+  const clock = new OffsetClock();
   const settings = simSettings(sim, dir, {
     request_timeout_seconds: 10,
     db_timeout_seconds: 10,
@@ -400,7 +400,7 @@ Deno.test("subfolders: turning include_subfolders on lists in full once", async 
     settings: { ...f.settings, include_subfolders: true },
     sharepoint: new GraphSharePointClient({ settings: f.settings, maxRetries: 0 }),
     db: dbClientFromSettings(f.settings),
-    clock: new ShiftedClock(),
+    clock: new OffsetClock(),
     metrics: new Metrics(),
     defaultLookbackMs: 2 * 3_600_000,
   });
@@ -469,7 +469,7 @@ Deno.test("subfolders: a link-based feed naming files below unknown folders list
       settings,
       sharepoint,
       db: dbClientFromSettings(settings),
-      clock: new ShiftedClock(),
+      clock: new OffsetClock(),
       metrics: new Metrics(),
       defaultLookbackMs: 2 * 3_600_000,
     });

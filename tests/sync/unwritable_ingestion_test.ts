@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { downloadWithRetries } from "../../src/sync/file_download.ts";
 import { IngestionDirError, StagingArea } from "../../src/sync/placement.ts";
-import { FakeClock } from "./fake_clock.ts";
+import { ManualClock } from "../helpers/clocks.ts";
 import { FakeSharePoint } from "./fake_sharepoint.ts";
 import { REFERENCE } from "./fixture.ts";
 
@@ -28,7 +28,7 @@ Deno.test("a denied placement is one run-wide error naming ingestion_dir, with n
     const [file] = await Array.fromAsync(
       sharepoint.listFiles({ driveId: "", itemId: "" } as never),
     );
-    const clock = new FakeClock(REFERENCE);
+    const clock = new ManualClock(REFERENCE);
     await assert.rejects(
       downloadWithRetries(file!, {
         sharepoint,

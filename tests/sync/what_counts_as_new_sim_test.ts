@@ -82,7 +82,7 @@ Deno.test("sim: a column edit of a placed file downloads nothing; a content edit
   await consume(f, new Date(Date.now() - 3 * DAY));
   f.sim.editMetadata("Reports/a.csv");
   f.sim.addFile(report("b.csv", 0.5, { size: 100, seed: 7 }));
-  f.clock.offsetMs += 60_000;
+  f.clock.advance(60_000);
   f.sim.clearRequestLog();
   const [children, delta] = await runBoth(f);
   for (const [mode, result] of [["children", children], ["delta", delta]] as const) {
@@ -142,7 +142,7 @@ Deno.test("sim: an empty placeholder is held; its filled-in content is placed by
     assert.equal(bytes.length, 4096);
   }
   // Still empty after the grace: real empty files exist.
-  f.clock.offsetMs += 11 * 60_000;
+  f.clock.advance(11 * 60_000);
   const late = await runBoth(f);
   for (const result of late) assert.deepEqual(result.downloaded, ["empty.txt"]);
 });
