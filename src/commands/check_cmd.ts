@@ -11,7 +11,7 @@ import { exceedsPortablePath, MAX_PORTABLE_PATH } from "../sync/safe_names.ts";
 import { describeSubfolders } from "../sync/relative_path.ts";
 import type { Settings } from "../config/settings.ts";
 import { dbClientFromSettings } from "../db/http_db_client.ts";
-import { AuthError, ConfigError, describeError, ExitCode, GraphError } from "../errors.ts";
+import { AuthError, ConfigError, describeError, ExitCode, HttpError } from "../errors.ts";
 import { GraphSharePointClient } from "../graph/graph_client.ts";
 import type { RemoteFolder } from "../graph/sharepoint_client.ts";
 import { describeHolder, probeRunLock } from "../schedule/run_lock.ts";
@@ -91,7 +91,7 @@ async function checkFolder(state: CheckState): Promise<CheckLine> {
         describeSubfolders(state.settings),
     };
   } catch (error) {
-    return failure("folder", error, error instanceof GraphError ? graphHint(error) : undefined);
+    return failure("folder", error, error instanceof HttpError ? graphHint(error) : undefined);
   }
 }
 

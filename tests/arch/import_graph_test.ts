@@ -162,3 +162,11 @@ Deno.test("src/ has no import cycles", async () => {
   const cycles = importCycles(graph);
   assert.deepEqual(cycles, [], cycles.map((c) => `cycle: ${c.join(" ↔ ")}`).join("\n"));
 });
+
+Deno.test("lower layers import no upper ones: the transport knows neither Graph nor the DB service", async () => {
+  const graph = await projectGraph();
+  const violations = layerViolations(graph, [
+    { from: "src/http/", never: ["src/graph/", "src/db/"] },
+  ]);
+  assert.deepEqual(violations, [], violations.join("\n"));
+});
