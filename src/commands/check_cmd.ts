@@ -133,7 +133,10 @@ async function checkDb(state: CheckState): Promise<CheckLine> {
   try {
     // The window the next scheduled run asks for, catch-up after downtime included.
     const { since } = (await plannedNextWindow(settings, until)).window;
-    const names = await dbClientFromSettings(settings, state.network.fetch).listIngested({
+    const names = await dbClientFromSettings(settings, {
+      fetch: state.network.fetch,
+      clock: ctx.deps.clock,
+    }).listIngested({
       since,
       until,
     });

@@ -151,9 +151,11 @@ export function sanitizeError(error: unknown, url: string, depth = 0): unknown {
 /** The network error's chain on one line, without fetch's "error sending request for url (…)". */
 function networkReason(error: unknown, url: string): string {
   const text = describeError(sanitizeError(error, url))
-    .replace(/:? ?error sending request for url \([^)]*\):? ?/g, " ")
-    .replace(/\s+/g, " ").trim();
-  return text.replace(/^fetch failed: /, "") || "fetch failed";
+    .replace(/error sending request for url \([^)]*\)(: )?/g, "")
+    .replace(/^fetch failed: /i, "")
+    .replace(/(: )+$/, "")
+    .trim();
+  return text || "fetch failed";
 }
 
 function sanitizeText(text: string, url: string): string {

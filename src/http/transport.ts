@@ -237,6 +237,8 @@ export class Transport {
     | { ok: true; value: T }
     | { ok: false; error: HttpError; decision: RetryDecision; authorization?: string }
   > {
+    // An aborted run sends nothing more.
+    if (spec.signal?.aborted) throw abortedError(context, spec.signal);
     const headers = new Headers(spec.headers);
     headers.set("user-agent", this.#userAgent);
     const authorization = spec.auth ? await spec.auth.authorization(spec.signal) : undefined;
@@ -275,11 +277,7 @@ export class Transport {
         });
         return { ok: false, error, decision, ...(authorization ? { authorization } : {}) };
       } catch (cause) {
-        if (spec.signal?.aborted) {
-          throw new AbortedError(`Cannot ${context.action}: the run was aborted`, {
-            cause: spec.signal.reason,
-          });
-        }
+        if (spec.signal?.aborted) throw abortedError(context, spec.signal);
         if (cause instanceof HttpError) throw cause;
         const failure = timer.timedOut() ? "timeout" : "network";
         const error = failure === "timeout"
@@ -337,4 +335,10 @@ export class Transport {
   invalidAnswer(spec: RequestSpec, reason: string, cause?: unknown): HttpError {
     return this.#invalid(spec, reason, cause);
   }
+}
+
+function abortedError(context: RequestContext, signal: AbortSignal): AbortedError {
+  return new AbortedError(`Cannot ${context.action}: the run was aborted`, {
+    cause: signal.reason,
+  });
 }

@@ -206,7 +206,7 @@ Deno.test("dbClientFromSettings() uses the settings' URL, token and timeout over
   };
   const db = dbClientFromSettings(
     { db_service_url: "https://db.example/ingested", db_service_token: "t", db_timeout_seconds: 3 },
-    fakeFetch,
+    { fetch: fakeFetch },
   );
   assert.deepEqual(await db.listIngested(WINDOW), ["z.csv"]);
   assert.equal(requests[0]!.headers.get("authorization"), "Bearer t");
