@@ -3,7 +3,7 @@
  * (see docs/troubleshooting.md).
  * @module
  */
-import type { AuthError, HttpError } from "../errors.ts";
+import type { AuthError, HttpError } from "../../errors.ts";
 
 const AADSTS_HINTS: Record<number, string> = {
   7000215:
