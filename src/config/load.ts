@@ -8,8 +8,8 @@ import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { chooseSchedule } from "../schedule/schedule_math.ts";
 import { resolveAuth } from "./auth_settings.ts";
+import { chooseSchedule } from "./schedule_choice.ts";
 import { jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
 import {
   DEFAULT_JOB,
