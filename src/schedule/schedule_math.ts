@@ -12,6 +12,7 @@
 import { Cron } from "croner";
 import { cronTimezone } from "../config/schedule_choice.ts";
 import type { ScheduleMode } from "../config/settings.ts";
+import { chooseLookbackMs } from "../sync/window.ts";
 
 export { cronTimezone };
 
@@ -154,8 +155,10 @@ export function effectiveLookbackMs(
   settings: { schedule: ScheduleMode; timezone: string; lookback_minutes?: number | undefined },
   from = new Date(),
 ): number {
-  if (settings.lookback_minutes !== undefined) return settings.lookback_minutes * MINUTE_MS;
-  return defaultLookbackMs(settings.schedule, settings.timezone, from);
+  return chooseLookbackMs({
+    settingsMinutes: settings.lookback_minutes,
+    scheduleDefaultMs: () => defaultLookbackMs(settings.schedule, settings.timezone, from),
+  });
 }
 
 /**
