@@ -330,11 +330,6 @@ export class Transport {
     });
     return this.#onError({ error, context });
   }
-
-  /** The error hook's error for an answer outside the expected shape (for callers that parse). */
-  invalidAnswer(spec: RequestSpec, reason: string, cause?: unknown): HttpError {
-    return this.#invalid(spec, reason, cause);
-  }
 }
 
 function abortedError(context: RequestContext, signal: AbortSignal): AbortedError {

@@ -163,7 +163,7 @@ Deno.test("src/ has no import cycles", async () => {
   assert.deepEqual(cycles, [], cycles.map((c) => `cycle: ${c.join(" ↔ ")}`).join("\n"));
 });
 
-Deno.test("lower layers import no upper ones: the transport knows neither Graph nor the DB service", async () => {
+Deno.test("lower layers import no upper ones: the transport knows neither Graph nor the DB service, config not the scheduler", async () => {
   const graph = await projectGraph();
   const violations = layerViolations(graph, [
     { from: "src/http/", never: ["src/graph/", "src/db/"] },
