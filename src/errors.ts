@@ -68,27 +68,34 @@ export class AuthError extends IngestError {
   }
 }
 
-/** Details carried by a {@link GraphError}. */
-export interface GraphErrorInfo {
+/** Details carried by an {@link HttpError}. */
+export interface HttpErrorInfo {
   cause?: unknown;
   status?: number;
+  /** The service's error code (Graph: `error.code`), filled by the caller's error hook. */
   code?: string;
+  /** The most detailed inner code, filled by the caller's error hook. */
   innerCode?: string;
   method?: string;
+  /** The request URL, redacted. */
   url?: string;
   requestId?: string;
 }
 
-/** Microsoft Graph (or the download host) answered with an error, or could not be reached. */
-export class GraphError extends IngestError {
-  override name = "GraphError";
+/**
+ * An HTTP exchange failed: an error answer, no answer (network), or an answer outside the
+ * expected shape. Raised by the transport (src/http/); a caller's error hook may turn it into a
+ * subclass that knows the service (e.g. {@link GraphError}).
+ */
+export class HttpError extends IngestError {
+  override name = "HttpError";
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly innerCode: string | undefined;
   readonly method: string | undefined;
   readonly url: string | undefined;
   readonly requestId: string | undefined;
-  constructor(message: string, info: GraphErrorInfo = {}) {
+  constructor(message: string, info: HttpErrorInfo = {}) {
     super(message, info.cause === undefined ? undefined : { cause: info.cause });
     this.status = info.status;
     this.code = info.code;
@@ -99,20 +106,36 @@ export class GraphError extends IngestError {
   }
 }
 
+/** Details carried by a {@link GraphError}. */
+export type GraphErrorInfo = HttpErrorInfo;
+
+/** Microsoft Graph (or the download host) answered with an error, or could not be reached. */
+export class GraphError extends HttpError {
+  override name = "GraphError";
+}
+
 /** Throttling (429/503) lasted longer than the configured total wait. */
-export class ThrottledError extends GraphError {
+export class ThrottledError extends HttpError {
   override name = "ThrottledError";
   /** Total time spent waiting on Retry-After/backoff before giving up. */
   readonly waitedMs: number;
-  constructor(message: string, info: GraphErrorInfo & { waitedMs: number }) {
+  constructor(message: string, info: HttpErrorInfo & { waitedMs: number }) {
     super(message, info);
     this.waitedMs = info.waitedMs;
   }
 }
 
-/** A request or an idle stream exceeded its timeout. */
-export class TimeoutError extends GraphError {
+/**
+ * A request got no (complete) answer within its timeout, or a streamed body stalled. Whatever
+ * the service (Graph, the token endpoint, a download host): not a service's error answer.
+ */
+export class TimeoutError extends HttpError {
   override name = "TimeoutError";
+}
+
+/** The folder being listed appeared deleted in a root delta feed. */
+export class FolderGone extends Error {
+  override name = "FolderGone";
 }
 
 /** The downloaded bytes do not match the size or QuickXorHash Graph announced. */

@@ -47,14 +47,38 @@ export function redactValue(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** A URL safe to log: no user info, and signed query parameters masked. */
-export function safeUrl(url: string): string {
+/** Options of {@link redactUrl}. */
+export interface RedactUrlOptions {
+  /**
+   * `"mask"` (default): every query value becomes "***" except OData options (`$top`,
+   * `$skiptoken`, ...). `"drop"`: no query at all (an endpoint the operator configured, whose
+   * query may carry a key and is never shown).
+   */
+  query?: "mask" | "drop";
+}
+
+/**
+ * `url` without secrets, for every message and log line: no user info, no fragment, and the query
+ * masked or dropped ({@link RedactUrlOptions}). Pre-authenticated download URLs carry a
+ * `tempauth` token in the query. Text that is no URL loses everything from its first `?`.
+ */
+export function redactUrl(url: string | URL, options: RedactUrlOptions = {}): string {
+  const drop = options.query === "drop";
+  let parsed: URL;
   try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    return redactText(parsed.toString());
+    parsed = new URL(url);
   } catch {
-    return redactText(url);
+    return redactText(String(url).replace(/[?#].*$/s, drop ? "" : "?***"));
   }
+  const parts = drop ? [] : parsed.search.slice(1).split("&").filter((p) => p !== "").map(
+    (part) => {
+      const name = part.split("=")[0] ?? "";
+      return /^(\$|%24)/i.test(name) ? part : `${name}=${REDACTED}`;
+    },
+  );
+  parsed.search = "";
+  parsed.hash = "";
+  parsed.username = "";
+  parsed.password = "";
+  return parts.length > 0 ? `${parsed.href}?${parts.join("&")}` : parsed.href;
 }

@@ -69,7 +69,7 @@ export function buildRuntime(
     random: deps.random,
     ...(shared.gate ? { gate: shared.gate } : {}),
   });
-  const db = dbClientFromSettings(settings, network.fetch);
+  const db = dbClientFromSettings(settings, { fetch: network.fetch, clock: deps.clock });
   const state = stateStoreFor(settings, () => deps.clock.now());
   const job = new SyncJob({
     settings,

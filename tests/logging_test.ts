@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { getLogger } from "@logtape/logtape";
 import { closeLogging, redactingSink, setupLogging } from "../src/logging.ts";
-import { redactText, redactValue, safeUrl } from "../src/redact.ts";
+import { redactText, redactUrl, redactValue } from "../src/redact.ts";
 import { describeError } from "../src/errors.ts";
 
 const REDACTION_CASES: [string, string, RegExp][] = [
@@ -38,11 +38,12 @@ Deno.test("redactValue() masks secret keys at any depth and keeps the rest", () 
   });
 });
 
-Deno.test("safeUrl() drops user info and signed parameters", () => {
+Deno.test("redactUrl() drops user info and masks query values except OData options", () => {
   assert.equal(
-    safeUrl("https://user:pw@host/p?tempauth=abc&x=1"),
-    "https://host/p?tempauth=***&x=1",
+    redactUrl("https://user:pw@host/p?tempauth=abc&x=1&$top=5#f"),
+    "https://host/p?tempauth=***&x=***&$top=5",
   );
+  assert.equal(redactUrl("https://user:pw@host/p?key=abc", { query: "drop" }), "https://host/p");
 });
 
 Deno.test("setupLogging() writes JSON lines off a TTY with structured properties and no secrets", async () => {

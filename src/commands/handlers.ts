@@ -24,7 +24,7 @@ export function commandHandlers() {
     next: async (ctx: CliContext, flags: { count: string } & JobFlags) =>
       (await import("./next_cmd.ts")).nextCommand(ctx, flags),
     check: async (ctx: CliContext, flags: JobFlags) =>
-      (await import("./check_cmd.ts")).checkCommand(ctx, flags),
+      (await import("./check/check_cmd.ts")).checkCommand(ctx, flags),
     config: async (ctx: CliContext, flags: JobFlags) =>
       (await import("./config_cmd.ts")).configCommand(ctx, flags),
     sim: async (ctx: CliContext, flags: SimFlags) =>

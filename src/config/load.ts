@@ -5,19 +5,15 @@
  * @module
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import { parse as parseToml, TomlError } from "smol-toml";
-import type { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { chooseSchedule } from "../schedule/schedule_math.ts";
 import { resolveAuth } from "./auth_settings.ts";
+import { chooseSchedule } from "./schedule_choice.ts";
 import { jobSettingsFromEnv, settingsFromEnv } from "./env.ts";
 import {
   DEFAULT_JOB,
   jobNames,
-  jobTables,
   lockFileName,
   selectJobs,
-  type SettingsTables,
   stateFileName,
   tableLabel,
 } from "./jobs.ts";
@@ -26,134 +22,17 @@ import { type Layer, mergeJob, sharedLockProblems } from "./merge_jobs.ts";
 import type { Settings } from "./settings.ts";
 import { describeSource, type ValueSource } from "./source.ts";
 import { suggest } from "./suggest.ts";
-import { plainTomlError } from "./toml_wording.ts";
-import { settingsErrorMap } from "./wording.ts";
+import { issueText, settingsErrorMap } from "./wording.ts";
+import {
+  fileReader,
+  type LoadedJobs,
+  type LoadedSettings,
+  type LoadOptions,
+} from "./load_options.ts";
+import { findSettingsFile, noFileError, readSettingsFile } from "./settings_file.ts";
+import { loadCaCertificates, loadProxyPassword, loadSecret } from "./secret_files.ts";
 
-export type { ValueSource };
-
-/** Inputs of {@link loadSettings}; everything that varies is injected. */
-export interface LoadOptions {
-  /** `--config PATH`. */
-  configPath?: string | undefined;
-  /** The process environment (only `INGEST_*` is read). */
-  env: Record<string, string | undefined>;
-  /** Working directory, for `./settings.toml` and relative env/flag paths. */
-  cwd: string;
-  /** Path of the running executable; `settings.toml` beside it is the last fallback. */
-  execPath: string;
-  /** Values from CLI flags, by settings key. */
-  flags?: Partial<Record<keyof RawSettings, unknown>>;
-  /** `--job NAME` selection; empty or undefined: every job. */
-  jobs?: readonly string[];
-  readTextFile?: (path: string) => Promise<string>;
-  exists?: (path: string) => Promise<boolean>;
-  /**
-   * False: `client_secret_file`, `proxy_password_file` and `ca_file` are not read (the settings
-   * then carry no secret, password or certificates). For `schedule print`, which runs on
-   * workstations that do not hold the secrets. Default true.
-   */
-  readSecrets?: boolean;
-}
-
-/** The loaded settings of one job and the source of each key. */
-export interface LoadedSettings {
-  settings: Settings;
-  sources: Record<string, ValueSource>;
-}
-
-/** The loaded settings of the selected jobs. */
-export interface LoadedJobs {
-  /** The selected jobs, in file order. */
-  jobs: LoadedSettings[];
-  /** Every job key the settings define, in file order. */
-  names: string[];
-  /** The settings file that was loaded, if any. */
-  configPath: string | undefined;
-}
-
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-/** Picks the settings file: --config, INGEST_CONFIG, ./settings.toml, then beside the executable. */
-export async function findSettingsFile(options: LoadOptions): Promise<string | undefined> {
-  const exists = options.exists ?? fileExists;
-  const explicit = options.configPath ?? options.env.INGEST_CONFIG;
-  if (explicit !== undefined) {
-    const path = resolve(options.cwd, explicit);
-    const from = options.configPath !== undefined ? "--config" : "INGEST_CONFIG";
-    if (!(await exists(path))) {
-      throw new ConfigError(`Cannot load settings file ${path} (from ${from}): file not found`);
-    }
-    return path;
-  }
-  for (
-    const candidate of [
-      join(options.cwd, "settings.toml"),
-      join(dirname(options.execPath), "settings.toml"),
-    ]
-  ) {
-    if (await exists(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function tomlLocation(error: TomlError): string {
-  return `line ${error.line}, column ${error.column}`;
-}
-
-async function readSettingsFile(path: string, options: LoadOptions): Promise<SettingsTables> {
-  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
-  let text: string;
-  try {
-    text = await read(path);
-  } catch (error) {
-    throw new ConfigError(`Cannot read settings file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  let document: Record<string, unknown>;
-  try {
-    document = parseToml(text) as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof TomlError) {
-      // No cause: the parser's own words would follow the plain ones.
-      throw new ConfigError(
-        `Cannot parse settings file ${path} at ${tomlLocation(error)}: ${
-          plainTomlError(error.message, text, error.line)
-        }`,
-      );
-    }
-    throw new ConfigError(`Cannot parse settings file ${path}: ${String(error)}`, { cause: error });
-  }
-  for (const key of Object.keys(document)) {
-    if (key === "scheduler" || key === "jobs") continue;
-    const hint = SETTINGS_KEYS.includes(key as keyof RawSettings)
-      ? ` (settings keys belong in the [scheduler] section)`
-      : key.toLowerCase() === "scheduler" || suggest(key, ["scheduler"])
-      ? ' (did you mean "[scheduler]"?)'
-      : suggest(key, ["jobs"])
-      ? ' (did you mean "[jobs.<name>]"?)'
-      : "";
-    throw new ConfigError(
-      `Cannot load settings file ${path}: unknown top-level key "${key}"${hint}`,
-    );
-  }
-  const jobs = document.jobs === undefined ? undefined : jobTables(path, document.jobs);
-  const section = document.scheduler;
-  if (section === undefined) {
-    if (jobs) return { scheduler: {}, jobs };
-    throw new ConfigError(`Cannot load settings file ${path}: it has no [scheduler] section`);
-  }
-  if (typeof section !== "object" || section === null || Array.isArray(section)) {
-    throw new ConfigError(`Cannot load settings file ${path}: "scheduler" must be a table`);
-  }
-  return { scheduler: { ...section as Record<string, unknown> }, jobs };
-}
+export type { LoadedJobs, LoadedSettings, LoadOptions, ValueSource };
 
 function checkUnknownKeys(
   values: Record<string, unknown>,
@@ -169,25 +48,6 @@ function checkUnknownKeys(
     );
   }
   if (problems.length > 0) throw new ConfigError(problems.join("\n"));
-}
-
-function issueText(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.expected !== "int") {
-    return issue.input === undefined
-      ? "is required"
-      : `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
-  }
-  return issue.message.replace(/^Invalid input: /, "");
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-function typeName(value: unknown): string {
-  if (Array.isArray(value)) return "an array";
-  if (value === null) return "null";
-  return typeof value === "string" ? `a string` : `${article(typeof value)}`;
 }
 
 function validate(
@@ -220,98 +80,6 @@ function resolvePaths(
     result[key] = resolve(base, value);
   }
   return result as RawSettings;
-}
-
-async function loadSecret(
-  raw: RawSettings,
-  sources: Record<string, ValueSource>,
-  options: LoadOptions,
-) {
-  if (raw.client_secret_file === undefined) return raw.client_secret;
-  if (raw.client_secret !== undefined) {
-    throw new ConfigError(
-      `Cannot use both ${describeSource("client_secret", sources.client_secret)} and ` +
-        `${describeSource("client_secret_file", sources.client_secret_file)}: keep one`,
-    );
-  }
-  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
-  try {
-    const secret = (await read(raw.client_secret_file)).trim();
-    if (secret === "") throw new Error("the file is empty");
-    return secret;
-  } catch (error) {
-    throw new ConfigError(
-      `Cannot read client_secret_file ${raw.client_secret_file}: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
-async function readSettingFile(
-  key: "proxy_password_file" | "ca_file",
-  path: string,
-  options: LoadOptions,
-): Promise<string> {
-  const read = options.readTextFile ?? ((p: string) => Deno.readTextFile(p));
-  try {
-    return await read(path);
-  } catch (error) {
-    throw new ConfigError(`Cannot read ${key} ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The proxy password from `proxy_password_file` (first line, trimmed). The user name comes from
- * `proxy_url`; one without the other is an error.
- */
-async function loadProxyPassword(
-  raw: RawSettings,
-  sources: Record<string, ValueSource>,
-  options: LoadOptions,
-): Promise<string | undefined> {
-  const file = raw.proxy_password_file;
-  const user = raw.proxy_url === undefined ? "" : new URL(raw.proxy_url).username;
-  if (file === undefined) {
-    if (user === "") return undefined;
-    throw new ConfigError(
-      `Cannot use ${describeSource("proxy_url", sources.proxy_url)}: it names user "${
-        decodeURIComponent(user)
-      }" but proxy_password_file is not set`,
-    );
-  }
-  if (user === "") {
-    throw new ConfigError(
-      `Cannot use ${describeSource("proxy_password_file", sources.proxy_password_file)}: ` +
-        'proxy_url names no user (write it as "http://USER@proxy:8080")',
-    );
-  }
-  const password = (await readSettingFile("proxy_password_file", file, options)).split(/\r?\n/)[0]!
-    .trim();
-  if (password === "") {
-    throw new ConfigError(`Cannot read proxy_password_file ${file}: the file is empty`);
-  }
-  return password;
-}
-
-/** Every "CERTIFICATE" PEM block of `ca_file`; a file without one is an error. */
-async function loadCaCertificates(
-  raw: RawSettings,
-  options: LoadOptions,
-): Promise<string[] | undefined> {
-  if (raw.ca_file === undefined) return undefined;
-  const text = await readSettingFile("ca_file", raw.ca_file, options);
-  const blocks = text.match(
-    /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
-  ) ?? [];
-  if (blocks.length === 0) {
-    throw new ConfigError(
-      `Cannot use ca_file ${raw.ca_file}: it holds no "BEGIN CERTIFICATE" block ` +
-        "(export the root CA as Base-64 encoded X.509 .cer/.pem)",
-    );
-  }
-  return blocks.map((block) => `${block}\n`);
 }
 
 /**
@@ -377,7 +145,7 @@ async function resolveJob(
     sources,
     env: options.env,
     cwd: options.cwd,
-    read: options.readTextFile ?? ((p: string) => Deno.readTextFile(p)),
+    read: fileReader(options),
     readSecrets: reads,
   });
   const proxyPassword = reads ? await loadProxyPassword(raw, sources, options) : undefined;
@@ -401,17 +169,6 @@ async function resolveJob(
     state_file: join(staging, stateFileName(job)),
   };
   return { settings, sources };
-}
-
-function noFileError(options: LoadOptions): ConfigError {
-  return new ConfigError(
-    `Cannot load settings: no settings file found (looked for ${
-      join(options.cwd, "settings.toml")
-    } and ` +
-      `${
-        join(dirname(options.execPath), "settings.toml")
-      }); pass --config PATH or set INGEST_CONFIG`,
-  );
 }
 
 function messageLines(error: unknown): string[] {

@@ -72,3 +72,23 @@ export function settingsErrorMap(issue: z.core.$ZodRawIssue): string | undefined
       return undefined;
   }
 }
+
+/** One validation issue as the end of "Cannot use <key>: …", e.g. "must be a string, not an array". */
+export function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type" && issue.expected !== "int") {
+    return issue.input === undefined
+      ? "is required"
+      : `must be ${article(issue.expected)}, not ${typeName(issue.input)}`;
+  }
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function typeName(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  return typeof value === "string" ? `a string` : `${article(typeof value)}`;
+}

@@ -19,6 +19,10 @@ export type IngestedAnswer = z.infer<typeof ingestedAnswerSchema>;
 /** The file names of a parsed JSON answer, or `undefined` when the answer is outside the contract. */
 export function filenamesOf(body: unknown): string[] | undefined {
   const parsed = ingestedAnswerSchema.safeParse(body);
-  if (!parsed.success) return undefined;
-  return Array.isArray(parsed.data) ? parsed.data : parsed.data.filenames;
+  return parsed.success ? namesIn(parsed.data) : undefined;
+}
+
+/** The file names of an answer of either shape. */
+export function namesIn(answer: IngestedAnswer): string[] {
+  return Array.isArray(answer) ? answer : answer.filenames;
 }

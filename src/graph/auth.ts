@@ -20,6 +20,7 @@ import {
 } from "./client_assertion.ts";
 import { type TokenIdentity, tokenIdentity } from "./token_identity.ts";
 import { tokenErrorSchema, tokenSuccessSchema } from "./wire_types.ts";
+import { parseJson } from "../parse_json.ts";
 import { inSpan } from "../telemetry/span_scope.ts";
 
 /** Renew this long before expiry (at most half the token's lifetime). */
@@ -102,17 +103,11 @@ export function scopeFor(graphBaseUrl: string): string {
  * secret provided..." (first line of `error_description` only: no trace or correlation ids).
  */
 export function authErrorFromBody(status: number, statusText: string, body: string): AuthError {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const parsed = tokenErrorSchema.safeParse(json);
-  if (!parsed.success) {
+  const parsed = parseJson(body, tokenErrorSchema);
+  if (!parsed.ok) {
     return new AuthError(`Cannot get token: ${status} ${statusText}`.trim(), { status });
   }
-  const { error, error_description: description = "", error_codes: codes } = parsed.data;
+  const { error, error_description: description = "", error_codes: codes } = parsed.value;
   const firstLine = description.split(/\r?\n/)[0]?.trim() ?? "";
   const match = /^AADSTS(\d+):\s*(.*)$/s.exec(firstLine);
   const aadsts = match ? Number(match[1]) : codes?.[0];
@@ -258,20 +253,14 @@ export class TokenProvider implements AuthProvider {
         aadsts: error.aadsts,
       });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = tokenSuccessSchema.safeParse(json);
-    if (!parsed.success) {
+    const parsed = parseJson(answer.text, tokenSuccessSchema);
+    if (!parsed.ok) {
       throw new AuthError(`Cannot get token: unexpected answer from ${this.#url}`, {
         status: answer.status,
-        cause: parsed.error,
+        cause: parsed.cause,
       });
     }
-    return this.#keep(parsed.data.access_token, parsed.data.expires_in, requestedAt);
+    return this.#keep(parsed.value.access_token, parsed.value.expires_in, requestedAt);
   }
 
   #keep(token: string, expiresInSeconds: number, requestedAt: number): string {

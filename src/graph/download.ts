@@ -21,15 +21,8 @@
  */
 import type { Logger } from "@logtape/logtape";
 import type { Clock } from "../clock.ts";
-import {
-  AbortedError,
-  GraphError,
-  IngestError,
-  IntegrityError,
-  ThrottledError,
-  TimeoutError,
-} from "../errors.ts";
-import { redactUrl } from "../http/http_error.ts";
+import { AbortedError, GraphError, IngestError, IntegrityError, TimeoutError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { IdleWatchdog } from "../http/idle_watchdog.ts";
 import type { GraphApi } from "./graph_api.ts";
 import { QuickXorHash } from "./quickxorhash.ts";
@@ -388,8 +381,7 @@ async function freshSource(
 
 /** A 401/403 answer of the download host: the pre-authenticated URL expired or was revoked. */
 function isRejectedUrl(error: unknown): boolean {
-  return error instanceof GraphError && !(error instanceof ThrottledError) &&
-    !(error instanceof TimeoutError) && !isMalware(error) &&
+  return error instanceof GraphError && !isMalware(error) &&
     (error.status === 401 || error.status === 403);
 }
 

@@ -6,7 +6,9 @@
  */
 import type { z } from "zod";
 import { GraphError, type GraphErrorInfo } from "../errors.ts";
-import { graphErrorFromBody, redactUrl } from "../http/http_error.ts";
+import { parseJson } from "../parse_json.ts";
+import { redactUrl } from "../redact.ts";
+import { graphErrorFromAnswer } from "./graph_errors.ts";
 import type { AuthProvider, RequestSpec, Transport } from "../http/transport.ts";
 import { PagingGuard } from "./paging_guard.ts";
 import {
@@ -310,7 +312,7 @@ export class GraphApi {
     };
     const answer = await this.#transport.text(spec);
     if (answer.status === 410) {
-      const error = graphErrorFromBody(answer, answer.text, {
+      const error = graphErrorFromAnswer({ ...answer, body: answer.text }, {
         action: spec.action,
         method: "GET",
         url: target,
@@ -369,23 +371,11 @@ export function hasDeltaToken(url: string): boolean {
 }
 
 function parseAnswer<S extends z.ZodType>(text: string, schema: S, spec: RequestSpec): z.infer<S> {
-  const fail = (reason: string, cause: unknown) =>
-    new GraphError(`Cannot ${spec.action}: ${reason}`, {
-      cause,
-      method: "GET",
-      url: redactUrl(spec.url),
-    });
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw fail("the answer is not JSON", error);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-    throw fail(`unexpected answer: ${issue?.message ?? "invalid"}${where}`, parsed.error);
-  }
-  return parsed.data;
+  const parsed = parseJson(text, schema);
+  if (parsed.ok) return parsed.value;
+  throw new GraphError(`Cannot ${spec.action}: ${parsed.reason}`, {
+    cause: parsed.cause,
+    method: "GET",
+    url: redactUrl(spec.url),
+  });
 }

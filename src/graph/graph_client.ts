@@ -8,7 +8,8 @@
 import type { Logger } from "@logtape/logtape";
 import { getLogger } from "@logtape/logtape";
 import { type Clock, systemClock } from "../clock.ts";
-import { GraphError } from "../errors.ts";
+import { GraphError, HttpError } from "../errors.ts";
+import { graphErrorHook } from "./graph_errors.ts";
 import type { Settings } from "../config/settings.ts";
 import type { BackoffOptions } from "../http/retry_policy.ts";
 import { ThrottleGate } from "../http/throttle_gate.ts";
@@ -83,6 +84,7 @@ export class GraphSharePointClient implements SharePointClient {
       maxRetries: options.maxRetries,
       backoff: options.backoff,
       logger: this.#log,
+      onError: graphErrorHook,
     });
     this.#auth = createTokenProvider(settings, {
       transport,
@@ -279,7 +281,7 @@ function restartAfter(
       ? { url: error.location, fromLocation: true }
       : { url: state.first, fromLocation: false };
   }
-  const locationFailed = state.fromLocation && error instanceof GraphError &&
+  const locationFailed = state.fromLocation && error instanceof HttpError &&
     !(error instanceof PagingLoopError) && error.status !== 404 && error.status !== 501;
   return locationFailed ? { url: state.first, fromLocation: false } : undefined;
 }

@@ -19,8 +19,10 @@ import { posix, win32 } from "node:path";
 import type { Clock } from "../clock.ts";
 import type { ManagedIdentitySource } from "../config/auth_settings.ts";
 import { AbortedError, AuthError } from "../errors.ts";
+import { parseJson } from "../parse_json.ts";
 import { USER_AGENT } from "../version.ts";
 import type { TokenSource, TokenValue } from "./auth.ts";
+import { identityAnswerSchema } from "./wire_types.ts";
 
 /** Largest Arc key file accepted (msal-node AzureArc.ts). */
 export const ARC_KEY_MAX_BYTES = 4096;
@@ -213,13 +215,8 @@ export class ManagedIdentityCredential implements TokenSource {
   }
 
   #token(answer: Answer): TokenValue {
-    let json: Record<string, unknown> | undefined;
-    try {
-      const parsed: unknown = JSON.parse(answer.text);
-      if (typeof parsed === "object" && parsed !== null) json = parsed as Record<string, unknown>;
-    } catch {
-      json = undefined;
-    }
+    const parsed = parseJson(answer.text, identityAnswerSchema);
+    const json = parsed.ok ? parsed.value : undefined;
     if (answer.status >= 400 || json === undefined) {
       throw new AuthError(
         `Cannot get token from the ${this.description}: ${answer.status} ${errorText(json)}`.trim(),

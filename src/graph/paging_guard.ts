@@ -16,7 +16,7 @@
  * @module
  */
 import { GraphError } from "../errors.ts";
-import { redactUrl } from "../http/http_error.ts";
+import { redactUrl } from "../redact.ts";
 
 /** Consecutive pages without a new item id after which a listing counts as looping. */
 export const MAX_STALE_PAGES = 20;

@@ -31,6 +31,12 @@ export const tokenErrorSchema = z.object({
 });
 export type TokenError = z.infer<typeof tokenErrorSchema>;
 
+/**
+ * Any JSON object a managed identity endpoint answers (IMDS, App Service, Azure Arc): their
+ * token and error fields differ and are read one by one, so only "an object" is checked here.
+ */
+export const identityAnswerSchema = z.record(z.string(), z.unknown());
+
 /** Inner error; Graph spells it `innerError`, SharePoint `innererror`, and both may nest. */
 export interface InnerError {
   code?: string;

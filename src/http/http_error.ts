@@ -1,10 +1,10 @@
 /**
- * The one decoder that turns a failed HTTP exchange into a {@link GraphError}, and the URL
- * redaction every message and log line goes through.
+ * The transport's errors: what a failed HTTP exchange becomes before a caller's error hook
+ * (e.g. Graph's envelope decoder in src/graph/graph_errors.ts) gives it the service's meaning.
  * @module
  */
-import { GraphError, TimeoutError } from "../errors.ts";
-import { graphErrorEnvelopeSchema, innerDetails } from "../graph/wire_types.ts";
+import { describeError, HttpError, TimeoutError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { networkAdvice } from "./network_diagnosis.ts";
 
 /** Longest error body read from a failed answer. */
@@ -18,27 +18,30 @@ export interface RequestContext {
   url: string;
 }
 
-/**
- * `url` without secrets: query values are replaced by "***" except OData options (`$top`,
- * `$skiptoken`, ...). Pre-authenticated download URLs carry a `tempauth` token in the query.
- */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return url.replace(/\?.*$/s, "?***");
-  }
-  const parts = parsed.search.slice(1).split("&").filter((p) => p !== "").map((part) => {
-    const name = part.split("=")[0] ?? "";
-    return /^(\$|%24)/i.test(name) ? part : `${name}=***`;
-  });
-  parsed.search = "";
-  parsed.hash = "";
-  parsed.username = "";
-  parsed.password = "";
-  return parts.length > 0 ? `${parsed.href}?${parts.join("&")}` : parsed.href;
+/** A non-2xx answer, with (at most 64 KiB of) its body read as text. */
+export interface ErrorAnswer {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  body: string;
 }
+
+/** One failed exchange, as an {@link ErrorHook} sees it. */
+export interface HttpFailure {
+  /** The transport's own error for it. */
+  error: HttpError;
+  context: RequestContext;
+  /** The error answer; absent when no answer arrived or the answer was not the expected shape. */
+  answer?: ErrorAnswer;
+}
+
+/**
+ * Gives a failed exchange the meaning of the service that was called, like ky's `beforeError`
+ * or rclone's `SetErrorHandler`: e.g. decodes Graph's error envelope into a `GraphError` with
+ * its `code`, which the retry classification then reads. Not called for timeouts, throttling
+ * budgets or aborts.
+ */
+export type ErrorHook = (failure: HttpFailure) => HttpError;
 
 /** Reads at most `limit` bytes of a body as text and releases the rest. */
 export async function readTextLimited(response: Response, limit = MAX_ERROR_BODY): Promise<string> {
@@ -65,70 +68,58 @@ export async function readTextLimited(response: Response, limit = MAX_ERROR_BODY
   return new TextDecoder().decode(bytes.subarray(0, limit));
 }
 
-/**
- * Builds the `GraphError` of an error answer: "Cannot <action>: <status> <code> <message>".
- * Reads `code`, `message`, the most detailed inner code and the request id from Graph's envelope
- * (either `innerError` casing); falls back to the status text and a short plain-text body.
- */
-export function graphErrorFromBody(
-  response: { status: number; statusText: string; headers: Headers },
-  body: string,
-  context: RequestContext,
-): GraphError {
-  let code: string | undefined;
-  let text: string | undefined;
-  let innerCode: string | undefined;
-  let requestId = response.headers.get("request-id") ?? undefined;
-  const parsed = graphErrorEnvelopeSchema.safeParse(tryJson(body));
-  if (parsed.success) {
-    code = parsed.data.error.code;
-    text = parsed.data.error.message;
-    const inner = innerDetails(parsed.data);
-    innerCode = inner.innerCode;
-    requestId ??= inner.requestId;
-  } else if (body.trim() !== "" && body.length <= 300 && !/^\s*</.test(body)) {
-    text = body;
-  }
-  const parts = [String(response.status), code ?? response.statusText, text ?? ""];
-  const summary = parts.map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p !== "");
-  const message = `Cannot ${context.action}: ${stripPeriod(summary.join(" "))}${
-    statusHint(response.status)
-  }`;
-  return new GraphError(message, {
+/** Reads (part of) the body of an error answer. */
+export async function readErrorAnswer(response: Response): Promise<ErrorAnswer> {
+  return {
     status: response.status,
-    code,
-    innerCode,
+    statusText: response.statusText,
+    headers: response.headers,
+    body: await readTextLimited(response),
+  };
+}
+
+/**
+ * The transport's error of an answer: "Cannot <action>: <status> <status text> <short body>"
+ * (a plain-text body of at most 300 characters; an HTML page is left out).
+ */
+export function httpErrorFromAnswer(answer: ErrorAnswer, context: RequestContext): HttpError {
+  const text = plainBody(answer.body);
+  return new HttpError(answerMessage(answer, context, { text }), {
+    status: answer.status,
     method: context.method,
     url: redactUrl(context.url),
-    requestId,
+    requestId: answer.headers.get("request-id") ?? undefined,
   });
 }
 
 /**
- * What an operator must know of a status whose Graph message does not say it: 423 is a site an
- * administrator locked or blocked (real-sharepoint-quirks.md §23), not a file in use.
+ * "Cannot <action>: <status> <code or status text> <text>", on one line, without a final period.
+ * For error hooks that decode a service's own body.
  */
-function statusHint(status: number): string {
-  return status === 423
-    ? " (423 Locked: the site is locked or blocked by a SharePoint administrator; ask them to " +
-      "unlock it)"
-    : "";
+export function answerMessage(
+  answer: Pick<ErrorAnswer, "status" | "statusText">,
+  context: Pick<RequestContext, "action">,
+  detail: { code?: string | undefined; text?: string | undefined },
+): string {
+  const parts = [String(answer.status), detail.code ?? answer.statusText, detail.text ?? ""];
+  const summary = parts.map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p !== "");
+  return `Cannot ${context.action}: ${summary.join(" ").replace(/\.+$/, "")}`;
 }
 
-/** Reads (part of) the body of an error answer and decodes it with {@link graphErrorFromBody}. */
-export async function decodeErrorResponse(
-  response: Response,
-  context: RequestContext,
-): Promise<GraphError> {
-  const body = await readTextLimited(response);
-  return graphErrorFromBody(response, body, context);
+/** A short plain-text error body worth quoting, or `undefined` (empty, long or markup). */
+export function plainBody(body: string): string | undefined {
+  return body.trim() !== "" && body.length <= 300 && !/^\s*</.test(body) ? body : undefined;
 }
 
-/** The error for a request that got no answer because of a network failure. */
-export function networkError(error: unknown, context: RequestContext): GraphError {
+/**
+ * The error for a request that got no answer because of a network failure:
+ * "Cannot <action>: cannot reach <origin>: <reason>". The reason names no URL (its query may
+ * carry credentials; the origin is said already), and the cause chain is kept, redacted.
+ */
+export function networkError(error: unknown, context: RequestContext): HttpError {
   const origin = safeOrigin(context.url);
-  const reason = networkAdvice(error) ?? sanitizeText(deepestMessage(error), context.url);
-  return new GraphError(`Cannot ${context.action}: cannot reach ${origin}: ${reason}`, {
+  const reason = networkAdvice(error) ?? networkReason(error, context.url);
+  return new HttpError(`Cannot ${context.action}: cannot reach ${origin}: ${reason}`, {
     cause: sanitizeError(error, context.url),
     method: context.method,
     url: redactUrl(context.url),
@@ -157,6 +148,16 @@ export function sanitizeError(error: unknown, url: string, depth = 0): unknown {
   return copy;
 }
 
+/** The network error's chain on one line, without fetch's "error sending request for url (…)". */
+function networkReason(error: unknown, url: string): string {
+  const text = describeError(sanitizeError(error, url))
+    .replace(/error sending request for url \([^)]*\)(: )?/g, "")
+    .replace(/^fetch failed: /i, "")
+    .replace(/(: )+$/, "")
+    .trim();
+  return text || "fetch failed";
+}
+
 function sanitizeText(text: string, url: string): string {
   const redacted = redactUrl(url);
   let out = text.split(url).join(redacted);
@@ -169,32 +170,10 @@ function sanitizeText(text: string, url: string): string {
   return out;
 }
 
-function deepestMessage(error: unknown): string {
-  let current = error;
-  let message = error instanceof Error ? error.message : String(error);
-  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (current.message) message = current.message;
-    current = current.cause;
-  }
-  return message.replace(/\s+/g, " ").trim();
-}
-
 function safeOrigin(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
     return "the server";
   }
-}
-
-function tryJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
-function stripPeriod(text: string): string {
-  return text.replace(/\.+$/, "");
 }

@@ -1,18 +1,23 @@
 /**
- * The one thin HTTP call every Graph, token and download request goes through: timeout,
- * `User-Agent`, the shared throttle gate, retries per {@link classify}, and one error decoder.
+ * The one thin HTTP call every Graph, token, download and DB service request goes through:
+ * timeout on the injected clock, `User-Agent`, the shared throttle gate, retries per
+ * {@link classify}, and one error hook through which the caller's layer decodes its service's
+ * error answers (the transport knows no service).
  * @module
  */
 import type { Logger } from "@logtape/logtape";
 import { getLogger } from "@logtape/logtape";
 import type { z } from "zod";
 import { type Clock, startTimer } from "../clock.ts";
-import { AbortedError, GraphError } from "../errors.ts";
+import { AbortedError, HttpError } from "../errors.ts";
+import { parseJson } from "../parse_json.ts";
+import { redactUrl } from "../redact.ts";
 import { USER_AGENT } from "../version.ts";
 import {
-  decodeErrorResponse,
+  type ErrorHook,
+  httpErrorFromAnswer,
   networkError,
-  redactUrl,
+  readErrorAnswer,
   type RequestContext,
   timeoutError,
 } from "./http_error.ts";
@@ -64,8 +69,11 @@ export interface TextResponse {
 export interface TransportOptions {
   fetch?: typeof fetch;
   clock: Clock;
-  /** Shared by every request of the client. */
-  gate: ThrottleGate;
+  /**
+   * Shared by every request of the client. Without a gate, a throttled answer is not waited
+   * for: it fails like any other error answer.
+   */
+  gate?: ThrottleGate;
   /** `request_timeout_seconds` in ms: until the answer's headers (and the whole body of buffered reads). */
   requestTimeoutMs: number;
   /** Random numbers in [0, 1) for backoff jitter. Default `Math.random`. */
@@ -75,6 +83,12 @@ export interface TransportOptions {
   backoff?: BackoffOptions;
   userAgent?: string;
   logger?: Logger;
+  /**
+   * Gives each failure the caller's meaning (e.g. Graph's envelope decoder); runs before the
+   * retry classification, which reads the `code` it fills. Default: the transport's
+   * {@link HttpError} as it is.
+   */
+  onError?: ErrorHook;
 }
 
 /** Upper bound of throttled attempts of one request, whatever the wait budget. */
@@ -84,7 +98,8 @@ const MAX_THROTTLED_ATTEMPTS = 50;
 export class Transport {
   #fetch: typeof fetch;
   #clock: Clock;
-  #gate: ThrottleGate;
+  #gate: ThrottleGate | undefined;
+  #onError: ErrorHook;
   #timeoutMs: number;
   #random: () => number;
   #maxRetries: number;
@@ -96,6 +111,7 @@ export class Transport {
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#clock = options.clock;
     this.#gate = options.gate;
+    this.#onError = options.onError ?? ((failure) => failure.error);
     this.#timeoutMs = options.requestTimeoutMs;
     this.#random = options.random ?? Math.random;
     this.#maxRetries = options.maxRetries ?? 3;
@@ -113,7 +129,7 @@ export class Transport {
    * Sends `spec` and returns the answer with its body unread, for streaming. The timeout covers
    * the wait for headers only; the body is then bound to `spec.signal` (through one listener
    * that stays on it, so give each streamed request a signal of its own, not a run-wide one).
-   * Throws `GraphError`, `ThrottledError`, `TimeoutError` or `AbortedError`.
+   * Throws the `HttpError` the error hook made, `ThrottledError`, `TimeoutError` or `AbortedError`.
    */
   open(spec: RequestSpec): Promise<Response> {
     return this.#run(spec, (response) => Promise.resolve(response), true);
@@ -132,23 +148,9 @@ export class Transport {
   /** Sends `spec` and validates the JSON answer with `schema` (unknown fields tolerated). */
   async json<S extends z.ZodType>(spec: RequestSpec, schema: S): Promise<z.infer<S>> {
     const answer = await this.text(spec);
-    let data: unknown;
-    try {
-      data = JSON.parse(answer.text);
-    } catch (error) {
-      throw this.#invalid(spec, "the answer is not JSON", error);
-    }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-      throw this.#invalid(
-        spec,
-        `unexpected answer: ${issue?.message ?? "invalid"}${where}`,
-        parsed.error,
-      );
-    }
-    return parsed.data;
+    const parsed = parseJson(answer.text, schema);
+    if (!parsed.ok) throw this.#invalid(spec, parsed.reason, parsed.cause);
+    return parsed.value;
   }
 
   async #run<T>(
@@ -165,10 +167,10 @@ export class Transport {
     let throttledAttempts = 0;
     let refreshed = false;
     for (;;) {
-      await this.#gate.pass(spec.signal);
+      await this.#gate?.pass(spec.signal);
       const outcome = await this.#attempt(spec, context, consume, streaming);
       if (outcome.ok) {
-        this.#gate.recordSuccess();
+        this.#gate?.recordSuccess();
         return outcome.value;
       }
       const { error, decision } = outcome;
@@ -177,6 +179,7 @@ export class Transport {
         case "backoff": {
           const throttled = decision.kind === "retry-after" || decision.throttled;
           if (throttled) {
+            if (!this.#gate) throw error;
             if (++throttledAttempts > MAX_THROTTLED_ATTEMPTS) throw error;
             const delayMs = decision.kind === "retry-after"
               ? decision.delayMs
@@ -232,8 +235,10 @@ export class Transport {
     streaming: boolean,
   ): Promise<
     | { ok: true; value: T }
-    | { ok: false; error: GraphError; decision: RetryDecision; authorization?: string }
+    | { ok: false; error: HttpError; decision: RetryDecision; authorization?: string }
   > {
+    // An aborted run sends nothing more.
+    if (spec.signal?.aborted) throw abortedError(context, spec.signal);
     const headers = new Headers(spec.headers);
     headers.set("user-agent", this.#userAgent);
     const authorization = spec.auth ? await spec.auth.authorization(spec.signal) : undefined;
@@ -257,7 +262,12 @@ export class Transport {
           return { ok: true, value };
         }
         phase = "no complete error answer";
-        const error = await decodeErrorResponse(response, context);
+        const answer = await readErrorAnswer(response);
+        const error = this.#onError({
+          error: httpErrorFromAnswer(answer, context),
+          context,
+          answer,
+        });
         const decision = classify({
           status: response.status,
           code: error.code,
@@ -267,16 +277,12 @@ export class Transport {
         });
         return { ok: false, error, decision, ...(authorization ? { authorization } : {}) };
       } catch (cause) {
-        if (spec.signal?.aborted) {
-          throw new AbortedError(`Cannot ${context.action}: the run was aborted`, {
-            cause: spec.signal.reason,
-          });
-        }
-        if (cause instanceof GraphError) throw cause;
+        if (spec.signal?.aborted) throw abortedError(context, spec.signal);
+        if (cause instanceof HttpError) throw cause;
         const failure = timer.timedOut() ? "timeout" : "network";
         const error = failure === "timeout"
           ? timeoutError(this.#timeoutMs, context, phase)
-          : networkError(cause, context);
+          : this.#onError({ error: networkError(cause, context), context });
         // A refused certificate or proxy login fails the same way on every retry.
         const settled = failure === "network" &&
           ["tls", "proxy-auth"].includes(networkProblem(cause)?.kind ?? "");
@@ -315,11 +321,19 @@ export class Transport {
     };
   }
 
-  #invalid(spec: RequestSpec, reason: string, cause: unknown): GraphError {
-    return new GraphError(`Cannot ${spec.action}: ${reason}`, {
+  #invalid(spec: RequestSpec, reason: string, cause: unknown): HttpError {
+    const context = { action: spec.action, method: spec.method ?? "GET", url: spec.url };
+    const error = new HttpError(`Cannot ${spec.action}: ${reason}`, {
       cause,
-      method: spec.method ?? "GET",
+      method: context.method,
       url: redactUrl(spec.url),
     });
+    return this.#onError({ error, context });
   }
+}
+
+function abortedError(context: RequestContext, signal: AbortSignal): AbortedError {
+  return new AbortedError(`Cannot ${context.action}: the run was aborted`, {
+    cause: signal.reason,
+  });
 }

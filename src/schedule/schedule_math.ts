@@ -1,6 +1,6 @@
 /**
- * Pure schedule maths: which schedule the settings ask for, when it fires next, how far back a
- * run looks, and the per-tick jitter. No timers and no global clock: every answer is a function
+ * Pure schedule maths: when the schedule the settings chose (src/config/schedule_choice.ts) fires
+ * next, how far back a run looks, and the per-tick jitter. No timers and no global clock: every answer is a function
  * of the arguments, so tests pin ISO instants.
  *
  * Daily times and cron expressions are evaluated by croner (paused jobs, never started), which
@@ -10,9 +10,11 @@
  * @module
  */
 import { Cron } from "croner";
-import { ConfigError } from "../errors.ts";
-import type { RawSettings } from "../config/schema.ts";
+import { cronTimezone } from "../config/schedule_choice.ts";
 import type { ScheduleMode } from "../config/settings.ts";
+import { chooseLookbackMs } from "../sync/window.ts";
+
+export { cronTimezone };
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -24,12 +26,6 @@ const CRON_PROBE_STEP_MS = 30 * MINUTE_MS;
 /** Consecutive fires sampled to find short cron gaps. */
 const CRON_SAMPLE_FIRES = 50;
 
-/** The settings keys that choose the schedule. */
-export type ScheduleSettings = Pick<
-  RawSettings,
-  "interval_minutes" | "quad_daily_times" | "cron" | "timezone"
->;
-
 /** Options of {@link nextRuns}. */
 export interface NextRunsOptions {
   /** Start of the plan: for an interval, the first tick; otherwise runs strictly after it. */
@@ -38,50 +34,6 @@ export interface NextRunsOptions {
   count: number;
   /** "local" or an IANA zone; daily times and cron fields are read in it. */
   timezone: string;
-}
-
-/** croner's `timezone` option for a settings zone: undefined means the process's local zone. */
-export function cronTimezone(timezone: string): string | undefined {
-  return timezone === "local" ? undefined : timezone;
-}
-
-/**
- * Checks a cron expression (croner syntax: 5, 6 or 7 fields) and that it fires at least once.
- * @throws {ConfigError} with croner's own message when the expression is not valid
- */
-export function validateCron(expression: string, timezone = "local"): void {
-  let next: Date | null;
-  try {
-    next = new Cron(expression, { timezone: cronTimezone(timezone), paused: true }).nextRun();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`Cannot use cron "${expression}": ${reason}`, { cause: error });
-  }
-  if (next === null) {
-    throw new ConfigError(`Cannot use cron "${expression}": it never fires`);
-  }
-}
-
-/**
- * Chooses the schedule from the settings: daily times or a cron expression win over the
- * interval; the interval (default 60 minutes) applies when neither is set. Daily times are
- * sorted and deduplicated.
- * @throws {ConfigError} when both `quad_daily_times` and `cron` are set, or the cron is invalid
- */
-export function chooseSchedule(raw: ScheduleSettings): ScheduleMode {
-  const times = raw.quad_daily_times ?? [];
-  const cron = raw.cron?.trim();
-  if (times.length > 0 && cron) {
-    throw new ConfigError(
-      "Cannot choose a schedule: both quad_daily_times and cron are set; keep one of them",
-    );
-  }
-  if (cron) {
-    validateCron(cron, raw.timezone ?? "local");
-    return { kind: "cron", expression: cron };
-  }
-  if (times.length > 0) return { kind: "daily", times: [...new Set(times)].sort() };
-  return { kind: "interval", minutes: raw.interval_minutes ?? 60 };
 }
 
 /** A one-line description for logs and `ingest next`, e.g. "daily at 09:05, 18:05 (Europe/Berlin)". */
@@ -203,8 +155,10 @@ export function effectiveLookbackMs(
   settings: { schedule: ScheduleMode; timezone: string; lookback_minutes?: number | undefined },
   from = new Date(),
 ): number {
-  if (settings.lookback_minutes !== undefined) return settings.lookback_minutes * MINUTE_MS;
-  return defaultLookbackMs(settings.schedule, settings.timezone, from);
+  return chooseLookbackMs({
+    settingsMinutes: settings.lookback_minutes,
+    scheduleDefaultMs: () => defaultLookbackMs(settings.schedule, settings.timezone, from),
+  });
 }
 
 /**

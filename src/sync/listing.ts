@@ -15,7 +15,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Settings } from "../config/settings.ts";
 import type { TimeWindow } from "../db/db_service_client.ts";
-import { GraphError } from "../errors.ts";
+import { FolderGone, GraphError, HttpError } from "../errors.ts";
 import type {
   DeltaScope,
   FolderChange,
@@ -363,7 +363,7 @@ export class FolderLister {
         change = await itemChange(run.folder, entry.id, run.request.signal);
       } catch (error) {
         // One item that cannot be fetched again waits for the next run; the listing stands.
-        if (!(error instanceof GraphError) || run.request.signal?.aborted) throw error;
+        if (!(error instanceof HttpError) || run.request.signal?.aborted) throw error;
         run.malformed.note({
           id: entry.id,
           name: entry.name,
@@ -378,7 +378,7 @@ export class FolderLister {
 
   /** Keeps why the listing failed, for `ingest check`; an aborted run is no listing failure. */
   async #recordFailure(error: unknown): Promise<void> {
-    if (!(error instanceof GraphError)) return;
+    if (!(error instanceof HttpError)) return;
     await this.#commit((state) => {
       state.listing_failure = {
         at: new Date(this.#now()).toISOString(),
@@ -522,11 +522,6 @@ export class FolderLister {
       });
     }
   }
-}
-
-/** The folder itself appeared deleted in a root delta feed. */
-class FolderGone extends Error {
-  override name = "FolderGone";
 }
 
 /**

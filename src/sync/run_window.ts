@@ -18,6 +18,7 @@ import {
 } from "./catch_up.ts";
 import { addInterval, applySuccessfulRun, totalMs, uncoveredIntervals } from "./catch_up_state.ts";
 import { recordUncovered, recordWindow } from "./sync_metrics.ts";
+import { chooseLookbackMs } from "./window.ts";
 import {
   exitCodeForResult,
   type SyncResult,
@@ -49,16 +50,16 @@ export function planRunWindow(options: {
 }): PlannedWindow {
   const { run, settings } = options;
   const explicit = run.explicitWindow ?? (run.since !== undefined || run.lookbackMs !== undefined);
-  const settingsLookbackMs = settings.lookback_minutes === undefined
-    ? undefined
-    : settings.lookback_minutes * 60_000;
   const lastUntil = options.state.last_success?.until;
   return planWindow({
     now: run.reference,
     since: explicit ? run.since : undefined,
     lookbackMs: explicit ? run.lookbackMs : undefined,
-    defaultLookbackMs: (explicit ? undefined : run.lookbackMs) ?? settingsLookbackMs ??
-      options.defaultLookbackMs,
+    defaultLookbackMs: chooseLookbackMs({
+      runMs: explicit ? undefined : run.lookbackMs,
+      settingsMinutes: settings.lookback_minutes,
+      scheduleDefaultMs: () => options.defaultLookbackMs,
+    }),
     maxCatchUpMs: settings.max_catch_up_hours * HOUR_MS,
     initialLookbackMs: settings.initial_lookback_hours === undefined
       ? undefined

@@ -13,17 +13,35 @@ export interface WindowInput {
   reference: Date;
   /** `--since`: explicit start, wins over every lookback. */
   since?: Date | undefined;
-  /** `--lookback`: wins over the settings' lookback. */
+  /** `--lookback`: wins over {@link defaultLookbackMs}. */
   lookbackMs?: number | undefined;
-  /** `lookback_minutes` from the settings: wins over the schedule's default. */
-  lookbackMinutes?: number | undefined;
-  /** The schedule's default lookback (2 × its largest gap), computed by the scheduler. */
+  /** The lookback when the run gives none: {@link chooseLookbackMs}'s choice. */
   defaultLookbackMs: number;
+}
+
+/** What {@link chooseLookbackMs} chooses from. */
+export interface LookbackChoice {
+  /** The run's own lookback (`--lookback`, or one its caller already chose). */
+  runMs?: number | undefined;
+  /** `lookback_minutes` from the settings. */
+  settingsMinutes?: number | undefined;
+  /** The schedule's default (2 × its largest gap), computed only when needed. */
+  scheduleDefaultMs: () => number;
+}
+
+/**
+ * The lookback of a run without `--since`: the first given of the run's own lookback,
+ * `lookback_minutes`, and the schedule's default. The one place of this precedence.
+ */
+export function chooseLookbackMs(choice: LookbackChoice): number {
+  if (choice.runMs !== undefined) return choice.runMs;
+  if (choice.settingsMinutes !== undefined) return choice.settingsMinutes * 60_000;
+  return choice.scheduleDefaultMs();
 }
 
 /**
  * The window `[since, until)` of a run: `until` = `reference`; `since` = the explicit `since`, or
- * `until` minus the first lookback given among `lookbackMs`, `lookbackMinutes`, `defaultLookbackMs`.
+ * `until` minus `lookbackMs`, else minus `defaultLookbackMs`.
  * @throws {UsageError} when `since` is not before `reference` or the lookback is not positive.
  */
 export function computeWindow(input: WindowInput): TimeWindow {
@@ -39,9 +57,7 @@ export function computeWindow(input: WindowInput): TimeWindow {
     }
     return { since: new Date(input.since.getTime()), until };
   }
-  const lookbackMs = input.lookbackMs ??
-    (input.lookbackMinutes === undefined ? undefined : input.lookbackMinutes * 60_000) ??
-    input.defaultLookbackMs;
+  const lookbackMs = input.lookbackMs ?? input.defaultLookbackMs;
   if (!Number.isFinite(lookbackMs) || lookbackMs <= 0) {
     throw new UsageError(
       `Cannot compute the time window: the lookback ${lookbackMs} ms is not positive`,

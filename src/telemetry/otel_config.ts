@@ -11,20 +11,11 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { safeUrl } from "../redact.ts";
+import { redactUrl } from "../redact.ts";
 
 /** `url` without user info, query or fragment: safe to print (an endpoint may carry a key). */
 export function displayEndpoint(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = "";
-    parsed.password = "";
-    parsed.search = "";
-    parsed.hash = "";
-    return parsed.href;
-  } catch {
-    return safeUrl(url.replace(/[?#].*$/s, ""));
-  }
+  return redactUrl(url, { query: "drop" });
 }
 
 /** Wire encoding of the OTLP/HTTP body. */

@@ -8,7 +8,7 @@ import type { Settings } from "../config/settings.ts";
 import { VERSION } from "../version.ts";
 import { describeTargets, isOff, otelConfig, type SignalTarget } from "./otel_config.ts";
 
-/** A line of the check report (the shape of `CheckLine` in commands/check_cmd.ts). */
+/** A line of the check report (the shape of `CheckLine` in commands/check/check_line.ts). */
 export interface TelemetryCheckLine {
   ok: boolean;
   name: string;

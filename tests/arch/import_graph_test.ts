@@ -162,3 +162,13 @@ Deno.test("src/ has no import cycles", async () => {
   const cycles = importCycles(graph);
   assert.deepEqual(cycles, [], cycles.map((c) => `cycle: ${c.join(" ↔ ")}`).join("\n"));
 });
+
+Deno.test("lower layers import no upper ones: the transport knows neither Graph nor the DB service, config not the scheduler", async () => {
+  const graph = await projectGraph();
+  const violations = layerViolations(graph, [
+    { from: "src/http/", never: ["src/graph/", "src/db/"] },
+    // The settings choose the schedule; the scheduler's maths read the choice, not the reverse.
+    { from: "src/config/", never: ["src/schedule/", "src/scheduler.ts"] },
+  ]);
+  assert.deepEqual(violations, [], violations.join("\n"));
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { describeLedger } from "../../src/commands/check_ledger.ts";
-import { describeState, formatAge } from "../../src/commands/check_state.ts";
+import { describeLedger } from "../../src/commands/check/check_ledger.ts";
+import { describeState, formatAge } from "../../src/commands/check/check_state.ts";
 import type { RemoteFile } from "../../src/graph/sharepoint_client.ts";
 import { PlacedLedger } from "../../src/sync/placed_ledger.ts";
 

@@ -508,7 +508,7 @@ Deno.test("run-once over several jobs: a disabled job is one plain line, exit 0"
 });
 
 Deno.test("check hints that fit: a held lock names its holder; a Graph error without a code gets no code hint", async () => {
-  const { graphHint } = await import("../../src/commands/check_hints.ts");
+  const { graphHint } = await import("../../src/commands/check/check_hints.ts");
   const { GraphError } = await import("../../src/errors.ts");
   assert.doesNotMatch(
     graphHint(new GraphError("Cannot list: HTTP 500", { status: 500 })),

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { dbClientFromSettings, excerpt, HttpDbServiceClient } from "../../src/db/http_db_client.ts";
 import { filenamesOf } from "../../src/db/wire_types.ts";
+import type { Clock } from "../../src/clock.ts";
 import { AbortedError, DbServiceError } from "../../src/errors.ts";
 
 const WINDOW = {
@@ -164,6 +165,37 @@ Deno.test("listIngested() gives up after the timeout with DbServiceError", async
   );
 });
 
+Deno.test("listIngested() times out on the injected clock, not on a global timer", async () => {
+  const timers: { ms: number; fire: () => void }[] = [];
+  const clock: Clock = {
+    now: () => 0,
+    sleep: () => Promise.reject(new Error("the DB client does not sleep")),
+    timer: (ms, fire) => {
+      timers.push({ ms, fire });
+      return () => {};
+    },
+  };
+  const hanging: typeof fetch = (_input, init) =>
+    new Promise((_resolve, reject) => {
+      init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+    });
+  const db = new HttpDbServiceClient({
+    url: "https://db.example/ingested",
+    timeoutMs: 30_000,
+    fetch: hanging,
+    clock,
+  });
+  const pending = db.listIngested(WINDOW);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(timers.map((t) => t.ms), [30_000]);
+  timers[0]!.fire();
+  const error = await rejectsDb(pending);
+  assert.equal(
+    error.message,
+    "Cannot query DB service https://db.example/ingested: no complete answer within 30 s",
+  );
+});
+
 Deno.test("listIngested() reports a refused connection without the query string", async () => {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -206,7 +238,7 @@ Deno.test("dbClientFromSettings() uses the settings' URL, token and timeout over
   };
   const db = dbClientFromSettings(
     { db_service_url: "https://db.example/ingested", db_service_token: "t", db_timeout_seconds: 3 },
-    fakeFetch,
+    { fetch: fakeFetch },
   );
   assert.deepEqual(await db.listIngested(WINDOW), ["z.csv"]);
   assert.equal(requests[0]!.headers.get("authorization"), "Bearer t");

@@ -7,7 +7,7 @@ import { hasDeltaToken, UsageMeter } from "../../src/graph/graph_api.ts";
 import { toFolderChange } from "../../src/graph/drive_items.ts";
 import type { RemoteFolder } from "../../src/graph/sharepoint_client.ts";
 import type { DriveItem } from "../../src/graph/wire_types.ts";
-import { describeState } from "../../src/commands/check_state.ts";
+import { describeState } from "../../src/commands/check/check_state.ts";
 import { fullListingReason, globKey } from "../../src/sync/listing.ts";
 
 const FOLDER: RemoteFolder = {

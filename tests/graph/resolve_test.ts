@@ -4,6 +4,7 @@ import { encodeId, encodePath, encodeSegment, GraphApi } from "../../src/graph/g
 import { describeLibraries, pickDrive, resolveFolder } from "../../src/graph/resolve.ts";
 import type { Drive } from "../../src/graph/wire_types.ts";
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
+import { graphErrorHook } from "../../src/graph/graph_errors.ts";
 import { Transport } from "../../src/http/transport.ts";
 import { graphError, json, scriptedFetch } from "../http/fetch_script.ts";
 import { SteppedClock } from "../helpers/clocks.ts";
@@ -126,6 +127,7 @@ function fakeGraph(options: { siteMisses?: number } = {}) {
   const transport = new Transport({
     fetch,
     clock,
+    onError: graphErrorHook,
     gate: new ThrottleGate({ clock, maxWaitMs: 1000 }),
     requestTimeoutMs: 5000,
     maxRetries: 0,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { AbortedError, GraphError, ThrottledError, TimeoutError } from "../../src/errors.ts";
 import { ThrottleGate } from "../../src/http/throttle_gate.ts";
+import { graphErrorHook } from "../../src/graph/graph_errors.ts";
 import { type AuthProvider, Transport } from "../../src/http/transport.ts";
 import { USER_AGENT } from "../../src/version.ts";
 import { graphError, hang, json, type Responder, scriptedFetch } from "./fetch_script.ts";
@@ -14,6 +15,7 @@ function setup(responder: Responder, options: { maxWaitMs?: number; maxRetries?:
   const transport = new Transport({
     fetch,
     clock,
+    onError: graphErrorHook,
     gate,
     requestTimeoutMs: 10_000,
     random: () => 0,

@@ -10,7 +10,7 @@ import { settingsSchema } from "../../src/config/schema.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import { type Clock, systemClock } from "../../src/clock.ts";
 import { AbortedError, LockedError } from "../../src/errors.ts";
-import { chooseSchedule } from "../../src/schedule/schedule_math.ts";
+import { chooseSchedule } from "../../src/config/schedule_choice.ts";
 import type { LockFactory, LockRequest, RunLock } from "../../src/schedule/run_lock.ts";
 import type { SyncResult, SyncRunner, SyncRunOptions } from "../../src/sync/sync_result.ts";
 

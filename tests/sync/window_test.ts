@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { UsageError } from "../../src/errors.ts";
-import { computeWindow, inWindow, parseDuration, parseSince } from "../../src/sync/window.ts";
+import {
+  chooseLookbackMs,
+  computeWindow,
+  inWindow,
+  parseDuration,
+  parseSince,
+} from "../../src/sync/window.ts";
 
 const REF = new Date("2026-03-01T12:00:00Z");
 const HOUR = 3_600_000;
@@ -11,15 +17,9 @@ Deno.test("computeWindow() ends at the reference and looks back the default look
   assert.equal(w.until.toISOString(), "2026-03-01T12:00:00.000Z");
 });
 
-Deno.test("computeWindow() prefers since, then lookbackMs, then lookbackMinutes, then the default", () => {
+Deno.test("computeWindow() prefers since, then lookbackMs, then the default", () => {
   const since = new Date("2026-02-27T00:00:00Z");
-  const all = {
-    reference: REF,
-    since,
-    lookbackMs: 5 * HOUR,
-    lookbackMinutes: 30,
-    defaultLookbackMs: HOUR,
-  };
+  const all = { reference: REF, since, lookbackMs: 5 * HOUR, defaultLookbackMs: HOUR };
   assert.equal(computeWindow(all).since.toISOString(), since.toISOString());
   assert.equal(
     computeWindow({ ...all, since: undefined }).since.getTime(),
@@ -27,13 +27,23 @@ Deno.test("computeWindow() prefers since, then lookbackMs, then lookbackMinutes,
   );
   assert.equal(
     computeWindow({ ...all, since: undefined, lookbackMs: undefined }).since.getTime(),
-    REF.getTime() - 30 * 60_000,
-  );
-  assert.equal(
-    computeWindow({ reference: REF, lookbackMinutes: undefined, defaultLookbackMs: HOUR }).since
-      .getTime(),
     REF.getTime() - HOUR,
   );
+});
+
+Deno.test("chooseLookbackMs() prefers the run's lookback, then lookback_minutes, then the schedule's default", () => {
+  let computed = 0;
+  const scheduleDefaultMs = () => {
+    computed++;
+    return HOUR;
+  };
+  assert.equal(
+    chooseLookbackMs({ runMs: 5 * HOUR, settingsMinutes: 30, scheduleDefaultMs }),
+    5 * HOUR,
+  );
+  assert.equal(chooseLookbackMs({ settingsMinutes: 30, scheduleDefaultMs }), 30 * 60_000);
+  assert.equal(computed, 0, "the schedule's default is computed only when needed");
+  assert.equal(chooseLookbackMs({ scheduleDefaultMs }), HOUR);
 });
 
 Deno.test("computeWindow() rejects a since at or after the reference and a non-positive lookback", () => {

@@ -4,9 +4,9 @@
  * only means the next run lists the folder in full.
  * @module
  */
-import type { Settings } from "../config/settings.ts";
-import { stateStoreFor } from "../state/job_state.ts";
-import type { JobState } from "../state/state_wire.ts";
+import type { Settings } from "../../config/settings.ts";
+import { stateStoreFor } from "../../state/job_state.ts";
+import type { JobState } from "../../state/state_wire.ts";
 import { describeLedger } from "./check_ledger.ts";
 
 /** A ✓ line of `ingest check`. */

@@ -3,9 +3,9 @@
  * placed (size, age, retention) and the empty placeholders held for their content.
  * @module
  */
-import type { JobState } from "../state/state_wire.ts";
-import { ledgerRetentionMs, PlacedLedger } from "../sync/placed_ledger.ts";
-import { formatBytes } from "./summary.ts";
+import type { JobState } from "../../state/state_wire.ts";
+import { ledgerRetentionMs, PlacedLedger } from "../../sync/placed_ledger.ts";
+import { formatBytes } from "../summary.ts";
 
 /** Describes the ledger and the held placeholders of `state` (pure). */
 export function describeLedger(

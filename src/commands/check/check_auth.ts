@@ -4,11 +4,11 @@
  * after the token, the identity it names (app and object id from its claims, never the token).
  * @module
  */
-import type { Settings } from "../config/settings.ts";
-import { AuthError, ConfigError, describeError } from "../errors.ts";
-import { CERTIFICATE_WARNING_DAYS } from "../graph/auth.ts";
-import { authMethodOf } from "../graph/credential.ts";
-import type { GraphSharePointClient } from "../graph/graph_client.ts";
+import type { Settings } from "../../config/settings.ts";
+import { AuthError, ConfigError, describeError } from "../../errors.ts";
+import { CERTIFICATE_WARNING_DAYS } from "../../graph/auth.ts";
+import { authMethodOf } from "../../graph/credential.ts";
+import type { GraphSharePointClient } from "../../graph/graph_client.ts";
 import type { CheckLine } from "./check_line.ts";
 
 const DAY_MS = 86_400_000;

@@ -5,11 +5,11 @@
  * forwarder is needed, because Deno's client sends Basic credentials only.
  * @module
  */
-import type { Settings } from "../config/settings.ts";
-import { describeError } from "../errors.ts";
-import { type Route, routeFor } from "../http/proxy_route.ts";
-import { probeProxy, type ProxyConnect, wantsWindowsAuth } from "../http/proxy_probe.ts";
-import type { Network } from "../network.ts";
+import type { Settings } from "../../config/settings.ts";
+import { describeError } from "../../errors.ts";
+import { type Route, routeFor } from "../../http/proxy_route.ts";
+import { probeProxy, type ProxyConnect, wantsWindowsAuth } from "../../http/proxy_probe.ts";
+import type { Network } from "../../network.ts";
 import type { CheckLine } from "./check_line.ts";
 
 /**

@@ -4,17 +4,17 @@
  * the exact `ingest trigger --since …` that covers it.
  * @module
  */
-import type { Settings } from "../config/settings.ts";
-import { effectiveLookbackMs } from "../schedule/schedule_math.ts";
-import { type LoadedState, stateStoreFor } from "../state/job_state.ts";
-import { coverCommand, formatSpan } from "../sync/catch_up.ts";
-import { addInterval, uncoveredIntervals } from "../sync/catch_up_state.ts";
-import { planRunWindow, windowReport } from "../sync/run_window.ts";
-import type { PlannedWindow } from "../sync/catch_up.ts";
+import type { Settings } from "../../config/settings.ts";
+import { effectiveLookbackMs } from "../../schedule/schedule_math.ts";
+import { type LoadedState, stateStoreFor } from "../../state/job_state.ts";
+import { coverCommand, formatSpan } from "../../sync/catch_up.ts";
+import { addInterval, uncoveredIntervals } from "../../sync/catch_up_state.ts";
+import { planRunWindow, windowReport } from "../../sync/run_window.ts";
+import type { PlannedWindow } from "../../sync/catch_up.ts";
 import type { CheckLine } from "./check_line.ts";
-import type { CliContext } from "./context.ts";
-import { lostCatchUpPoint } from "../schedule/catch_up_point.ts";
-import { readLockInfo } from "../schedule/run_lock.ts";
+import type { CliContext } from "../context.ts";
+import { lostCatchUpPoint } from "../../schedule/catch_up_point.ts";
+import { readLockInfo } from "../../schedule/run_lock.ts";
 
 /** The job's saved state and the window its next scheduled run at `now` would use. */
 export async function plannedNextWindow(

@@ -3,7 +3,7 @@
  * (see docs/troubleshooting.md).
  * @module
  */
-import type { AuthError, GraphError } from "../errors.ts";
+import type { AuthError, HttpError } from "../../errors.ts";
 
 const AADSTS_HINTS: Record<number, string> = {
   7000215:
@@ -25,7 +25,7 @@ export function authHint(error: AuthError): string {
 }
 
 /** A next step for a Graph error while resolving or listing the folder. */
-export function graphHint(error: GraphError): string {
+export function graphHint(error: HttpError): string {
   if (error.status === 403 || error.code === "accessDenied") {
     return "grant the app Sites.Selected (and read access to this site) or Sites.Read.All, with admin consent";
   }
