@@ -14,8 +14,6 @@ import { cronTimezone } from "../config/schedule_choice.ts";
 import type { ScheduleMode } from "../config/settings.ts";
 import { chooseLookbackMs } from "../sync/window.ts";
 
-export { cronTimezone };
-
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
