@@ -7,9 +7,7 @@ import {
   tokenUrl,
 } from "../../src/graph/auth.ts";
 import { base64url, parseClientCertificate } from "../../src/graph/client_assertion.ts";
-import { ThrottleGate } from "../../src/http/throttle_gate.ts";
-import { Transport } from "../../src/http/transport.ts";
-import { json, type Responder, scriptedFetch } from "../http/fetch_script.ts";
+import { json, type Responder, scriptedFetch, testTransport } from "../http/fetch_script.ts";
 import { SteppedClock } from "../helpers/clocks.ts";
 
 const SECRET = "qWgdYAmab0YSkuL1qKv5bPX~secret";
@@ -17,13 +15,7 @@ const SECRET = "qWgdYAmab0YSkuL1qKv5bPX~secret";
 function setup(responder: Responder, overrides: Partial<TokenProviderOptions> = {}) {
   const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, responder);
-  const transport = new Transport({
-    fetch,
-    clock,
-    gate: new ThrottleGate({ clock, maxWaitMs: 1000 }),
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-  });
+  const transport = testTransport(fetch, clock);
   const provider = new TokenProvider({
     transport,
     clock,

@@ -4,23 +4,15 @@ import { TokenProvider } from "../../src/graph/auth.ts";
 import { tokenIdentity } from "../../src/graph/token_identity.ts";
 import { federatedAssertion } from "../../src/graph/credential.ts";
 import { loadClientCertificate } from "../../src/graph/client_assertion.ts";
-import { ThrottleGate } from "../../src/http/throttle_gate.ts";
-import { Transport } from "../../src/http/transport.ts";
 import { createTestCertificate } from "../../src/sim/certificate.ts";
-import { json, scriptedFetch } from "../http/fetch_script.ts";
+import { json, scriptedFetch, testTransport } from "../http/fetch_script.ts";
 import { SteppedClock } from "../helpers/clocks.ts";
 import { encryptedPemOf, pkcs12Of } from "../helpers/pkcs12.ts";
 
 function provider(tokenFile: string, answer: (n: number) => Response) {
   const clock = new SteppedClock();
   const { fetch, calls } = scriptedFetch(clock, (_call, n) => answer(n));
-  const transport = new Transport({
-    fetch,
-    clock,
-    gate: new ThrottleGate({ clock, maxWaitMs: 1000 }),
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-  });
+  const transport = testTransport(fetch, clock);
   const tokens = new TokenProvider({
     transport,
     clock,

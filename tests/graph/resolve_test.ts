@@ -3,10 +3,8 @@ import { GraphError } from "../../src/errors.ts";
 import { encodeId, encodePath, encodeSegment, GraphApi } from "../../src/graph/graph_api.ts";
 import { describeLibraries, pickDrive, resolveFolder } from "../../src/graph/resolve.ts";
 import type { Drive } from "../../src/graph/wire_types.ts";
-import { ThrottleGate } from "../../src/http/throttle_gate.ts";
 import { graphErrorHook } from "../../src/graph/graph_errors.ts";
-import { Transport } from "../../src/http/transport.ts";
-import { graphError, json, scriptedFetch } from "../http/fetch_script.ts";
+import { graphError, json, scriptedFetch, testTransport } from "../http/fetch_script.ts";
 import { SteppedClock } from "../helpers/clocks.ts";
 
 const SITE = "https://contoso.sharepoint.com/sites/Finance";
@@ -124,14 +122,7 @@ function fakeGraph(options: { siteMisses?: number } = {}) {
     }
     return graphError(400, "invalidRequest", `unexpected ${path}`);
   });
-  const transport = new Transport({
-    fetch,
-    clock,
-    onError: graphErrorHook,
-    gate: new ThrottleGate({ clock, maxWaitMs: 1000 }),
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-  });
+  const transport = testTransport(fetch, clock, { onError: graphErrorHook });
   const auth = { authorization: () => Promise.resolve("Bearer t"), invalidate: () => {} };
   const api = new GraphApi({ transport, auth, baseUrl: "https://graph.example/v1.0" });
   return { api, calls };

@@ -3,6 +3,8 @@
  * @module
  */
 import type { Clock } from "../../src/clock.ts";
+import { ThrottleGate } from "../../src/http/throttle_gate.ts";
+import { Transport, type TransportOptions } from "../../src/http/transport.ts";
 
 /** One call as the fake server saw it. */
 export interface RecordedCall {
@@ -62,5 +64,24 @@ export function graphError(
 export function hang(signal: AbortSignal | undefined): Promise<Response> {
   return new Promise((_, reject) => {
     signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * A transport over `fetch` on `clock` for unit tests: no retries, a 5 s request timeout, a
+ * throttle gate that waits at most 1 s; `extra` adds or overrides options (an error hook, say).
+ */
+export function testTransport(
+  fetch: typeof globalThis.fetch,
+  clock: Clock,
+  extra: Partial<TransportOptions> = {},
+): Transport {
+  return new Transport({
+    fetch,
+    clock,
+    gate: new ThrottleGate({ clock, maxWaitMs: 1000 }),
+    requestTimeoutMs: 5000,
+    maxRetries: 0,
+    ...extra,
   });
 }

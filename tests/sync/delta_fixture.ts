@@ -16,7 +16,7 @@ import { SyncJob } from "../../src/sync_job.ts";
 import type { SyncResult, SyncRunOptions } from "../../src/sync/sync_result.ts";
 import { OffsetClock } from "../helpers/clocks.ts";
 import { listNames } from "./fixture.ts";
-import { simSettings } from "./sim_fixture.ts";
+import { NO_RETRIES, simSettings } from "./sim_fixture.ts";
 
 /** One job of a {@link ModesFixture}. */
 export interface ModeJob {
@@ -46,13 +46,7 @@ export function modeJob(
 ): ModeJob {
   // A run creates ingestion_dir and staging_dir only inside an existing folder.
   Deno.mkdirSync(dir, { recursive: true });
-  const settings = simSettings(sim, dir, {
-    request_timeout_seconds: 10,
-    db_timeout_seconds: 10,
-    retry_delay_seconds: 0,
-    max_retries: 0,
-    ...overrides,
-  });
+  const settings = simSettings(sim, dir, { ...NO_RETRIES, ...overrides });
   const sharepoint = new GraphSharePointClient({
     settings,
     clock,

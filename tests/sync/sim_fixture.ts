@@ -48,6 +48,14 @@ export function report(
   return { path: `Reports/${name}`, lastModified: minutesAgo(minutes), ...extra };
 }
 
+/** Settings of a job whose failures end at once: no retry, no wait, generous timeouts. */
+export const NO_RETRIES: Partial<Settings> = {
+  request_timeout_seconds: 10,
+  db_timeout_seconds: 10,
+  retry_delay_seconds: 0,
+  max_retries: 0,
+};
+
 /** Test settings rooted in `dir` that point every endpoint and credential at `sim`. */
 export function simSettings(
   sim: Simulator,

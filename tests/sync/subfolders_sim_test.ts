@@ -16,7 +16,7 @@ import { SyncJob } from "../../src/sync_job.ts";
 import { exitCodeForResult, type SyncResult } from "../../src/sync/sync_result.ts";
 import { messages, recordLogs } from "../schedule/scheduler_fakes.ts";
 import { OffsetClock } from "../helpers/clocks.ts";
-import { minutesAgo, simSettings } from "./sim_fixture.ts";
+import { minutesAgo, NO_RETRIES, simSettings } from "./sim_fixture.ts";
 
 type Layout = "mirror" | "flatten";
 type Mode = "delta" | "children";
@@ -78,13 +78,7 @@ async function subFixture(
   const sim = await startSimulator(simOptions);
   const dir = await Deno.makeTempDir({ prefix: "ingest-subfolders-" });
   const clock = new OffsetClock();
-  const settings = simSettings(sim, dir, {
-    request_timeout_seconds: 10,
-    db_timeout_seconds: 10,
-    retry_delay_seconds: 0,
-    max_retries: 0,
-    ...overrides,
-  });
+  const settings = simSettings(sim, dir, { ...NO_RETRIES, ...overrides });
   const job = new SyncJob({
     settings,
     sharepoint: new GraphSharePointClient({
