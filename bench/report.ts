@@ -103,7 +103,11 @@ export function verdict(row: Row): string {
     case "seconds":
       return row.toolMs <= row.target.maxMs && rssOk ? "met" : "MISSED";
     case "none":
-      return "";
+      return row.maxRss === undefined && row.maxCpuPerFileMs === undefined
+        ? ""
+        : rssOk
+        ? "met"
+        : "MISSED";
   }
 }
 
