@@ -1,7 +1,10 @@
 /**
- * `deno run -A bench/scale_probe.ts [--items N] [--new N] [--runs R] [--dry-run]
- * [--deno-flag FLAG]...`: the scale scenario's first delta enumeration of the tool alone (no
- * curl), for memory experiments. Prints wall, CPU and peak RSS of every run.
+ * `deno run -A bench/scale_probe.ts [--items N] [--new N] [--runs R] [--dry-run] [--idle]
+ * [--main PATH] [--stderr] [--deno-flag FLAG]...`: the scale scenario's first delta enumeration
+ * of the tool alone (no curl), for memory experiments. Prints wall, CPU and peak RSS of every run
+ * (`--idle`: and of an idle run after it; `--stderr`: the tail of the tool's stderr). With a
+ * `--trace…` V8 flag the tool's output is written to a file in the temp folder, whose path is
+ * printed.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "1" },
     "dry-run": { type: "boolean", default: false },
     idle: { type: "boolean", default: false },
+    stderr: { type: "boolean", default: false },
     main: { type: "string", default: MAIN },
     "deno-flag": { type: "string", multiple: true, default: [] },
   },
@@ -72,14 +76,13 @@ try {
             ((result.peakRss ?? 0) / 1e6).toFixed(0)
           } MB`,
       );
-      if (result.code !== 0 || Deno.env.get("PROBE_STDERR")) {
+      if (result.code !== 0 || values.stderr) {
         console.log(result.stderr.slice(-2000));
       }
       if (values["deno-flag"].some((f) => f.includes("trace"))) {
-        await Deno.writeTextFile(
-          `/tmp/i28/trace-${run}-${what}.txt`,
-          result.stdout + result.stderr,
-        );
+        const trace = await Deno.makeTempFile({ prefix: `scale-probe-${run + 1}-${what}-` });
+        await Deno.writeTextFile(trace, result.stdout + result.stderr);
+        console.log(`  trace: ${trace}`);
       }
     }
   }
