@@ -5,6 +5,7 @@
  * connection, like the tool pages through `@odata.nextLink`.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { measure, type Measured } from "./measure.ts";
 
 /** One transfer of the baseline. */
@@ -79,4 +80,38 @@ export async function syncFs(dir: string): Promise<Measured> {
   const run = await measure("sync", ["-f", dir]);
   if (run.code !== 0) throw new Error(`sync -f exited ${run.code}: ${run.stderr.slice(0, 500)}`);
   return run;
+}
+
+const BARE_CLIENT = fileURLToPath(new URL("./bare_client.ts", import.meta.url));
+
+/**
+ * The bare Deno client (`bare_client.ts`) over `urls` into `dir`, `parallel` at a time: fetch →
+ * one write → fdatasync → link per file, with the tool's loopback and file permissions and no
+ * V8 flags. Fails when it exits non-zero.
+ */
+export async function bareDenoFetch(
+  urls: string[],
+  dir: string,
+  parallel: number,
+): Promise<Measured> {
+  const list = await Deno.makeTempFile({ prefix: "bench-bare-", suffix: ".json" });
+  try {
+    await Deno.writeTextFile(list, JSON.stringify(urls));
+    const run = await measure(Deno.execPath(), [
+      "run",
+      "--allow-net=127.0.0.1,localhost",
+      "--allow-read",
+      "--allow-write",
+      BARE_CLIENT,
+      list,
+      dir,
+      String(parallel),
+    ]);
+    if (run.code !== 0) {
+      throw new Error(`bare client exited ${run.code}: ${run.stderr.slice(0, 500)}`);
+    }
+    return run;
+  } finally {
+    await Deno.remove(list).catch(() => {});
+  }
 }

@@ -7,9 +7,10 @@
 export type Target =
   /**
    * Tool throughput ÷ baseline throughput (baseline time ÷ tool time) must be ≥ `min`; with
-   * `against: "syncfs"` the baseline is curl followed by one `sync -f` (as durable as the tool).
+   * `against: "syncfs"` the baseline is curl followed by one `sync -f` (as durable as the tool);
+   * with `against: "bare"` the bare Deno client (`bench/bare_client.ts`).
    */
-  | { kind: "throughput"; min: number; against?: "syncfs" }
+  | { kind: "throughput"; min: number; against?: "syncfs" | "bare" }
   /** Tool time ÷ baseline time must be ≤ `max` (cold start). */
   | { kind: "time"; max: number }
   /** Tool time must be ≤ `maxMs` (and the ratio is informative only). */
@@ -41,6 +42,11 @@ export interface Row {
   maxRss?: number;
   /** Limit of the tool's CPU time (user + system) per file, ms. */
   maxCpuPerFileMs?: number;
+  /** Wall and CPU time of the bare Deno client over the same files, when measured. */
+  bareMs?: number | undefined;
+  bareCpuMs?: number | undefined;
+  /** Limit of the tool's CPU per file as a multiple of the bare Deno client's. */
+  maxCpuPerFileVsBare?: number;
   note?: string;
 }
 
@@ -81,6 +87,9 @@ export function targetRatio(row: Row): number {
   if (row.target.kind === "throughput" && row.target.against === "syncfs") {
     return (row.baselineSyncfsMs ?? NaN) / row.toolMs;
   }
+  if (row.target.kind === "throughput" && row.target.against === "bare") {
+    return (row.bareMs ?? NaN) / row.toolMs;
+  }
   return ratio(row);
 }
 
@@ -94,7 +103,9 @@ export function cpuPerFile(row: Row, side: "tool" | "baseline" = "tool"): number
 export function verdict(row: Row): string {
   const r = targetRatio(row);
   const rssOk = (row.maxRss === undefined || (row.toolRss ?? Infinity) < row.maxRss) &&
-    (row.maxCpuPerFileMs === undefined || (cpuPerFile(row) ?? Infinity) <= row.maxCpuPerFileMs);
+    (row.maxCpuPerFileMs === undefined || (cpuPerFile(row) ?? Infinity) <= row.maxCpuPerFileMs) &&
+    (row.maxCpuPerFileVsBare === undefined ||
+      (row.toolCpuMs ?? Infinity) <= row.maxCpuPerFileVsBare * (row.bareCpuMs ?? NaN));
   switch (row.target.kind) {
     case "throughput":
       return r >= row.target.min && rssOk ? "met" : "MISSED";
@@ -103,17 +114,26 @@ export function verdict(row: Row): string {
     case "seconds":
       return row.toolMs <= row.target.maxMs && rssOk ? "met" : "MISSED";
     case "none":
-      return "";
+      return row.maxRss === undefined && row.maxCpuPerFileMs === undefined
+        ? ""
+        : rssOk
+        ? "met"
+        : "MISSED";
   }
 }
 
 function targetText(row: Row): string {
   const rss = (row.maxRss === undefined ? "" : `, RSS < ${mb(row.maxRss)}`) +
-    (row.maxCpuPerFileMs === undefined ? "" : `, CPU ≤ ${row.maxCpuPerFileMs} ms/file`);
+    (row.maxCpuPerFileMs === undefined ? "" : `, CPU ≤ ${row.maxCpuPerFileMs} ms/file`) +
+    (row.maxCpuPerFileVsBare === undefined ? "" : `, CPU ≤ ${row.maxCpuPerFileVsBare}× bare`);
   switch (row.target.kind) {
     case "throughput":
       return `≥ ${Number(row.target.min.toFixed(2))}×${
-        row.target.against === "syncfs" ? " curl+syncfs" : ""
+        row.target.against === undefined
+          ? ""
+          : row.target.against === "syncfs"
+          ? " curl+syncfs"
+          : " bare Deno"
       }${rss}`;
     case "time":
       return `≤ ${row.target.max}× bare${rss}`;
@@ -142,6 +162,7 @@ export function table(rows: Row[]): string {
     "ratio",
     "curl + fdatasync",
     "curl + syncfs",
+    "bare Deno (CPU per file)",
     "files/s",
     "MB/s",
     "peak RSS",
@@ -168,6 +189,11 @@ export function table(rows: Row[]): string {
       row.baselineSyncfsMs === undefined
         ? "–"
         : `${seconds(row.baselineSyncfsMs)} (${(row.baselineSyncfsMs / row.toolMs).toFixed(2)}×)`,
+      row.bareMs === undefined
+        ? "–"
+        : `${seconds(row.bareMs)} (${(row.bareMs / row.toolMs).toFixed(2)}×; ${
+          ((row.bareCpuMs ?? NaN) / Math.max(row.files, 1)).toFixed(2)
+        } ms)`,
       row.files > 0 ? (row.files / secs).toFixed(0) : "–",
       row.bytes > 0 ? (row.bytes / 1_000_000 / secs).toFixed(1) : "–",
       mb(row.toolRss),

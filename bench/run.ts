@@ -13,6 +13,7 @@ import { machine, type Row, table } from "./report.ts";
 import { type BenchContext, removeScratch, type Scenario, setScratchRoot } from "./scenario.ts";
 import { deltaScenarios } from "./scenarios_delta.ts";
 import { listingScenarios } from "./scenarios_listing.ts";
+import { scaleScenarios } from "./scenarios_scale.ts";
 import { startupScenarios } from "./scenarios_startup.ts";
 import { transferScenarios } from "./scenarios_transfer.ts";
 import { setDenoFlags } from "./tool.ts";
@@ -21,6 +22,7 @@ const SCENARIOS: Scenario[] = [
   ...transferScenarios,
   ...listingScenarios,
   ...deltaScenarios,
+  ...scaleScenarios,
   ...startupScenarios,
 ];
 

@@ -6,7 +6,7 @@
  */
 import { startSimulator } from "../src/sim/simulator.ts";
 import type { Simulator } from "../src/sim/types.ts";
-import { curlFetch, syncData, syncFs } from "./baseline.ts";
+import { bareDenoFetch, curlFetch, syncData, syncFs } from "./baseline.ts";
 import { measure, type Measured, median } from "./measure.ts";
 import type { Row } from "./report.ts";
 import {
@@ -32,12 +32,16 @@ interface Pair {
   /** curl again into a fresh folder, then `sync -f` of the file system (curl + syncfs). */
   syncfsBaseline: Measured;
   syncfs: Measured;
+  /** The bare Deno client (fetch → write → fdatasync → link), small-file scenarios only. */
+  bare?: Measured;
   runMs: number | undefined;
 }
 
 /** Extra answer time of every simulator request during the measured transfers. */
 interface TransferOptions {
   delayMs?: number;
+  /** Also run the bare Deno client over the same files. */
+  bare?: boolean;
 }
 
 /**
@@ -55,7 +59,7 @@ async function transferOnce(
     sim.addFault({ match: {}, fault: { kind: "delay", ms: options.delayMs }, times: Infinity });
   }
   try {
-    return await measureTransfer(sim, listing, concurrency, expected);
+    return await measureTransfer(sim, listing, concurrency, expected, options.bare ?? false);
   } finally {
     sim.clearFaults();
   }
@@ -66,6 +70,7 @@ async function measureTransfer(
   listing: Awaited<ReturnType<typeof listSimFolder>>,
   concurrency: number,
   expected: number,
+  withBare: boolean,
 ): Promise<Pair> {
   const curl = (dir: string) => {
     const transfers = listing.files.map((f, i) => ({ url: f.downloadUrl, output: `${dir}/${i}` }));
@@ -80,6 +85,12 @@ async function measureTransfer(
     const baseline = await run;
     return { baseline, flush: await syncData(transfers.map((t) => t.output)) };
   });
+  const bare = withBare
+    ? await withTempDir(
+      "bench-bare-",
+      (dir) => bareDenoFetch(listing.files.map((f) => f.downloadUrl), dir, concurrency),
+    )
+    : undefined;
   const workspace = await toolWorkspace(sim, FOLDER, { download_concurrency: concurrency });
   const tool = await runTool(["--json", "trigger", "--lookback", "2h"], workspace.settings);
   expectOk(tool, "transfer");
@@ -87,7 +98,15 @@ async function measureTransfer(
   if (result.downloaded?.length !== expected) {
     throw new Error(`Expected ${expected} downloads, got ${result.downloaded?.length}`);
   }
-  return { tool, baseline, flush, syncfsBaseline, syncfs, runMs: result.duration_ms };
+  return {
+    tool,
+    baseline,
+    flush,
+    syncfsBaseline,
+    syncfs,
+    ...(bare === undefined ? {} : { bare }),
+    runMs: result.duration_ms,
+  };
 }
 
 interface Medians {
@@ -99,6 +118,8 @@ interface Medians {
   baselineCpuMs: number;
   rss: number | undefined;
   runMs?: number;
+  bareMs?: number;
+  bareCpuMs?: number;
 }
 
 async function repeated(
@@ -113,6 +134,7 @@ async function repeated(
     pairs.push(await transferOnce(sim, concurrency, expected, options));
   }
   const runMs = pairs.flatMap((p) => p.runMs === undefined ? [] : [p.runMs]);
+  const bare = pairs.flatMap((p) => p.bare === undefined ? [] : [p.bare]);
   return {
     toolMs: median(pairs.map((p) => p.tool.wallMs)),
     baselineMs: median(pairs.map((p) => p.baseline.wallMs)),
@@ -122,6 +144,12 @@ async function repeated(
     baselineCpuMs: median(pairs.map((p) => p.baseline.cpuMs ?? 0)),
     rss: Math.max(...pairs.map((p) => p.tool.peakRss ?? 0)) || undefined,
     ...(runMs.length > 0 ? { runMs: median(runMs) } : {}),
+    ...(bare.length > 0
+      ? {
+        bareMs: median(bare.map((b) => b.wallMs)),
+        bareCpuMs: median(bare.map((b) => b.cpuMs ?? 0)),
+      }
+      : {}),
   };
 }
 
@@ -135,7 +163,7 @@ function smallFiles(concurrency: number): Scenario {
       const now = Date.now();
       await using sim = await startSimulator({ files: smallFileSpecs(count, size, now) });
       context.log(`${this.name}: ${count} files`);
-      const m = await repeated(sim, concurrency, count, context.runs);
+      const m = await repeated(sim, concurrency, count, context.runs, { bare: true });
       return [{
         scenario: `${count} × 64 KiB, concurrency ${concurrency}`,
         toolMs: m.toolMs,
@@ -149,8 +177,12 @@ function smallFiles(concurrency: number): Scenario {
         toolCpuMs: m.toolCpuMs,
         baselineCpuMs: m.baselineCpuMs,
         runMs: m.runMs,
-        target: { kind: "throughput", min: 1.0, against: "syncfs" },
-        ...(concurrency === 8 ? { maxCpuPerFileMs: 1.0 } : {}),
+        bareMs: m.bareMs,
+        bareCpuMs: m.bareCpuMs,
+        target: concurrency === 8
+          ? { kind: "throughput", min: 0.9, against: "bare" }
+          : { kind: "throughput", min: 1.0, against: "syncfs" },
+        ...(concurrency === 8 ? { maxCpuPerFileVsBare: 1.25 } : {}),
       }];
     },
   };

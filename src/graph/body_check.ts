@@ -50,6 +50,18 @@ export interface BodyCheckInput {
 }
 
 /**
+ * True when {@link checkBody} looks at the file's first bytes for this verification: only a
+ * rewritten file of a type with a known signature. Every other file is decided without them, so
+ * the caller need not open the file again to read them.
+ */
+export function needsHead(
+  name: string,
+  verification: Exclude<Verification, { kind: "mismatch" }>,
+): boolean {
+  return verification.kind === "rewritten" && signatureOf(extensionOf(name)) !== undefined;
+}
+
+/**
  * Why the body is not the file (an integrity failure: not placed, retried, then reported), or
  * undefined when it may be placed. A body whose QuickXorHash matched the listing is the file,
  * whatever the `Content-Type` says.

@@ -10,7 +10,6 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { certificateFacts, decryptPemKey, openPkcs12 } from "./pkcs12.ts";
 
 /** A loaded certificate: the signing key, thumbprints and what `ingest check` shows. */
 export interface ClientCertificate {
@@ -46,7 +45,7 @@ export async function loadClientCertificate(
   }
   const text = new TextDecoder().decode(bytes);
   if (/\.(pfx|p12)$/i.test(path) || !text.includes("-----BEGIN ")) {
-    const { certificate, pkcs8 } = openPkcs12(bytes, password, path);
+    const { certificate, pkcs8 } = (await pkcs12()).openPkcs12(bytes, password, path);
     return await importCertificate(certificate, pkcs8, path);
   }
   return await parseClientCertificate(text, path, password);
@@ -75,7 +74,7 @@ export async function parseClientCertificate(
         `Cannot use client certificate "${source}": the private key is encrypted; set client_certificate_password_file`,
       );
     }
-    keyDer = decryptPemKey(pem, password, source);
+    keyDer = (await pkcs12()).decryptPemKey(pem, password, source);
   }
   return await importCertificate(certificate, keyDer!, source);
 }
@@ -109,8 +108,16 @@ async function importCertificate(
     privateKey,
     thumbprintS256: base64url(s256),
     thumbprintSha1: [...sha1].map((b) => b.toString(16).padStart(2, "0")).join("").toUpperCase(),
-    ...certificateFacts(certificate),
+    ...(await pkcs12()).certificateFacts(certificate),
   };
+}
+
+/**
+ * node-forge, loaded only when a client certificate is used: importing it costs every run about
+ * 40 ms of CPU and a few MB of heap at start-up (bench/README.md, issue 28).
+ */
+function pkcs12(): Promise<typeof import("./pkcs12.ts")> {
+  return import("./pkcs12.ts");
 }
 
 /** Claims and header inputs of one assertion. */

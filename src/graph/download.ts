@@ -31,7 +31,7 @@ import { announcedLength, continuesPrefix } from "./range_response.ts";
 import { currentVersion, rangeHeaders } from "./same_version.ts";
 import { hashPrefix, type StreamedFile, streamToFile } from "./stream_to_file.ts";
 import { verifyDownload } from "./verification.ts";
-import { checkBody, readHead } from "./body_check.ts";
+import { checkBody, needsHead, readHead } from "./body_check.ts";
 import { isMalware, screenDownload } from "./malware.ts";
 
 /** What {@link downloadFile} needs. */
@@ -351,7 +351,7 @@ async function conclude(
     name: file.name,
     contentType: context.contentType,
     verification,
-    head: await readHead(destination),
+    head: needsHead(file.name, verification) ? await readHead(destination) : new Uint8Array(0),
   });
   if (problem !== undefined) {
     await Deno.remove(destination).catch(() => {});

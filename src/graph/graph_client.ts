@@ -20,6 +20,7 @@ import { downloadFile } from "./download.ts";
 import { GraphApi, type GraphUsage, ResyncRequiredError } from "./graph_api.ts";
 import { fileProblem } from "./item_problems.ts";
 import { PagingGuard, PagingLoopError } from "./paging_guard.ts";
+import type { DeltaPage } from "./wire_types.ts";
 import { resolveFolder } from "./resolve.ts";
 import { toChildEntry, toFolderChange, toRemoteFile, toSubtreeChange } from "./drive_items.ts";
 import type {
@@ -190,11 +191,14 @@ export class GraphSharePointClient implements SharePointClient {
     let fromLocation = false;
     let resyncs = 0;
     let pages = 0;
+    /** The next page, requested before this page's items are handed over. */
+    let prefetched: Promise<DeltaPage> | undefined;
     for (;;) {
-      let page;
+      let page: DeltaPage;
       try {
-        page = await this.#api.deltaPage(url, what, options.signal);
+        page = await (prefetched ?? this.#api.deltaPage(url, what, options.signal));
       } catch (error) {
+        prefetched = undefined;
         const restart = restartAfter(error, { fromLocation, resyncs, first });
         if (restart === undefined) throw error;
         if (error instanceof ResyncRequiredError) resyncs++;
@@ -204,15 +208,26 @@ export class GraphSharePointClient implements SharePointClient {
         yield { kind: "restart", reason: (error as Error).message };
         continue;
       }
+      prefetched = undefined;
       fromLocation = false;
       pages++;
       guard.page(page.value.map((item) => item.id), url);
+      const deltaLink = page["@odata.deltaLink"];
+      const next = deltaLink === undefined ? page["@odata.nextLink"] : undefined;
+      if (next !== undefined) {
+        guard.follow(next);
+        url = next;
+        // The service renders the next page while this one is consumed (a first enumeration of
+        // a large library is a thousand pages; bench/README.md, issue 28). At most two pages
+        // are held. A consumer that stops early leaves it unread: its failure is not news.
+        prefetched = this.#api.deltaPage(next, what, options.signal);
+        prefetched.catch(() => {});
+      }
       for (const item of page.value) {
         yield options.subtree
           ? toSubtreeChange(item, folder, what)
           : toFolderChange(item, folder, what);
       }
-      const deltaLink = page["@odata.deltaLink"];
       if (deltaLink !== undefined) {
         this.#log.debug("Listed changes in {pages} pages of {folder}", {
           pages,
@@ -220,14 +235,11 @@ export class GraphSharePointClient implements SharePointClient {
         });
         return deltaLink;
       }
-      const next = page["@odata.nextLink"];
       if (next === undefined) {
         throw new GraphError(
           `Cannot list ${what}: a delta page has neither a next nor a delta link`,
         );
       }
-      guard.follow(next);
-      url = next;
     }
   }
 

@@ -16,7 +16,7 @@ export function fileProblem(item: ListedItem): string | undefined {
   else if (!Number.isSafeInteger(item.size) || item.size < 0) {
     return `its size ${item.size} is not a byte count`;
   }
-  if (Number.isNaN(new Date(item.lastModifiedDateTime ?? "").getTime())) {
+  if (Number.isNaN(Date.parse(item.lastModifiedDateTime ?? ""))) {
     missing.push("no lastModifiedDateTime");
   }
   return missing.length === 0 ? undefined : `it has ${missing.join(", ")}`;

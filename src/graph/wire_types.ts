@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import { isPlainDriveItem } from "./plain_item.ts";
 
 /** `expires_in` is a number on the v2.0 endpoint; older endpoints sent a numeric string. */
 const seconds = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);
@@ -186,10 +187,17 @@ function salvage(raw: unknown, error: z.ZodError): ListedItem | undefined {
   };
 }
 
-/** The `value` of a listing page: items parsed one by one (see {@link ListedItem}). */
+/**
+ * The `value` of a listing page: items parsed one by one (see {@link ListedItem}); a plain item is
+ * taken as it is (`plain_item.ts`), any other goes through {@link driveItemSchema}.
+ */
 const listedItems = z.array(z.unknown()).transform((items, context): ListedItem[] => {
   const out: ListedItem[] = [];
   for (const [index, raw] of items.entries()) {
+    if (isPlainDriveItem(raw)) {
+      out.push(raw as DriveItem);
+      continue;
+    }
     const parsed = driveItemSchema.safeParse(raw);
     const item = parsed.success ? parsed.data : salvage(raw, parsed.error);
     if (item === undefined) {

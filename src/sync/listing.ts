@@ -571,6 +571,11 @@ class DeltaFeed {
     }
   }
 
+  /** False for a file {@link add} would keep only as a hash of its id (see `FeedTarget.keeps`). */
+  keeps(file: RemoteFile): boolean {
+    return this.incremental || latestTime(file) >= this.#window.since.getTime();
+  }
+
   /**
    * Set when `file` came from an incremental feed (see {@link Listing.reported}). A file only the
    * retry list offers again is offered until its arrival time leaves the window.

@@ -84,6 +84,8 @@ export class StagingArea {
   readonly nested: boolean;
   /** Folders below `ingestion_dir` that received names since the last {@link flush}. */
   #unsyncedDirs = new Set<string>();
+  /** `ingestion_dir` with links resolved, once per run (nested placement checks against it). */
+  #realRoot: Promise<string> | undefined;
   #newId: () => string;
   #link: (from: string, to: string) => void | Promise<void>;
   #stat: (path: string) => Promise<Deno.FileInfo>;
@@ -249,6 +251,11 @@ export class StagingArea {
       existing = dirname(existing);
     }
     await this.#checkInside(name, existing);
+    // The folder is there and inside: nothing to create, nothing more to check.
+    if (existing === parent) {
+      this.#unsyncedDirs.add(parent);
+      return;
+    }
     try {
       await Deno.mkdir(parent, { recursive: true });
     } catch (error) {
@@ -265,7 +272,8 @@ export class StagingArea {
 
   /** @throws {UnsafeNameError} when `dir`, links resolved, is not inside `ingestion_dir`. */
   async #checkInside(name: string, dir: string): Promise<void> {
-    const [real, root] = await Promise.all([Deno.realPath(dir), Deno.realPath(this.ingestionDir)]);
+    this.#realRoot ??= Deno.realPath(this.ingestionDir);
+    const [real, root] = await Promise.all([Deno.realPath(dir), this.#realRoot]);
     if (real !== root && !real.startsWith(root + sep)) {
       throw new UnsafeNameError(
         `Cannot place ${JSON.stringify(name)}: its folder leads outside ingestion_dir (${real})`,

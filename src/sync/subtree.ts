@@ -29,6 +29,12 @@ const log = getLogger(["ingest", "sync"]);
 /** What a {@link SubtreeFeed} hands on: named files and ids that are not (or no longer) files. */
 export interface FeedTarget {
   add(change: { kind: "file"; file: RemoteFile } | { kind: "gone"; id: string }): void;
+  /**
+   * False when the target keeps nothing of `file` but its id (a first enumeration's file modified
+   * before the window): such a file is handed on without its relative path, which saves building
+   * one for nearly every item of a large library. Default: every file is kept.
+   */
+  keeps?(file: RemoteFile): boolean;
 }
 
 /** Where a parent id leads: the folder names down from the watched folder, or why not. */
@@ -78,7 +84,11 @@ export class SubtreeFeed {
       const placement = this.#placement(change.parentId);
       if (Array.isArray(placement)) {
         this.#held.delete(change.file.id);
-        this.#target.add({ kind: "file", file: this.#named(change.file, placement) });
+        const kept = this.#target.keeps?.(change.file) ?? true;
+        this.#target.add({
+          kind: "file",
+          file: kept ? this.#named(change.file, placement) : change.file,
+        });
       } else this.#held.set(change.file.id, { file: change.file, parentId: change.parentId });
     }
   }

@@ -3,7 +3,7 @@
  * body signatures and HTML pages (§4, §22), and null fields in listings.
  */
 import assert from "node:assert/strict";
-import { checkBody, signatureOf } from "../../src/graph/body_check.ts";
+import { checkBody, needsHead, signatureOf } from "../../src/graph/body_check.ts";
 import { fileProblem } from "../../src/graph/item_problems.ts";
 import { PagingGuard, PagingLoopError } from "../../src/graph/paging_guard.ts";
 import type { Verification } from "../../src/graph/verification.ts";
@@ -126,7 +126,22 @@ Deno.test("checkBody: a table of bodies that are and are not the file", () => {
     const label = `${name} ${contentType} ${verification.kind}`;
     if (expected === undefined) assert.equal(problem, undefined, label);
     else assert.match(problem ?? "", expected, label);
+    // The download reads the head only when needsHead says so: without it, the answer is the same.
+    const checked = verification as Exclude<Verification, { kind: "mismatch" }>;
+    if (!needsHead(name, checked)) {
+      const headless = checkBody({ name, contentType, verification: checked, head: bytes() });
+      assert.equal(headless, problem, `${label}: decided without the head`);
+    }
   }
+  assert.equal(
+    needsHead("Q4.xlsx", rewritten as Exclude<Verification, { kind: "mismatch" }>),
+    true,
+  );
+  assert.equal(
+    needsHead("notes.txt", rewritten as Exclude<Verification, { kind: "mismatch" }>),
+    false,
+  );
+  assert.equal(needsHead("a.pdf", sized as Exclude<Verification, { kind: "mismatch" }>), false);
   assert.equal(signatureOf("xlsm")?.format, "Office Open XML (ZIP)");
   assert.equal(signatureOf("csv"), undefined);
 });
