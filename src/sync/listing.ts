@@ -25,13 +25,20 @@ import type {
   SharePointClient,
 } from "../graph/sharepoint_client.ts";
 import type { JobState, JobStateStore } from "../state/job_state.ts";
-import type { ListingState, MalformedEntry, ResolvedIds, RetryEntry } from "../state/state_wire.ts";
-import { arrivalTime, latestTime, type Reported } from "./arrival.ts";
-import { IdHashSet } from "./id_hash_set.ts";
+import type { ListingState, MalformedEntry } from "../state/state_wire.ts";
+import type { Reported } from "./arrival.ts";
 import { MalformedItems } from "./malformed_items.ts";
 import { subfolderNaming } from "./relative_path.ts";
-import type { HeldFile, ListingCounts } from "./select.ts";
+import type { ListingCounts } from "./select.ts";
 import { SubtreeFeed, SubtreeIncomplete, walkSubtree } from "./subtree.ts";
+import { DeltaFeed } from "./delta_feed.ts";
+import {
+  folderFromState,
+  heldEmpty,
+  type ListingOutcome,
+  resolvedFrom,
+  retryEntries,
+} from "./listing_state.ts";
 
 const log = getLogger(["ingest", "sync"]);
 
@@ -69,17 +76,6 @@ export interface ListRequest {
    * run keeps only a marker for it (see {@link ingestedRule}).
    */
   ingested?: (file: RemoteFile) => boolean;
-}
-
-/** What a run did with the files it was given, for the state. */
-export interface ListingOutcome {
-  /** Files that failed (download error or unusable name). */
-  failed: RemoteFile[];
-  /** Files skipped because a file of that name still waits in `ingestion_dir`. */
-  pending: RemoteFile[];
-  held: HeldFile[];
-  /** Arrival times of the files above, by item id (see `arrival.ts`), kept in the retry list. */
-  arrivals?: ReadonlyMap<string, number>;
 }
 
 /** The files of one run and how to remember the run. */
@@ -248,7 +244,7 @@ export class FolderLister {
     let deltaLink: string;
     for (let attempt = 0;; attempt++) {
       try {
-        feed.incremental = link !== undefined;
+        feed.begin(link !== undefined);
         deltaLink = await this.#readFeed(feed, folder, mode, link, request, malformed);
         break;
       } catch (error) {
@@ -309,7 +305,6 @@ export class FolderLister {
           );
         } else throw error;
         link = undefined;
-        feed.reset();
         malformed.clear();
       }
     }
@@ -431,11 +426,9 @@ export class FolderLister {
             reason: change.reason,
           },
         );
-        feed.reset();
+        feed.restart();
         subtree?.reset();
-        feed.restarted = true;
         malformed.clear();
-        feed.incremental = false;
       } else if (change.kind === "folder_gone") {
         await changes.return("");
         throw new FolderGone();
@@ -522,193 +515,6 @@ export class FolderLister {
       });
     }
   }
-}
-
-/**
- * The files of one delta feed, deduplicated by id (the last entry wins). Whole entries are held
- * only for the files that can still be candidates: a file the `ingested` rule matches leaves a
- * marker under its id, a file whose created and modified times both lie before the window only an
- * 8-byte hash of its id, so a full enumeration holds memory in proportion to the window, not the
- * folder. An incremental feed (read from a saved link) keeps every file it reports: each is an
- * arrival, whatever its dates (a back-dated upload, a native move or copy; quirks §1).
- */
-class DeltaFeed {
-  #window: TimeWindow;
-  #ingested: (file: RemoteFile) => boolean;
-  #entries = new Map<string, RemoteFile | Marker>();
-  #before = new IdHashSet();
-  /** Files the retry list offers again, by id, with their saved arrival time. */
-  #offered = new Map<string, number | undefined>();
-  restarted = false;
-  /** True while the pages come from a saved link: every file reported is an arrival. */
-  incremental = false;
-
-  constructor(window: TimeWindow, ingested: (file: RemoteFile) => boolean = () => false) {
-    this.#window = window;
-    this.#ingested = ingested;
-  }
-
-  reset(): void {
-    this.#entries.clear();
-    this.#before.clear();
-    this.#offered.clear();
-  }
-
-  add(change: { kind: "file"; file: RemoteFile } | { kind: "gone"; id: string }): void {
-    const id = change.kind === "gone" ? change.id : change.file.id;
-    this.#entries.delete(id);
-    if (change.kind === "gone") {
-      this.#before.delete(id);
-      this.#entries.set(id, "gone");
-    } else if (this.incremental) {
-      this.#before.delete(id);
-      this.#entries.set(id, change.file);
-    } else if (latestTime(change.file) < this.#window.since.getTime()) {
-      this.#before.add(id);
-    } else {
-      this.#before.delete(id);
-      this.#entries.set(id, this.#ingested(change.file) ? "ingested" : change.file);
-    }
-  }
-
-  /** False for a file {@link add} would keep only as a hash of its id (see `FeedTarget.keeps`). */
-  keeps(file: RemoteFile): boolean {
-    return this.incremental || latestTime(file) >= this.#window.since.getTime();
-  }
-
-  /**
-   * Set when `file` came from an incremental feed (see {@link Listing.reported}). A file only the
-   * retry list offers again is offered until its arrival time leaves the window.
-   */
-  reported(file: RemoteFile): Reported | undefined {
-    if (!this.incremental) return undefined;
-    if (!this.#offered.has(file.id)) return {};
-    const reported = { firstSeen: this.#offered.get(file.id) };
-    const arrival = arrivalTime(file, this.#window, reported.firstSeen ?? 0, reported);
-    return arrival >= this.#window.since.getTime() ? reported : undefined;
-  }
-
-  /** Adds the saved files to offer again that this feed did not mention. */
-  offer(entries: readonly RetryEntry[], folder: RemoteFolder): void {
-    for (const entry of entries) {
-      if (this.#entries.has(entry.id) || this.#before.has(entry.id)) continue;
-      const arrived = entry.arrived_at === undefined ? undefined : Date.parse(entry.arrived_at);
-      this.#offered.set(entry.id, arrived);
-      this.add({ kind: "file", file: fileFromEntry(entry, folder) });
-    }
-  }
-
-  /** True when the feed holds an entry (or a marker) for `id`. */
-  mentions(id: string): boolean {
-    return this.#entries.has(id) || this.#before.has(id);
-  }
-
-  counted(): ListingCounts {
-    let ingested = 0;
-    for (const value of this.#entries.values()) if (value === "ingested") ingested++;
-    return { before: this.#before.size, ingested };
-  }
-
-  async *files(): AsyncIterable<RemoteFile> {
-    for (const value of this.#entries.values()) {
-      if (typeof value !== "string") yield value;
-    }
-  }
-}
-
-/** The retry list's held placeholders (children mode offers them again), by id. */
-function heldEmpty(entries: readonly RetryEntry[] | undefined): Map<string, Reported> {
-  const held = new Map<string, Reported>();
-  for (const entry of entries ?? []) {
-    if (entry.reason !== "empty") continue;
-    const firstSeen = entry.arrived_at === undefined ? undefined : Date.parse(entry.arrived_at);
-    held.set(entry.id, { firstSeen });
-  }
-  return held;
-}
-
-/** What a delta feed remembers of an id it will not hand over. */
-type Marker = "gone" | "ingested";
-
-function retryEntries(outcome: ListingOutcome): RetryEntry[] {
-  const entries = new Map<string, RetryEntry>();
-  const add = (file: RemoteFile, reason: RetryEntry["reason"], arrival?: number) => {
-    const entry = entryFromFile(file, reason);
-    if (arrival !== undefined) entry.arrived_at = new Date(arrival).toISOString();
-    entries.set(file.id, entry);
-  };
-  for (const { file, reason, arrival } of outcome.held) add(file, reason, arrival);
-  for (const file of outcome.pending) add(file, "pending", outcome.arrivals?.get(file.id));
-  for (const file of outcome.failed) add(file, "failed", outcome.arrivals?.get(file.id));
-  return [...entries.values()];
-}
-
-function entryFromFile(file: RemoteFile, reason: RetryEntry["reason"]): RetryEntry {
-  const entry: RetryEntry = {
-    id: file.id,
-    name: file.name,
-    reason,
-    last_modified: file.lastModified.toISOString(),
-    size: file.size,
-    created: file.created.toISOString(),
-    drive_id: file.driveId,
-  };
-  if (file.quickXorHash !== undefined) entry.quick_xor_hash = file.quickXorHash;
-  if (file.eTag !== undefined) entry.etag = file.eTag;
-  if (file.path !== undefined) entry.path = file.path;
-  return entry;
-}
-
-/** A saved entry as a file to fetch through `/content` (no download URL is kept). */
-function fileFromEntry(entry: RetryEntry, folder: RemoteFolder): RemoteFile {
-  const lastModified = new Date(entry.last_modified);
-  return {
-    id: entry.id,
-    driveId: entry.drive_id ?? folder.driveId,
-    name: entry.name,
-    size: entry.size ?? 0,
-    lastModified,
-    created: entry.created === undefined ? lastModified : new Date(entry.created),
-    quickXorHash: entry.quick_xor_hash,
-    downloadUrl: undefined,
-    eTag: entry.etag,
-    cTag: undefined,
-    ...(entry.path === undefined ? {} : { path: entry.path }),
-  };
-}
-
-function folderFromState(resolved: ResolvedIds | undefined): RemoteFolder | undefined {
-  if (resolved === undefined) return undefined;
-  return {
-    siteId: resolved.site_id,
-    driveId: resolved.drive_id,
-    itemId: resolved.folder_id,
-    driveName: resolved.drive_name ?? "",
-    driveUrlSegment: resolved.drive_url_segment ?? "",
-    pathInDrive: resolved.path_in_drive ?? "",
-    webUrl: resolved.web_url ?? "",
-  };
-}
-
-function resolvedFrom(
-  folder: RemoteFolder,
-  previous: ResolvedIds | undefined,
-  now: number,
-): ResolvedIds {
-  if (
-    previous?.folder_id === folder.itemId && previous.drive_id === folder.driveId &&
-    previous.site_id === folder.siteId
-  ) return previous;
-  return {
-    site_id: folder.siteId,
-    drive_id: folder.driveId,
-    folder_id: folder.itemId,
-    resolved_at: new Date(now).toISOString(),
-    drive_name: folder.driveName,
-    drive_url_segment: folder.driveUrlSegment,
-    path_in_drive: folder.pathInDrive,
-    web_url: folder.webUrl,
-  };
 }
 
 /**
