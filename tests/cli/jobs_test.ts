@@ -148,7 +148,9 @@ Deno.test("two processes: different jobs at once both exit 0; the same job twice
   await using ws = await twoJobs();
   ws.sim.addFault({
     match: { server: "download", file: "r1.csv" },
-    fault: { kind: "delay", ms: 15_000 },
+    // Long enough for two more processes to start and end while it holds the lock, even under
+    // deno.exe on a loaded machine, where each start takes seconds.
+    fault: { kind: "delay", ms: 25_000 },
     times: 1,
   });
   const args = ["run-once", "--config", ws.settingsPath, "--log-format", "json"];
