@@ -5,7 +5,7 @@
  * @module
  */
 import type { Simulator } from "../src/sim/types.ts";
-import { simToken } from "./sim_listing.ts";
+import { getJson, simDrive } from "./sim_listing.ts";
 
 /** What {@link pageSimDelta} found. */
 export interface SimDeltaFeed {
@@ -28,15 +28,6 @@ interface DeltaPage {
   "@odata.deltaLink"?: string;
 }
 
-async function getJson<T>(url: string, authorization: string): Promise<T> {
-  const response = await fetch(url, { headers: { authorization } });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`Cannot read ${url}: HTTP ${response.status}`);
-  }
-  return await response.json() as T;
-}
-
 /**
  * Pages the delta feed of `folder` ("/<library URL segment>/<path>") from scratch with the same
  * `$select` and `$top` as the tool, and notes the files modified since `since`.
@@ -46,30 +37,14 @@ export async function pageSimDelta(
   folder: string,
   options: { since: Date; select: string; top: number },
 ): Promise<SimDeltaFeed> {
-  const authorization = `Bearer ${await simToken(sim)}`;
-  const site = new URL(sim.siteUrl);
-  const base = sim.graphBaseUrl;
-  const { id: siteId } = await getJson<{ id: string }>(
-    `${base}/sites/${site.hostname}:${site.pathname}`,
-    authorization,
-  );
-  const { value: drives } = await getJson<{ value: { id: string; webUrl: string }[] }>(
-    `${base}/sites/${siteId}/drives`,
-    authorization,
-  );
-  const [library = "", ...rest] = folder.split("/").filter((s) => s !== "");
-  const drive = drives.find((d) =>
-    decodeURIComponent(d.webUrl).toLowerCase().endsWith(`/${library.toLowerCase()}`)
-  );
-  if (drive === undefined) throw new Error(`Cannot find library ${library} in the simulator`);
-  const path = rest.map(encodeURIComponent).join("/");
+  const { authorization, base, driveId, path } = await simDrive(sim, folder);
   const { id: folderId } = await getJson<{ id: string }>(
-    `${base}/drives/${drive.id}/root:/${path}`,
+    `${base}/drives/${driveId}/root:/${path}`,
     authorization,
   );
   const feed: SimDeltaFeed = { authorization, pageUrls: [], items: 0, fresh: [] };
   let next: string | undefined =
-    `${base}/drives/${drive.id}/items/${folderId}/delta?$select=${options.select}&$top=${options.top}`;
+    `${base}/drives/${driveId}/items/${folderId}/delta?$select=${options.select}&$top=${options.top}`;
   const since = options.since.getTime();
   const fresh = new Set<string>();
   while (next !== undefined) {

@@ -56,28 +56,28 @@ export async function simToken(sim: Simulator): Promise<string> {
   return body.access_token;
 }
 
-async function getJson<T>(url: string, authorization: string): Promise<T> {
+/** GETs `url` from the simulator as JSON; any other status than 2xx throws. */
+export async function getJson<T>(url: string, authorization: string): Promise<T> {
   const response = await fetch(url, { headers: { authorization } });
   if (!response.ok) {
     await response.body?.cancel();
-    throw new Error(`Cannot list ${url}: HTTP ${response.status}`);
+    throw new Error(`Cannot read ${url}: HTTP ${response.status}`);
   }
   return await response.json() as T;
 }
 
-function encodeSegments(path: string): string {
-  return path.split("/").filter((s) => s !== "").map(encodeURIComponent).join("/");
+/** The simulator's drive of `folder` ("/<library URL segment>/<path>"), and a token for it. */
+export interface SimDrive {
+  authorization: string;
+  /** `graph_base_url` of the simulator. */
+  base: string;
+  driveId: string;
+  /** The folder's path below the library, URL-encoded segment by segment ("" for its root). */
+  path: string;
 }
 
-/**
- * Lists the files of `folder` ("/<library URL segment>/<path>", like `sharepoint_folder`),
- * all pages, `$top` items per page (default 1000).
- */
-export async function listSimFolder(
-  sim: Simulator,
-  folder: string,
-  options: { top?: number } = {},
-): Promise<SimListing> {
+/** Resolves `folder` ("/<library URL segment>/<path>", like `sharepoint_folder`) to its drive. */
+export async function simDrive(sim: Simulator, folder: string): Promise<SimDrive> {
   const authorization = `Bearer ${await simToken(sim)}`;
   const site = new URL(sim.siteUrl);
   const base = sim.graphBaseUrl;
@@ -94,9 +94,25 @@ export async function listSimFolder(
     decodeURIComponent(d.webUrl).toLowerCase().endsWith(`/${library.toLowerCase()}`)
   );
   if (drive === undefined) throw new Error(`Cannot find library ${library} in the simulator`);
-  const path = encodeSegments(rest.join("/"));
+  return { authorization, base, driveId: drive.id, path: encodeSegments(rest.join("/")) };
+}
+
+function encodeSegments(path: string): string {
+  return path.split("/").filter((s) => s !== "").map(encodeURIComponent).join("/");
+}
+
+/**
+ * Lists the files of `folder` ("/<library URL segment>/<path>", like `sharepoint_folder`),
+ * all pages, `$top` items per page (default 1000).
+ */
+export async function listSimFolder(
+  sim: Simulator,
+  folder: string,
+  options: { top?: number } = {},
+): Promise<SimListing> {
+  const { authorization, base, driveId, path } = await simDrive(sim, folder);
   const root = path === "" ? "root" : `root:/${path}:`;
-  let next: string | undefined = `${base}/drives/${drive.id}/${root}/children?$top=${
+  let next: string | undefined = `${base}/drives/${driveId}/${root}/children?$top=${
     options.top ?? 1000
   }`;
   const listing: SimListing = { authorization, pageUrls: [], files: [] };

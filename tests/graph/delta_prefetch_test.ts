@@ -4,9 +4,10 @@
  * thousand pages). At most one page is requested ahead.
  */
 import assert from "node:assert/strict";
-import { type GraphClientSettings, GraphSharePointClient } from "../../src/graph/graph_client.ts";
+import { GraphSharePointClient } from "../../src/graph/graph_client.ts";
 import type { FolderChange } from "../../src/graph/sharepoint_client.ts";
 import { startSimulator } from "../../src/sim/simulator.ts";
+import { clientSettingsFor } from "../helpers/graph_settings.ts";
 
 Deno.test("delta: the next page is requested before the current page's items are consumed", async () => {
   const files = Array.from({ length: 2_500 }, (_, i) => ({
@@ -21,18 +22,7 @@ Deno.test("delta: the next page is requested before the current page's items are
     if (url.includes("/delta")) deltaCalls.push(url);
     return fetch(input, init);
   };
-  const settings: GraphClientSettings = {
-    sharepoint_site_url: sim.siteUrl,
-    sharepoint_folder: "/Shared Documents/Reports",
-    tenant_id: sim.tenantId,
-    client_id: sim.clientId,
-    client_secret: sim.clientSecret,
-    client_certificate_path: undefined,
-    graph_base_url: sim.graphBaseUrl,
-    authority_host: sim.authorityHost,
-    request_timeout_seconds: 5,
-    max_throttle_wait_seconds: 5,
-  };
+  const settings = clientSettingsFor(sim, { request_timeout_seconds: 5 });
   const client = new GraphSharePointClient({ settings, fetch: recording, maxRetries: 0 });
   const folder = await client.resolveFolder();
   const feed = client.listChanges(folder, { scope: "folder", link: undefined });
