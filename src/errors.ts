@@ -208,14 +208,23 @@ export class MalwareError extends GraphError {
   override name = "MalwareError";
 }
 
+/** Deno's text when a path needs a permission the binary never has (`/proc`, `/dev`, `/sys`). */
+const RUNTIME_REFUSAL = /Requires \w+ access to "([^"]+)", run again with the --allow-[\w-]+ flag/;
+
+/** What to say of such a path instead: no flag can be added to the compiled binary. */
+const SPECIAL_LOCATION = "a special system location (/proc, /dev, /sys) where ingest reads and " +
+  "writes nothing; use an ordinary file or folder";
+
 /**
- * Deno's permission text ("Requires all access to "/proc/x", run again with the --allow-all
- * flag") in words an operator of the compiled binary can act on: no flag can be added there.
+ * "it is a special system location …" when `error` is Deno refusing a path for want of a
+ * permission flag (see {@link RUNTIME_REFUSAL}); undefined for any other error.
  */
+export function runtimeRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : "";
+  return RUNTIME_REFUSAL.test(message) ? `it is ${SPECIAL_LOCATION}` : undefined;
+}
+
+/** Deno's permission text in words an operator of the compiled binary can act on. */
 function plainRuntimeText(text: string): string {
-  return text.replace(
-    /Requires \w+ access to "([^"]+)", run again with the --allow-[\w-]+ flag/,
-    '"$1" is a special system location (/proc, /dev, /sys) where ingest reads and writes ' +
-      "nothing; use an ordinary file or folder",
-  );
+  return text.replace(RUNTIME_REFUSAL, `"$1" is ${SPECIAL_LOCATION}`);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { ConfigError, IngestError } from "./errors.ts";
+import { ConfigError, IngestError, runtimeRefusal } from "./errors.ts";
 
 /** What is at a folder path, as `check` reports it (read-only). */
 export type FolderState =
@@ -17,25 +17,9 @@ export type FolderState =
   | { kind: "unsupported"; reason: string }
   | { kind: "unreadable"; reason: string };
 
-/**
- * Why the runtime refuses a path: Deno asks for `--allow-all` for special system locations
- * (`/proc`, `/dev`, `/sys`), which the compiled binary can never be given.
- */
-export function unsupportedLocation(error: unknown): string | undefined {
-  const notCapable = (Deno.errors as Record<string, unknown>).NotCapable as
-    | (new () => Error)
-    | undefined;
-  const message = error instanceof Error ? error.message : "";
-  if ((notCapable && error instanceof notCapable) || /Requires all access to/.test(message)) {
-    return "it is a special system location (/proc, /dev, /sys) where ingest keeps no files; " +
-      "use an ordinary folder";
-  }
-  return undefined;
-}
-
 /** Plain words for a file-system error: "permission denied", "it is not a folder", … */
 export function fsReason(error: unknown): string {
-  const unsupported = unsupportedLocation(error);
+  const unsupported = runtimeRefusal(error);
   if (unsupported) return unsupported;
   if (error instanceof Deno.errors.PermissionDenied) {
     return "permission denied (give the account running ingest write access)";
@@ -79,7 +63,7 @@ export function folderState(path: string): FolderState {
       kind: "not-folder",
     };
   } catch (error) {
-    const unsupported = unsupportedLocation(error);
+    const unsupported = runtimeRefusal(error);
     if (unsupported) return { kind: "unsupported", reason: unsupported };
     if (!(error instanceof Deno.errors.NotFound)) {
       if (error instanceof Deno.errors.NotADirectory) return { kind: "not-folder" };
@@ -131,7 +115,7 @@ export async function ensureFolder(path: string, key: string): Promise<void> {
     await Deno.mkdir(path);
   } catch (error) {
     if (error instanceof Deno.errors.AlreadyExists && folderState(path).kind === "folder") return;
-    const unsupported = unsupportedLocation(error);
+    const unsupported = runtimeRefusal(error);
     if (unsupported) throw new ConfigError(`Cannot use ${key} ${path}: ${unsupported}`);
     throw new IngestError(`Cannot create ${key} ${path}: ${fsReason(error)}`);
   }
